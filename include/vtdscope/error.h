@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One error type for the whole engine.
+ *
+ * Fallible functions return a struct vsc_error * (NULL on success) and write
+ * their results through out-parameters only on success.  Errors gain context
+ * on the way up with vsc_error_wrap(): the final message reads outermost
+ * first, e.g. "dmar0 qi: reading desc_status[17] at 0xffff...: page not in dump".
+ * Messages are lowercase and say what failed first.
+ */
+#ifndef VTDSCOPE_ERROR_H
+#define VTDSCOPE_ERROR_H
+
+#include <stdarg.h>
+
+enum vsc_error_kind {
+	VSC_ERR_OTHER = 0,
+	VSC_ERR_NOMEM,
+	VSC_ERR_USAGE,      /* bad arguments from the user */
+	VSC_ERR_IO,         /* cannot open / read a host file */
+	VSC_ERR_FORMAT,     /* input is not a dump we can read */
+	VSC_ERR_NODATA,     /* target memory not present in the dump */
+	VSC_ERR_NOTFOUND,   /* symbol, type or member not found */
+	VSC_ERR_CORRUPT,    /* impossible value read from the target */
+	VSC_ERR_MISMATCH,   /* vmlinux does not belong to the dump */
+	VSC_ERR_UNSUPPORTED,
+};
+
+struct vsc_error {
+	enum vsc_error_kind kind;
+	char *message;
+};
+
+struct vsc_error *vsc_error_create(enum vsc_error_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+struct vsc_error *vsc_error_vcreate(enum vsc_error_kind kind, const char *fmt, va_list ap);
+
+/* Prefix @err's message with "context: ".  Returns @err (NULL stays NULL). */
+struct vsc_error *vsc_error_wrap(struct vsc_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* No-op on NULL and on the static out-of-memory error. */
+void vsc_error_destroy(struct vsc_error *err);
+
+const char *vsc_error_kind_name(enum vsc_error_kind kind);
+
+/* The static error returned when allocation fails. */
+extern struct vsc_error vsc_error_nomem;
+
+/* Scope guard: struct vsc_error *err __vsc_cleanup_error = NULL; */
+static inline void vsc_error_cleanup(struct vsc_error **errp)
+{
+	vsc_error_destroy(*errp);
+}
+#define __vsc_cleanup_error __attribute__((cleanup(vsc_error_cleanup)))
+
+/* Propagate: if (expr) fails, return its error. */
+#define VSC_TRY(expr)                                  \
+	do {                                           \
+		struct vsc_error *_vsc_err = (expr);   \
+		if (_vsc_err)                          \
+			return _vsc_err;               \
+	} while (0)
+
+#endif /* VTDSCOPE_ERROR_H */

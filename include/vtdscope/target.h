@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A target is one kernel image: a crash dump (ELF or kdump-compressed) or the
+ * live kernel through /proc/kcore.  It owns memory access, symbols, types and
+ * per-CPU state.  All reads are labelled: the label says what was being read
+ * so an error reads "reading dmar0 qi->free_head at 0x...: page not in dump".
+ */
+#ifndef VTDSCOPE_TARGET_H
+#define VTDSCOPE_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vtdscope/error.h>
+
+struct vsc_target;
+
+enum vsc_types_source {
+	VSC_TYPES_AUTO = 0, /* DWARF when a vmlinux is given or found, else BTF */
+	VSC_TYPES_DWARF,
+	VSC_TYPES_BTF,
+};
+
+struct vsc_open_options {
+	const char *vmlinux;              /* optional debuginfo vmlinux */
+	enum vsc_types_source types;
+	bool no_debuginfo_search;         /* don't look in /usr/lib/debug */
+};
+
+struct vsc_error *vsc_target_open(const char *path, const struct vsc_open_options *opts,
+				  struct vsc_target **out);
+void vsc_target_destroy(struct vsc_target *t);
+
+/* Facts about the target, filled at open time.  Borrowed from the target. */
+struct vsc_target_info {
+	const char *path;
+	const char *format;        /* "elf", "kdump-compressed", "kcore" */
+	const char *compression;   /* for kdump: "zlib", "lzo", "snappy", "zstd", "none", "mixed" */
+	bool live;
+	const char *release;       /* OSRELEASE */
+	const char *build_id;      /* hex, may be NULL */
+	const char *arch;          /* "x86_64" */
+	unsigned int page_size;
+	unsigned int paging_levels; /* 4 or 5 */
+	uint64_t kaslr_offset;     /* KERNELOFFSET */
+	uint64_t phys_base;
+	uint64_t page_offset_base; /* direct map base */
+	bool crashtime;            /* CRASHTIME present: kdump at panic */
+	uint64_t crash_time;
+	unsigned int nr_prstatus;  /* register notes in the dump */
+	const char *types_source;  /* "dwarf: /path/vmlinux", "btf: from dump (N types)" */
+	const char *symbols_source;/* "kallsyms from memory (N symbols)", "vmlinux symtab" */
+	const char *vmlinux;       /* path of the debuginfo vmlinux in use, or NULL */
+};
+const struct vsc_target_info *vsc_target_info(const struct vsc_target *t);
+
+/* ---- memory ---- */
+
+/*
+ * Read @len bytes of kernel virtual memory at @addr.  @label names what is
+ * read ("dmar0 qi->desc[17]"); it goes into the error message.  Partial reads
+ * are errors.
+ */
+struct vsc_error *vsc_read(struct vsc_target *t, uint64_t addr, void *buf, size_t len,
+			   const char *label);
+struct vsc_error *vsc_read_phys(struct vsc_target *t, uint64_t paddr, void *buf, size_t len,
+				const char *label);
+struct vsc_error *vsc_read_u8(struct vsc_target *t, uint64_t addr, uint8_t *out, const char *label);
+struct vsc_error *vsc_read_u16(struct vsc_target *t, uint64_t addr, uint16_t *out, const char *label);
+struct vsc_error *vsc_read_u32(struct vsc_target *t, uint64_t addr, uint32_t *out, const char *label);
+struct vsc_error *vsc_read_u64(struct vsc_target *t, uint64_t addr, uint64_t *out, const char *label);
+/* Reads a NUL-terminated string of at most @size-1 bytes; always terminates @buf. */
+struct vsc_error *vsc_read_cstr(struct vsc_target *t, uint64_t addr, char *buf, size_t size,
+				const char *label);
+/* Kernel virtual address -> physical, through the page tables / direct map. */
+struct vsc_error *vsc_virt_to_phys(struct vsc_target *t, uint64_t addr, uint64_t *paddr);
+
+/* ---- VMCOREINFO ---- */
+
+/* Value of a VMCOREINFO line ("OSRELEASE", "SYMBOL(_stext)"), or NULL.  Borrowed. */
+const char *vsc_vmcoreinfo(const struct vsc_target *t, const char *key);
+/* Parsed numeric VMCOREINFO value (SYMBOL in hex, others base-auto). */
+bool vsc_vmcoreinfo_number(const struct vsc_target *t, const char *key, uint64_t *out);
+/* The raw VMCOREINFO text (borrowed), or NULL. */
+const char *vsc_vmcoreinfo_raw(const struct vsc_target *t);
+
+/* ---- CPUs and registers ---- */
+
+/* x86-64 register set, in pt_regs naming. */
+struct vsc_regs {
+	uint64_t r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	uint64_t ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+	uint64_t fs_base, gs_base;
+};
+
+/* Number of possible CPU ids (highest online CPU + 1 where known). */
+unsigned int vsc_nr_cpus(const struct vsc_target *t);
+bool vsc_cpu_online(const struct vsc_target *t, unsigned int cpu);
+/*
+ * Registers of @cpu at dump time (from NT_PRSTATUS, mapped to the CPU id).
+ * VSC_ERR_NODATA when the dump has no registers for that CPU (e.g. kcore).
+ */
+struct vsc_error *vsc_cpu_regs(struct vsc_target *t, unsigned int cpu, struct vsc_regs *out);
+/* The CPU that panicked, or -1. */
+int vsc_panic_cpu(struct vsc_target *t);
+
+/* ---- per-CPU ---- */
+
+/* Address of the per-CPU variable at @sym_addr (as linked) on @cpu. */
+struct vsc_error *vsc_per_cpu_addr(struct vsc_target *t, uint64_t sym_addr, unsigned int cpu,
+				   uint64_t *out);
+/* __per_cpu_offset[cpu]. */
+struct vsc_error *vsc_per_cpu_offset(struct vsc_target *t, unsigned int cpu, uint64_t *out);
+
+#endif /* VTDSCOPE_TARGET_H */

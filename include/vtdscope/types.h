@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Kernel type information, from DWARF (a debuginfo vmlinux) or BTF (read out
+ * of the dump).  Analyzers ask questions ("size of struct q_inval", "offset of
+ * intel_iommu.qi") and never see which source answered.
+ *
+ * Type names carry their keyword: "struct q_inval", "union foo", "enum bar";
+ * a bare name is looked up as a typedef, then as a struct.
+ * Member paths may be nested with dots ("thread.sp") and reach members of
+ * anonymous structs/unions transparently.
+ */
+#ifndef VTDSCOPE_TYPES_H
+#define VTDSCOPE_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vtdscope/error.h>
+
+struct vsc_target;
+
+enum vsc_type_kind {
+	VSC_TYPE_OTHER = 0,
+	VSC_TYPE_INT,
+	VSC_TYPE_POINTER,
+	VSC_TYPE_ARRAY,
+	VSC_TYPE_STRUCT,
+	VSC_TYPE_UNION,
+	VSC_TYPE_ENUM,
+	VSC_TYPE_FUNC,
+};
+
+struct vsc_member_info {
+	uint64_t offset;        /* bytes from the start of the outer type */
+	uint64_t size;          /* bytes (for bit fields: the storage unit) */
+	uint32_t bit_offset;    /* bit offset within offset for bit fields, else 0 */
+	uint32_t bit_size;      /* 0 unless a bit field */
+	enum vsc_type_kind kind;/* kind of the member's type, typedefs resolved */
+	uint64_t array_len;     /* element count when kind == VSC_TYPE_ARRAY */
+	uint64_t elem_size;     /* element size for arrays, pointee size for pointers (0 if void) */
+};
+
+struct vsc_error *vsc_type_size(struct vsc_target *t, const char *type_name, uint64_t *size);
+bool vsc_type_exists(struct vsc_target *t, const char *type_name);
+struct vsc_error *vsc_member(struct vsc_target *t, const char *type_name, const char *member,
+			     struct vsc_member_info *out);
+bool vsc_member_exists(struct vsc_target *t, const char *type_name, const char *member);
+/* Value of enumerator @name (any enum).  VSC_ERR_NOTFOUND if absent. */
+struct vsc_error *vsc_enum_value(struct vsc_target *t, const char *name, int64_t *value);
+
+/*
+ * Layouts: an analyzer declares the members it needs once, as a table, and
+ * resolves them per target.  A missing member is not a failure: its present
+ * bit is false and the analyzer reports "not available on this kernel".
+ */
+struct vsc_layout_field {
+	const char *type;     /* "struct q_inval" */
+	const char *member;   /* "free_head"; NULL means "the type itself" (size only) */
+	bool required;        /* resolution fails if a required field is absent */
+	/* filled by vsc_layout_resolve(): */
+	bool present;
+	struct vsc_member_info info; /* for member == NULL: info.size = sizeof(type) */
+};
+
+/*
+ * Resolve every field of @fields.  Returns an error naming the first missing
+ * required field; optional fields just get present = false.
+ */
+struct vsc_error *vsc_layout_resolve(struct vsc_target *t, struct vsc_layout_field *fields,
+				     size_t n);
+
+/* Pretty layout of a struct/union (like pahole) into a malloc'ed string. */
+struct vsc_error *vsc_type_describe(struct vsc_target *t, const char *type_name, char **out);
+
+#endif /* VTDSCOPE_TYPES_H */

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef VTDSCOPE_CLI_H
+#define VTDSCOPE_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <vtdscope/target.h>
+
+/* Exit status (documented in vtdscope(1)). */
+enum vsc_exit {
+	VSC_EXIT_OK = 0,         /* ran, nothing wrong found */
+	VSC_EXIT_FINDINGS = 1,   /* ran, findings of warning severity or worse */
+	VSC_EXIT_USAGE = 2,      /* bad command line */
+	VSC_EXIT_INPUT = 3,      /* the dump (or vmlinux) could not be read */
+	VSC_EXIT_INTERNAL = 4,
+};
+
+struct cli_options {
+	const char *vmlinux;
+	enum vsc_types_source types;
+	const char *format;      /* text, json, markdown */
+	const char *output;      /* -o FILE */
+	bool redact, verbose, color;
+	/* positional and command-specific */
+	int argc;
+	char **argv;
+};
+
+#define CMD(name, fn, synopsis, desc) int fn(struct cli_options *opts);
+#include "commands.def"
+#undef CMD
+
+/* Opens argv[0] as the target, printing a one-line error on failure. */
+int cli_open_target(struct cli_options *opts, const char *path, struct vsc_target **out);
+/* Prints "vtdscope: <message>" for an error, consuming it. */
+void cli_error(struct vsc_error *err);
+/* Option lookup inside opts->argv: "--unit X" / "--unit=X". */
+const char *cli_opt_value(struct cli_options *opts, const char *name);
+bool cli_opt_flag(struct cli_options *opts, const char *name);
+
+#endif

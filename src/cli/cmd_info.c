@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* `info` and `log`. */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vtdscope/kernel.h>
+#include <vtdscope/printk.h>
+#include <vtdscope/symbols.h>
+
+#include "cli.h"
+
+int cmd_info(struct cli_options *opts)
+{
+	struct vsc_target *t;
+	const struct vsc_target_info *in;
+	char *panic = NULL;
+	uint64_t panic_ts = 0, last = 0;
+	struct vsc_error *err;
+	unsigned int online = 0;
+	int rc = cli_open_target(opts, opts->argc ? opts->argv[0] : NULL, &t);
+
+	if (rc)
+		return rc;
+	in = vsc_target_info(t);
+	for (unsigned int c = 0; c < vsc_nr_cpus(t); c++)
+		online += vsc_cpu_online(t, c);
+	err = vsc_panic_message(t, &panic, &panic_ts);
+	if (err)
+		cli_error(err);
+	vsc_error_destroy(vsc_log_last_ts(t, &last));
+	printf("release:        %s\n", in->release);
+	printf("build-id:       %s\n", in->build_id ? in->build_id : "n/a");
+	printf("arch:           %s\n", in->arch);
+	printf("paging levels:  %u\n", in->paging_levels);
+	printf("kaslr offset:   0x%" PRIx64 "\n", in->kaslr_offset);
+	printf("phys_base:      0x%" PRIx64 "\n", in->phys_base);
+	printf("cpus:           %u possible, %u online, %u with registers\n", vsc_nr_cpus(t),
+	       online, in->nr_prstatus);
+	printf("panic cpu:      %d\n", vsc_panic_cpu(t));
+	printf("panic:          %s\n", panic ? panic : "none");
+	printf("uptime:         >= %" PRIu64 ".%06" PRIu64 " s (last log record)\n",
+	       last / 1000000000, (last / 1000) % 1000000);
+	printf("dump format:    %s%s\n", in->format, in->live ? " (live)" : "");
+	printf("dump kind:      %s\n", in->crashtime ? "kdump at crash time" : "snapshot (hypervisor or live)");
+	printf("symbols:        %s\n", in->symbols_source ? in->symbols_source : "n/a");
+	printf("types:          %s\n", in->types_source ? in->types_source : "n/a");
+	free(panic);
+	vsc_target_destroy(t);
+	return VSC_EXIT_OK;
+}
+
+struct log_filter {
+	regex_t re;
+	bool use_re;
+	int max_level;
+	FILE *out;
+};
+
+static int log_cb(void *arg, const struct vsc_log_record *rec)
+{
+	struct log_filter *f = arg;
+	char *line;
+
+	if (rec->level > f->max_level)
+		return 0;
+	line = strndup(rec->text, rec->text_len);
+	if (!line)
+		return 1;
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
+			*p = '?';
+	if (!f->use_re || !regexec(&f->re, line, 0, NULL, 0))
+		fprintf(f->out, "[%5" PRIu64 ".%06" PRIu64 "] %s\n", rec->ts_nsec / 1000000000,
+			(rec->ts_nsec / 1000) % 1000000, line);
+	free(line);
+	return 0;
+}
+
+int cmd_log(struct cli_options *opts)
+{
+	static const char *const levels[] = { "emerg", "alert", "crit", "err",
+					      "warning", "notice", "info", "debug" };
+	struct log_filter f = { .max_level = 7, .out = stdout };
+	struct vsc_target *t;
+	const char *re = cli_opt_value(opts, "--grep"), *lv = cli_opt_value(opts, "--level");
+	struct vsc_error *err;
+	int rc;
+
+	if (lv) {
+		char *end;
+		long n = strtol(lv, &end, 10);
+
+		f.max_level = -1;
+		if (!*end && n >= 0 && n <= 7)
+			f.max_level = (int)n;
+		for (int i = 0; i < 8; i++)
+			if (!strcmp(lv, levels[i]))
+				f.max_level = i;
+		if (f.max_level < 0) {
+			fprintf(stderr, "vtdscope: --level must be 0-7 or a name like 'warning'\n");
+			return VSC_EXIT_USAGE;
+		}
+	}
+	if (re) {
+		if (regcomp(&f.re, re, REG_EXTENDED | REG_NOSUB)) {
+			fprintf(stderr, "vtdscope: --grep: invalid regular expression '%s'\n", re);
+			return VSC_EXIT_USAGE;
+		}
+		f.use_re = true;
+	}
+	rc = cli_open_target(opts, opts->argc ? opts->argv[0] : NULL, &t);
+	if (!rc) {
+		err = vsc_log_foreach(t, log_cb, &f);
+		if (err) {
+			cli_error(err);
+			rc = VSC_EXIT_INPUT;
+		}
+		vsc_target_destroy(t);
+	}
+	if (f.use_re)
+		regfree(&f.re);
+	return rc;
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * CPUs: count, online mask, per-CPU offsets, which register note belongs to
+ * which CPU, and the panic CPU.  Note order is not CPU order: kdump skips
+ * CPUs that did not answer the crash NMI, so we map notes explicitly.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <vtdscope/symbols.h>
+#include <vtdscope/target.h>
+
+#include "target_internal.h"
+
+#define PRSTATUS_REG_OFF 112
+#define NOTE_HDR 24 /* Elf64_Nhdr + "CORE\0" padded to 8 */
+
+unsigned int vsc_nr_cpus(const struct vsc_target *t)
+{
+	return t->nr_cpus;
+}
+
+bool vsc_cpu_online(const struct vsc_target *t, unsigned int cpu)
+{
+	return cpu < t->nr_cpus && t->cpu_online && t->cpu_online[cpu];
+}
+
+int vsc_panic_cpu(struct vsc_target *t)
+{
+	return t->panic_cpu;
+}
+
+struct vsc_error *vsc_per_cpu_offset(struct vsc_target *t, unsigned int cpu, uint64_t *out)
+{
+	if (!t->per_cpu_offset)
+		return vsc_error_create(VSC_ERR_NOTFOUND,
+					"per-CPU offsets unknown (no __per_cpu_offset symbol)");
+	if (cpu >= t->nr_cpus)
+		return vsc_error_create(VSC_ERR_USAGE, "CPU %u out of range (%u CPUs)", cpu,
+					t->nr_cpus);
+	*out = t->per_cpu_offset[cpu];
+	return NULL;
+}
+
+struct vsc_error *vsc_per_cpu_addr(struct vsc_target *t, uint64_t sym_addr, unsigned int cpu,
+				   uint64_t *out)
+{
+	uint64_t off;
+
+	VSC_TRY(vsc_per_cpu_offset(t, cpu, &off));
+	*out = sym_addr + off;
+	return NULL;
+}
+
+struct vsc_error *vsc_cpu_regs(struct vsc_target *t, unsigned int cpu, struct vsc_regs *out)
+{
+	if (cpu >= t->nr_cpus || !t->cpu_note || t->cpu_note[cpu] < 0)
+		return vsc_error_create(VSC_ERR_NODATA, "no registers for CPU %u in the dump%s", cpu,
+					t->kcore ? " (live kernel)" : "");
+	*out = t->notes[t->cpu_note[cpu]].regs;
+	return NULL;
+}
+
+/* kdump at panic: match each note against the per-CPU crash_notes buffers. */
+static void map_by_crash_notes(struct vsc_target *t)
+{
+	uint64_t sym, ptr;
+
+	if (vsc_symbol_address(t, "crash_notes", &sym) ||
+	    vsc_read_u64(t, sym, &ptr, "crash_notes"))
+		return;
+	for (unsigned int cpu = 0; cpu < t->nr_cpus; cpu++) {
+		uint64_t addr, regs[27];
+		struct vsc_error *err;
+
+		if (!t->per_cpu_offset)
+			return;
+		addr = ptr + t->per_cpu_offset[cpu] + NOTE_HDR + PRSTATUS_REG_OFF;
+		err = vsc_read(t, addr, regs, sizeof(regs), "crash_notes");
+		if (err) {
+			vsc_error_destroy(err);
+			continue;
+		}
+		for (unsigned int i = 0; i < t->nr_notes; i++) {
+			if (t->notes[i].regs.ip == regs[16] && t->notes[i].regs.sp == regs[19] &&
+			    regs[16]) {
+				t->cpu_note[cpu] = (int)i;
+				break;
+			}
+		}
+	}
+}
+
+struct vsc_error *vsc_cpus_init(struct vsc_target *t)
+{
+	uint64_t sym;
+	uint32_t nr = 0;
+	bool mapped = false;
+
+	if (!vsc_symbol_address(t, "nr_cpu_ids", &sym))
+		vsc_error_destroy(vsc_read_u32(t, sym, &nr, "nr_cpu_ids"));
+	if (nr == 0 || nr > VSC_MAX_CPUS)
+		nr = t->nr_notes ? t->nr_notes : 1;
+	if (nr < t->nr_notes)
+		nr = t->nr_notes;
+	t->nr_cpus = nr;
+	t->cpu_online = calloc(nr, 1);
+	t->cpu_note = malloc(nr * sizeof(int));
+	if (!t->cpu_online || !t->cpu_note)
+		return &vsc_error_nomem;
+	for (unsigned int i = 0; i < nr; i++)
+		t->cpu_note[i] = -1;
+
+	if (!vsc_symbol_address(t, "__per_cpu_offset", &sym)) {
+		t->per_cpu_offset = calloc(nr, sizeof(uint64_t));
+		if (!t->per_cpu_offset)
+			return &vsc_error_nomem;
+		struct vsc_error *err = vsc_read(t, sym, t->per_cpu_offset, nr * sizeof(uint64_t),
+						 "__per_cpu_offset");
+		if (err) {
+			vsc_error_destroy(err);
+			free(t->per_cpu_offset);
+			t->per_cpu_offset = NULL;
+		}
+	}
+	if (!vsc_symbol_address(t, "__cpu_online_mask", &sym)) {
+		size_t words = (nr + 63) / 64;
+		uint64_t *mask = calloc(words, 8);
+
+		if (!mask)
+			return &vsc_error_nomem;
+		if (!vsc_read(t, sym, mask, words * 8, "__cpu_online_mask")) {
+			for (unsigned int c = 0; c < nr; c++)
+				t->cpu_online[c] = (mask[c / 64] >> (c % 64)) & 1;
+		} else {
+			for (unsigned int c = 0; c < nr; c++)
+				t->cpu_online[c] = 1;
+		}
+		free(mask);
+	} else {
+		for (unsigned int c = 0; c < nr; c++)
+			t->cpu_online[c] = 1;
+	}
+
+	/* QEMU dump-guest-memory: pr_pid is the vCPU index + 1. */
+	if (t->qemu_notes || !t->info.crashtime) {
+		mapped = true;
+		for (unsigned int i = 0; i < t->nr_notes; i++) {
+			uint32_t pid = t->notes[i].pid;
+
+			if (pid < 1 || pid > nr || t->cpu_note[pid - 1] >= 0) {
+				mapped = false;
+				break;
+			}
+			t->cpu_note[pid - 1] = (int)i;
+		}
+		if (!mapped)
+			for (unsigned int i = 0; i < nr; i++)
+				t->cpu_note[i] = -1;
+	}
+	if (!mapped && t->info.crashtime) {
+		map_by_crash_notes(t);
+		for (unsigned int i = 0; i < nr; i++)
+			if (t->cpu_note[i] >= 0)
+				mapped = true;
+	}
+	if (!mapped) {
+		/* Last resort: notes in order of online CPUs. */
+		unsigned int n = 0;
+
+		for (unsigned int c = 0; c < nr && n < t->nr_notes; c++)
+			if (t->cpu_online[c])
+				t->cpu_note[c] = (int)n++;
+	}
+
+	if (!vsc_symbol_address(t, "panic_cpu", &sym)) {
+		uint32_t v;
+
+		if (!vsc_read_u32(t, sym, &v, "panic_cpu") && (int32_t)v >= 0 && v < nr)
+			t->panic_cpu = (int)v;
+	}
+	return NULL;
+}

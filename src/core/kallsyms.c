@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * kallsyms decoded from kernel memory, located through VMCOREINFO (6.0+).
+ * The address encoding (absolute, base-relative, absolute-percpu,
+ * place-relative) is chosen by decoding _stext every way and keeping the one
+ * that equals SYMBOL(_stext): no version sniffing.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vtdscope/symbols.h>
+
+#include "target_internal.h"
+
+#define MAX_KALLSYMS (4u << 20)
+#define NAMES_CHUNK (64u << 10)
+
+enum addr_encoding { ENC_ABSOLUTE, ENC_BASE_RELATIVE, ENC_ABSOLUTE_PERCPU, ENC_PLACE_RELATIVE };
+
+/* A forward-only buffered reader over target memory. */
+struct stream {
+	struct vsc_target *t;
+	uint64_t base;     /* address of buf[0] */
+	unsigned char *buf;
+	size_t len, pos;
+};
+
+static struct vsc_error *stream_byte(struct stream *s, unsigned char *out)
+{
+	if (s->pos == s->len) {
+		s->base += s->len;
+		s->len = NAMES_CHUNK;
+		s->pos = 0;
+		VSC_TRY(vsc_read(s->t, s->base, s->buf, s->len, "kallsyms_names"));
+	}
+	*out = s->buf[s->pos++];
+	return NULL;
+}
+
+static int parse_version(const char *release, int *major, int *minor)
+{
+	return sscanf(release, "%d.%d", major, minor) == 2 ? 0 : -1;
+}
+
+static uint64_t decode_addr(enum addr_encoding enc, const int32_t *off, const uint64_t *abs,
+			    uint64_t base, uint64_t offsets_addr, uint32_t i)
+{
+	switch (enc) {
+	case ENC_ABSOLUTE:
+		return abs ? abs[i] : 0;
+	case ENC_BASE_RELATIVE:
+		return base + (uint32_t)off[i];
+	case ENC_ABSOLUTE_PERCPU:
+		return off[i] >= 0 ? (uint64_t)off[i] : base - 1 - (int64_t)off[i];
+	case ENC_PLACE_RELATIVE:
+		return offsets_addr + 4ULL * i + (int64_t)off[i];
+	}
+	return 0;
+}
+
+struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
+{
+	uint64_t a_names, a_ttable, a_tindex, a_num, a_offsets = 0, a_base = 0, a_addrs = 0;
+	uint64_t stext, base = 0;
+	uint32_t num;
+	uint16_t tindex[256];
+	char *ttable = NULL, *name = NULL;
+	int32_t *offs = NULL;
+	uint64_t *abs = NULL;
+	uint64_t *addrs = NULL;
+	char **names = NULL;
+	size_t ttable_len;
+	struct stream s = { .t = t };
+	struct vsc_error *err = NULL;
+	int major = 0, minor = 0;
+	bool big;
+	int enc = -1;
+	uint32_t stext_idx = UINT32_MAX;
+
+	if (!vsc_vmcoreinfo_number(t, "SYMBOL(kallsyms_names)", &a_names) ||
+	    !vsc_vmcoreinfo_number(t, "SYMBOL(kallsyms_token_table)", &a_ttable) ||
+	    !vsc_vmcoreinfo_number(t, "SYMBOL(kallsyms_token_index)", &a_tindex) ||
+	    !vsc_vmcoreinfo_number(t, "SYMBOL(kallsyms_num_syms)", &a_num))
+		return vsc_error_create(VSC_ERR_UNSUPPORTED,
+					"VMCOREINFO does not locate kallsyms (kernel before 6.0); "
+					"pass --vmlinux");
+	vsc_vmcoreinfo_number(t, "SYMBOL(kallsyms_offsets)", &a_offsets);
+	vsc_vmcoreinfo_number(t, "SYMBOL(kallsyms_relative_base)", &a_base);
+	vsc_vmcoreinfo_number(t, "SYMBOL(kallsyms_addresses)", &a_addrs);
+	if (!vsc_vmcoreinfo_number(t, "SYMBOL(_stext)", &stext))
+		return vsc_error_create(VSC_ERR_FORMAT, "VMCOREINFO has no SYMBOL(_stext)");
+	parse_version(t->info.release, &major, &minor);
+	big = major > 6 || (major == 6 && minor >= 1);
+
+	VSC_TRY(vsc_read_u32(t, a_num, &num, "kallsyms_num_syms"));
+	if (num == 0 || num > MAX_KALLSYMS)
+		return vsc_error_create(VSC_ERR_CORRUPT, "implausible kallsyms_num_syms %u", num);
+	VSC_TRY(vsc_read(t, a_tindex, tindex, sizeof(tindex), "kallsyms_token_index"));
+	{
+		unsigned int max = 0;
+
+		for (int i = 0; i < 256; i++)
+			if (tindex[i] > max)
+				max = tindex[i];
+		ttable_len = max + 256;
+		ttable = calloc(1, ttable_len + 1);
+		if (!ttable)
+			return &vsc_error_nomem;
+		err = vsc_read(t, a_ttable, ttable, ttable_len, "kallsyms_token_table");
+		if (err)
+			goto out;
+	}
+
+	if (a_offsets) {
+		offs = malloc((size_t)num * 4);
+		if (!offs) {
+			err = &vsc_error_nomem;
+			goto out;
+		}
+		err = vsc_read(t, a_offsets, offs, (size_t)num * 4, "kallsyms_offsets");
+		if (err)
+			goto out;
+		if (a_base) {
+			err = vsc_read_u64(t, a_base, &base, "kallsyms_relative_base");
+			if (err)
+				goto out;
+		}
+	} else if (a_addrs) {
+		abs = malloc((size_t)num * 8);
+		if (!abs) {
+			err = &vsc_error_nomem;
+			goto out;
+		}
+		err = vsc_read(t, a_addrs, abs, (size_t)num * 8, "kallsyms_addresses");
+		if (err)
+			goto out;
+	} else {
+		err = vsc_error_create(VSC_ERR_FORMAT, "VMCOREINFO has neither kallsyms_offsets "
+				       "nor kallsyms_addresses");
+		goto out;
+	}
+
+	names = calloc(num, sizeof(*names));
+	s.buf = malloc(NAMES_CHUNK);
+	name = malloc(0x4000 * 64);
+	if (!names || !s.buf || !name) {
+		err = &vsc_error_nomem;
+		goto out;
+	}
+	s.base = a_names;
+	s.len = s.pos = 0;
+	s.base -= 0; /* first refill reads at a_names */
+	s.len = 0;
+	for (uint32_t i = 0; i < num; i++) {
+		unsigned char b;
+		unsigned int len, n = 0;
+
+		err = stream_byte(&s, &b);
+		if (err)
+			goto out;
+		len = b;
+		if (big && (b & 0x80)) {
+			err = stream_byte(&s, &b);
+			if (err)
+				goto out;
+			len = (len & 0x7f) | ((unsigned int)b << 7);
+		}
+		for (unsigned int k = 0; k < len; k++) {
+			const char *tok;
+
+			err = stream_byte(&s, &b);
+			if (err)
+				goto out;
+			if (tindex[b] >= ttable_len)
+				continue;
+			tok = ttable + tindex[b];
+			while (*tok && n < 0x4000 * 64 - 1 && tok < ttable + ttable_len)
+				name[n++] = *tok++;
+		}
+		name[n] = '\0';
+		names[i] = strdup(name);
+		if (!names[i]) {
+			err = &vsc_error_nomem;
+			goto out;
+		}
+		if (stext_idx == UINT32_MAX && n > 1 && !strcmp(name + 1, "_stext"))
+			stext_idx = i;
+	}
+	if (stext_idx == UINT32_MAX) {
+		err = vsc_error_create(VSC_ERR_CORRUPT, "decoded kallsyms has no _stext");
+		goto out;
+	}
+	{
+		static const enum addr_encoding order[] = {
+			ENC_ABSOLUTE_PERCPU, ENC_BASE_RELATIVE, ENC_PLACE_RELATIVE, ENC_ABSOLUTE,
+		};
+		for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+			if ((order[k] == ENC_ABSOLUTE) != (abs != NULL))
+				continue;
+			if (decode_addr(order[k], offs, abs, base, a_offsets, stext_idx) == stext) {
+				enc = (int)order[k];
+				break;
+			}
+		}
+	}
+	if (enc < 0) {
+		err = vsc_error_create(VSC_ERR_CORRUPT,
+				       "kallsyms addresses do not decode _stext to 0x%llx",
+				       (unsigned long long)stext);
+		goto out;
+	}
+	if (!t->symtab)
+		t->symtab = vsc_symtab_create();
+	if (!t->symtab) {
+		err = &vsc_error_nomem;
+		goto out;
+	}
+	for (uint32_t i = 0; i < num; i++) {
+		uint64_t a = decode_addr((enum addr_encoding)enc, offs, abs, base, a_offsets, i);
+
+		if (!names[i][0])
+			continue;
+		if (vsc_symtab_add(t->symtab, names[i] + 1, a, 0, names[i][0], NULL)) {
+			err = &vsc_error_nomem;
+			goto out;
+		}
+	}
+	vsc_symtab_finish(t->symtab);
+	free(t->s_symbols);
+	if (asprintf(&t->s_symbols, "kallsyms from memory (%u symbols)", num) < 0)
+		t->s_symbols = NULL;
+	t->info.symbols_source = t->s_symbols;
+out:
+	if (names)
+		for (uint32_t i = 0; i < num; i++)
+			free(names[i]);
+	free(names);
+	free(name);
+	free(s.buf);
+	free(ttable);
+	free(offs);
+	free(abs);
+	free(addrs);
+	return err;
+}

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * printk from a dump, using only VMCOREINFO offsets (no type info needed).
+ * Lockless ring (5.10+): follows makedumpfile / the kernel's get_data() for
+ * wrapped blocks.  log_buf (3.5-5.9): variable-length records.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vtdscope/printk.h>
+
+#include "target_internal.h"
+
+#define DESC_FLAGS_SHIFT 62
+#define DESC_ID_MASK (~(3ULL << DESC_FLAGS_SHIFT))
+#define DESC_COMMITTED 1
+#define DESC_FINALIZED 2
+#define MAX_DESC_BITS 24
+#define MAX_DATA_BITS 30
+
+void vsc_log_caller(uint32_t caller_id, char *buf, size_t size)
+{
+	if (!caller_id)
+		snprintf(buf, size, "-");
+	else if (caller_id & 0x80000000u)
+		snprintf(buf, size, "C%u", caller_id & 0x7fffffffu);
+	else
+		snprintf(buf, size, "T%u", caller_id);
+}
+
+static bool vi(struct vsc_target *t, const char *key, uint64_t *out)
+{
+	return vsc_vmcoreinfo_number(t, key, out);
+}
+
+static uint64_t rd64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static uint32_t rd32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint16_t rd16(const unsigned char *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static struct vsc_error *lockless(struct vsc_target *t, vsc_log_fn fn, void *arg)
+{
+	uint64_t prb_sym, prb, o_desc_ring, o_text_ring, o_count_bits, o_descs, o_infos, o_head,
+		o_tail, o_size_bits, o_data, o_sv, o_lpos, o_begin, o_next, o_seq, o_ts, o_len,
+		o_caller, sz_desc, sz_info, o_counter = 0;
+	unsigned char ring[256];
+	uint32_t count_bits, size_bits;
+	uint64_t descs, infos, head, tail, data, count, dsize;
+	unsigned char *d = NULL, *in = NULL, *text = NULL;
+	struct vsc_error *err = NULL;
+
+	if (!vi(t, "SYMBOL(prb)", &prb_sym) ||
+	    !vi(t, "OFFSET(printk_ringbuffer.desc_ring)", &o_desc_ring) ||
+	    !vi(t, "OFFSET(printk_ringbuffer.text_data_ring)", &o_text_ring) ||
+	    !vi(t, "OFFSET(prb_desc_ring.count_bits)", &o_count_bits) ||
+	    !vi(t, "OFFSET(prb_desc_ring.descs)", &o_descs) ||
+	    !vi(t, "OFFSET(prb_desc_ring.infos)", &o_infos) ||
+	    !vi(t, "OFFSET(prb_desc_ring.head_id)", &o_head) ||
+	    !vi(t, "OFFSET(prb_desc_ring.tail_id)", &o_tail) ||
+	    !vi(t, "OFFSET(prb_data_ring.size_bits)", &o_size_bits) ||
+	    !vi(t, "OFFSET(prb_data_ring.data)", &o_data) ||
+	    !vi(t, "OFFSET(prb_desc.state_var)", &o_sv) ||
+	    !vi(t, "OFFSET(prb_desc.text_blk_lpos)", &o_lpos) ||
+	    !vi(t, "OFFSET(prb_data_blk_lpos.begin)", &o_begin) ||
+	    !vi(t, "OFFSET(prb_data_blk_lpos.next)", &o_next) ||
+	    !vi(t, "OFFSET(printk_info.seq)", &o_seq) ||
+	    !vi(t, "OFFSET(printk_info.ts_nsec)", &o_ts) ||
+	    !vi(t, "OFFSET(printk_info.text_len)", &o_len) ||
+	    !vi(t, "OFFSET(printk_info.caller_id)", &o_caller) ||
+	    !vi(t, "SIZE(prb_desc)", &sz_desc) || !vi(t, "SIZE(printk_info)", &sz_info))
+		return vsc_error_create(VSC_ERR_NOTFOUND,
+					"VMCOREINFO lacks the printk ring buffer layout");
+	vi(t, "OFFSET(atomic_long_t.counter)", &o_counter);
+	if (o_desc_ring + 48 > sizeof(ring) || o_text_ring + 32 > sizeof(ring) ||
+	    sz_desc > 64 || sz_info > 256 || o_text_ring + o_data + 8 > sizeof(ring) ||
+	    o_desc_ring + o_tail + 8 > sizeof(ring) || o_seq + 8 > sz_info ||
+	    o_ts + 8 > sz_info || o_len + 2 > sz_info || o_caller + 4 > sz_info ||
+	    o_sv + 8 > sz_desc || o_lpos + 16 > sz_desc)
+		return vsc_error_create(VSC_ERR_CORRUPT, "implausible printk layout in VMCOREINFO");
+
+	VSC_TRY(vsc_read_u64(t, prb_sym, &prb, "prb"));
+	VSC_TRY(vsc_read(t, prb, ring, o_text_ring + 32, "printk_ringbuffer"));
+	count_bits = rd32(ring + o_desc_ring + o_count_bits);
+	descs = rd64(ring + o_desc_ring + o_descs);
+	infos = rd64(ring + o_desc_ring + o_infos);
+	head = rd64(ring + o_desc_ring + o_head + o_counter);
+	tail = rd64(ring + o_desc_ring + o_tail + o_counter);
+	size_bits = rd32(ring + o_text_ring + o_size_bits);
+	data = rd64(ring + o_text_ring + o_data);
+	if (count_bits > MAX_DESC_BITS || size_bits > MAX_DATA_BITS || size_bits < 6)
+		return vsc_error_create(VSC_ERR_CORRUPT, "implausible printk ring size (%u/%u bits)",
+					count_bits, size_bits);
+	count = 1ULL << count_bits;
+	dsize = 1ULL << size_bits;
+	d = malloc(count * sz_desc);
+	in = malloc(count * sz_info);
+	text = malloc(dsize);
+	if (!d || !in || !text) {
+		err = &vsc_error_nomem;
+		goto out;
+	}
+	err = vsc_read(t, descs, d, count * sz_desc, "printk descriptors");
+	if (!err)
+		err = vsc_read(t, infos, in, count * sz_info, "printk infos");
+	if (!err)
+		err = vsc_read(t, data, text, dsize, "printk text ring");
+	if (err)
+		goto out;
+
+	head &= DESC_ID_MASK;
+	tail &= DESC_ID_MASK;
+	for (uint64_t id = tail, n = 0; n <= count; id = (id + 1) & DESC_ID_MASK, n++) {
+		uint64_t idx = id & (count - 1);
+		const unsigned char *dp = d + idx * sz_desc, *ip = in + idx * sz_info;
+		uint64_t sv = rd64(dp + o_sv), begin, next, b, e, avail;
+		unsigned int state = (unsigned int)(sv >> DESC_FLAGS_SHIFT);
+		struct vsc_log_record rec = { 0 };
+		uint16_t text_len;
+
+		if ((sv & DESC_ID_MASK) == id && (state == DESC_COMMITTED || state == DESC_FINALIZED)) {
+			begin = rd64(dp + o_lpos + o_begin);
+			next = rd64(dp + o_lpos + o_next);
+			text_len = rd16(ip + o_len);
+			rec.seq = rd64(ip + o_seq);
+			rec.ts_nsec = rd64(ip + o_ts);
+			rec.facility = ip[o_len + 2];
+			rec.level = ip[o_len + 3] >> 5;
+			rec.caller_id = rd32(ip + o_caller);
+			rec.text = "";
+			if (!((begin & 1) && (next & 1))) {
+				b = begin & (dsize - 1);
+				e = next & (dsize - 1);
+				if (b > e || (begin >> size_bits) != (next >> size_bits))
+					b = 0; /* wrapped: data starts at index 0 */
+				if (e > b + 8) {
+					avail = e - b - 8;
+					rec.text = (const char *)text + b + 8;
+					rec.text_len = text_len < avail ? text_len : avail;
+				}
+			}
+			if (fn(arg, &rec))
+				break;
+		}
+		if (id == head)
+			break;
+	}
+out:
+	free(d);
+	free(in);
+	free(text);
+	return err;
+}
+
+static struct vsc_error *legacy(struct vsc_target *t, vsc_log_fn fn, void *arg)
+{
+	uint64_t s_buf, s_len, s_first, s_next, sz, o_ts, o_len, o_tlen, o_caller = 0, buf;
+	uint32_t blen, first, next;
+	unsigned char *data;
+	struct vsc_error *err;
+	uint64_t seq = 0;
+
+	if (!vi(t, "SYMBOL(log_buf)", &s_buf) || !vi(t, "SYMBOL(log_buf_len)", &s_len) ||
+	    !vi(t, "SYMBOL(log_first_idx)", &s_first) || !vi(t, "SYMBOL(log_next_idx)", &s_next) ||
+	    !vi(t, "SIZE(printk_log)", &sz) || !vi(t, "OFFSET(printk_log.ts_nsec)", &o_ts) ||
+	    !vi(t, "OFFSET(printk_log.len)", &o_len) ||
+	    !vi(t, "OFFSET(printk_log.text_len)", &o_tlen))
+		return vsc_error_create(VSC_ERR_NOTFOUND, "VMCOREINFO locates no kernel log");
+	vi(t, "OFFSET(printk_log.caller_id)", &o_caller);
+	VSC_TRY(vsc_read_u64(t, s_buf, &buf, "log_buf"));
+	VSC_TRY(vsc_read_u32(t, s_len, &blen, "log_buf_len"));
+	VSC_TRY(vsc_read_u32(t, s_first, &first, "log_first_idx"));
+	VSC_TRY(vsc_read_u32(t, s_next, &next, "log_next_idx"));
+	if (blen == 0 || blen > (1u << 30) || sz < 16 || sz > 64)
+		return vsc_error_create(VSC_ERR_CORRUPT, "implausible log_buf size %u", blen);
+	data = malloc(blen);
+	if (!data)
+		return &vsc_error_nomem;
+	err = vsc_read(t, buf, data, blen, "log_buf");
+	for (uint32_t idx = first, n = 0; !err && idx != next && n < blen; n++) {
+		uint16_t len, tlen;
+		struct vsc_log_record rec = { .seq = seq++ };
+
+		if ((uint64_t)idx + sz > blen)
+			break;
+		len = rd16(data + idx + o_len);
+		if (len == 0) {
+			if (idx == 0)
+				break;
+			idx = 0;
+			continue;
+		}
+		tlen = rd16(data + idx + o_tlen);
+		rec.ts_nsec = rd64(data + idx + o_ts);
+		rec.facility = data[idx + o_tlen + 4];
+		rec.level = data[idx + o_tlen + 5] >> 5;
+		if (o_caller)
+			rec.caller_id = rd32(data + idx + o_caller);
+		rec.text = (const char *)data + idx + sz;
+		rec.text_len = (uint64_t)idx + sz + tlen <= blen ? tlen : 0;
+		if (fn(arg, &rec))
+			break;
+		idx += len;
+	}
+	free(data);
+	return err;
+}
+
+struct vsc_error *vsc_log_foreach(struct vsc_target *t, vsc_log_fn fn, void *arg)
+{
+	if (vsc_vmcoreinfo(t, "SYMBOL(prb)"))
+		return lockless(t, fn, arg);
+	return legacy(t, fn, arg);
+}

@@ -1,0 +1,766 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Opening a target: sniff the format, parse the notes ourselves (ELF PT_NOTE
+ * or the kdump sub-header), VMCOREINFO, then paging, symbols, types, CPUs.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <vtdscope/symbols.h>
+#include <vtdscope/target.h>
+#include <vtdscope/types.h>
+
+#include "dumpfile.h"
+#include "target_internal.h"
+#include "types_backend.h"
+
+#define PROC_SUPER_MAGIC 0x9fa0
+#define MAX_NOTES_SIZE (64u << 20)
+#define MAX_VMCOREINFO_SIZE (1u << 20)
+
+/* Offsets inside structures written by the kernel and QEMU (x86-64). */
+#define PRSTATUS_PID_OFF 32
+#define PRSTATUS_REG_OFF 112
+#define PRSTATUS_NREGS 27
+#define QEMU_CPUSTATE_MIN 432        /* through cr[5] */
+#define QEMU_CPUSTATE_GS_BASE 264    /* gs.base */
+#define QEMU_CPUSTATE_CR 392         /* cr[0..4] */
+#define QEMU_CPUSTATE_KGS_BASE 432
+
+/* kdump-compressed header fields we need (makedumpfile diskdump_mod.h). */
+#define DISKDUMP_HEADER_VERSION_OFF 8
+#define DISKDUMP_BLOCK_SIZE_OFF 428
+#define SUBHDR_OFFSET_VMCOREINFO 32
+#define SUBHDR_SIZE_VMCOREINFO 40
+#define SUBHDR_OFFSET_NOTE 48
+#define SUBHDR_SIZE_NOTE 56
+
+static struct vsc_error *pread_full(int fd, void *buf, size_t len, uint64_t off, const char *path,
+				    const char *what)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return vsc_error_create(VSC_ERR_IO, "%s: reading %s: %s", path, what,
+						strerror(errno));
+		}
+		if (n == 0)
+			return vsc_error_create(VSC_ERR_FORMAT,
+						"%s: truncated file: %s at offset %llu is past the end",
+						path, what, (unsigned long long)(off + done));
+		done += (size_t)n;
+	}
+	return NULL;
+}
+
+/* ---- VMCOREINFO ---- */
+
+struct vsc_error *vsc_target_parse_vmcoreinfo(struct vsc_target *t, const char *text, size_t len)
+{
+	size_t cap = 0;
+
+	free(t->vmcoreinfo_raw);
+	t->vmcoreinfo_raw = strndup(text, len);
+	if (!t->vmcoreinfo_raw)
+		return &vsc_error_nomem;
+	for (char *line = t->vmcoreinfo_raw, *next; line && *line; line = next) {
+		char *eq, *nl = strchr(line, '\n');
+
+		next = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		eq = strchr(line, '=');
+		if (!eq || eq == line)
+			continue;
+		if (t->nr_vmcoreinfo == cap) {
+			size_t ncap = cap ? cap * 2 : 128;
+			void *p = realloc(t->vmcoreinfo, ncap * sizeof(*t->vmcoreinfo));
+
+			if (!p)
+				return &vsc_error_nomem;
+			t->vmcoreinfo = p;
+			cap = ncap;
+		}
+		*eq = '\0';
+		t->vmcoreinfo[t->nr_vmcoreinfo].key = line;
+		t->vmcoreinfo[t->nr_vmcoreinfo].value = eq + 1;
+		t->nr_vmcoreinfo++;
+	}
+	return NULL;
+}
+
+const char *vsc_vmcoreinfo(const struct vsc_target *t, const char *key)
+{
+	for (size_t i = 0; i < t->nr_vmcoreinfo; i++)
+		if (!strcmp(t->vmcoreinfo[i].key, key))
+			return t->vmcoreinfo[i].value;
+	return NULL;
+}
+
+bool vsc_vmcoreinfo_number(const struct vsc_target *t, const char *key, uint64_t *out)
+{
+	const char *v = vsc_vmcoreinfo(t, key);
+	char *end;
+	int base = 0;
+
+	if (!v || !*v)
+		return false;
+	if (!strncmp(key, "SYMBOL(", 7) || !strcmp(key, "KERNELOFFSET"))
+		base = 16;
+	errno = 0;
+	*out = strtoull(v, &end, base);
+	if (errno || (*end && *end != '\n'))
+		return false;
+	return true;
+}
+
+const char *vsc_vmcoreinfo_raw(const struct vsc_target *t)
+{
+	return t->vmcoreinfo_raw;
+}
+
+/* ---- notes ---- */
+
+static struct vsc_cpu_note *add_note(struct vsc_target *t)
+{
+	struct vsc_cpu_note *p;
+
+	if (t->nr_notes >= VSC_MAX_CPUS)
+		return NULL;
+	p = realloc(t->notes, (t->nr_notes + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	t->notes = p;
+	memset(&p[t->nr_notes], 0, sizeof(*p));
+	return &p[t->nr_notes++];
+}
+
+static void regs_from_prstatus(struct vsc_regs *r, const uint64_t *g)
+{
+	/* user_regs_struct order */
+	r->r15 = g[0]; r->r14 = g[1]; r->r13 = g[2]; r->r12 = g[3];
+	r->bp = g[4]; r->bx = g[5]; r->r11 = g[6]; r->r10 = g[7];
+	r->r9 = g[8]; r->r8 = g[9]; r->ax = g[10]; r->cx = g[11];
+	r->dx = g[12]; r->si = g[13]; r->di = g[14]; r->orig_ax = g[15];
+	r->ip = g[16]; r->cs = g[17]; r->flags = g[18]; r->sp = g[19];
+	r->ss = g[20]; r->fs_base = g[21]; r->gs_base = g[22];
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/*
+ * Walk an ELF note blob.  QEMU writes one "CORE" PRSTATUS and one "QEMU"
+ * note per vCPU, in vCPU order; we pair the n-th QEMU note with the n-th
+ * PRSTATUS.
+ */
+static struct vsc_error *parse_notes(struct vsc_target *t, const unsigned char *buf, size_t size,
+				     bool *saw_userspace)
+{
+	size_t off = 0;
+	unsigned int nqemu = 0;
+
+	while (off + sizeof(Elf64_Nhdr) <= size) {
+		Elf64_Nhdr nh;
+		size_t name_off, desc_off, next;
+		const char *name;
+		const unsigned char *desc;
+
+		memcpy(&nh, buf + off, sizeof(nh));
+		name_off = off + sizeof(nh);
+		desc_off = name_off + ((nh.n_namesz + 3) & ~3u);
+		next = desc_off + ((nh.n_descsz + 3ull) & ~3ull);
+		if (nh.n_namesz > 64 || desc_off > size || nh.n_descsz > size - desc_off)
+			break; /* malformed tail: keep what we have */
+		name = (const char *)buf + name_off;
+		desc = buf + desc_off;
+
+		if (nh.n_namesz >= 5 && !memcmp(name, "CORE", 5)) {
+			if (nh.n_type == NT_PRSTATUS &&
+			    nh.n_descsz >= PRSTATUS_REG_OFF + PRSTATUS_NREGS * 8) {
+				struct vsc_cpu_note *n = add_note(t);
+				uint64_t g[PRSTATUS_NREGS];
+
+				if (!n)
+					return &vsc_error_nomem;
+				memcpy(&n->pid, desc + PRSTATUS_PID_OFF, 4);
+				memcpy(g, desc + PRSTATUS_REG_OFF, sizeof(g));
+				regs_from_prstatus(&n->regs, g);
+			} else if (nh.n_type == NT_PRPSINFO || nh.n_type == NT_AUXV ||
+				   nh.n_type == NT_FILE || nh.n_type == NT_SIGINFO) {
+				*saw_userspace = true;
+			}
+		} else if (nh.n_namesz >= 5 && !memcmp(name, "QEMU", 5)) {
+			if (nh.n_descsz >= QEMU_CPUSTATE_MIN && nqemu < t->nr_notes) {
+				struct vsc_cpu_note *n = &t->notes[nqemu];
+
+				n->has_qemu = true;
+				n->gs_base = get64(desc + QEMU_CPUSTATE_GS_BASE);
+				n->cr3 = get64(desc + QEMU_CPUSTATE_CR + 3 * 8);
+				n->cr4 = get64(desc + QEMU_CPUSTATE_CR + 4 * 8);
+				if (nh.n_descsz >= QEMU_CPUSTATE_KGS_BASE + 8)
+					n->kernel_gs_base = get64(desc + QEMU_CPUSTATE_KGS_BASE);
+				t->qemu_notes = true;
+			}
+			nqemu++;
+		} else if (nh.n_namesz >= 11 && !memcmp(name, "VMCOREINFO", 11)) {
+			size_t len = strnlen((const char *)desc, nh.n_descsz);
+
+			VSC_TRY(vsc_target_parse_vmcoreinfo(t, (const char *)desc, len));
+		}
+		if (next <= off)
+			break;
+		off = next;
+	}
+	return NULL;
+}
+
+static struct vsc_error *read_elf_notes(struct vsc_target *t, const char *path, bool *userspace)
+{
+	Elf64_Ehdr eh;
+	struct vsc_error *err;
+
+	VSC_TRY(pread_full(t->fd, &eh, sizeof(eh), 0, path, "ELF header"));
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64)
+		return vsc_error_create(VSC_ERR_FORMAT, "%s: 32-bit ELF file, not an x86-64 vmcore",
+					path);
+	if (eh.e_type != ET_CORE)
+		return vsc_error_create(VSC_ERR_FORMAT,
+					"%s: ELF %s, not a core dump (was a vmlinux passed as the dump?)",
+					path, eh.e_type == ET_EXEC ? "executable" :
+					eh.e_type == ET_DYN ? "shared object" : "file");
+	if (eh.e_machine != EM_X86_64)
+		return vsc_error_create(VSC_ERR_UNSUPPORTED,
+					"%s: ELF core for machine %u, only x86-64 is supported",
+					path, eh.e_machine);
+	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM)
+		return vsc_error_create(VSC_ERR_FORMAT, "%s: corrupt ELF program headers", path);
+
+	for (unsigned int i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		unsigned char *buf;
+
+		VSC_TRY(pread_full(t->fd, &ph, sizeof(ph), eh.e_phoff + (uint64_t)i * sizeof(ph),
+				   path, "program header"));
+		if (ph.p_type != PT_NOTE || ph.p_filesz == 0)
+			continue;
+		if (ph.p_filesz > MAX_NOTES_SIZE)
+			return vsc_error_create(VSC_ERR_FORMAT, "%s: note segment of %llu bytes is too large",
+						path, (unsigned long long)ph.p_filesz);
+		buf = malloc(ph.p_filesz);
+		if (!buf)
+			return &vsc_error_nomem;
+		err = pread_full(t->fd, buf, ph.p_filesz, ph.p_offset, path, "note segment");
+		if (!err)
+			err = parse_notes(t, buf, ph.p_filesz, userspace);
+		free(buf);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static struct vsc_error *read_diskdump_notes(struct vsc_target *t, const char *path)
+{
+	unsigned char hdr[512], sub[64];
+	int32_t version, block_size;
+	uint64_t off_vi, size_vi, off_note, size_note;
+	struct vsc_error *err = NULL;
+	bool userspace = false;
+
+	VSC_TRY(pread_full(t->fd, hdr, sizeof(hdr), 0, path, "kdump header"));
+	memcpy(&version, hdr + DISKDUMP_HEADER_VERSION_OFF, 4);
+	memcpy(&block_size, hdr + DISKDUMP_BLOCK_SIZE_OFF, 4);
+	if (block_size <= 0 || block_size > (1 << 20) || (block_size & (block_size - 1)))
+		return vsc_error_create(VSC_ERR_FORMAT, "%s: corrupt kdump header (block size %d)",
+					path, block_size);
+	VSC_TRY(pread_full(t->fd, sub, sizeof(sub), (uint64_t)block_size, path, "kdump sub-header"));
+	off_vi = get64(sub + SUBHDR_OFFSET_VMCOREINFO);
+	size_vi = get64(sub + SUBHDR_SIZE_VMCOREINFO);
+	off_note = get64(sub + SUBHDR_OFFSET_NOTE);
+	size_note = get64(sub + SUBHDR_SIZE_NOTE);
+
+	if (version >= 4 && size_note > 0) {
+		unsigned char *buf;
+
+		if (size_note > MAX_NOTES_SIZE)
+			return vsc_error_create(VSC_ERR_FORMAT, "%s: corrupt kdump note size", path);
+		buf = malloc(size_note);
+		if (!buf)
+			return &vsc_error_nomem;
+		err = pread_full(t->fd, buf, size_note, off_note, path, "kdump notes");
+		if (!err)
+			err = parse_notes(t, buf, size_note, &userspace);
+		free(buf);
+		if (err)
+			return err;
+	}
+	if (!t->vmcoreinfo_raw && version >= 3 && size_vi > 0) {
+		char *buf;
+
+		if (size_vi > MAX_VMCOREINFO_SIZE)
+			return vsc_error_create(VSC_ERR_FORMAT, "%s: corrupt VMCOREINFO size", path);
+		buf = malloc(size_vi);
+		if (!buf)
+			return &vsc_error_nomem;
+		err = pread_full(t->fd, buf, size_vi, off_vi, path, "VMCOREINFO");
+		if (!err)
+			err = vsc_target_parse_vmcoreinfo(t, buf, strnlen(buf, size_vi));
+		free(buf);
+	}
+	return err;
+}
+
+/* ---- memory ---- */
+
+static struct vsc_error *read_virt(struct vsc_target *t, uint64_t addr, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	if (t->kcore)
+		return vsc_kcore_read(t->kcore, addr, buf, len);
+	while (len) {
+		uint64_t paddr;
+		size_t chunk = 4096 - (addr & 4095);
+
+		if (chunk > len)
+			chunk = len;
+		VSC_TRY(vsc_paging_translate(t, addr, &paddr));
+		VSC_TRY(vsc_dumpfile_read_phys(t->dump, paddr, p, chunk));
+		p += chunk;
+		addr += chunk;
+		len -= chunk;
+	}
+	return NULL;
+}
+
+struct vsc_error *vsc_read(struct vsc_target *t, uint64_t addr, void *buf, size_t len,
+			   const char *label)
+{
+	struct vsc_error *err = read_virt(t, addr, buf, len);
+
+	if (err)
+		return vsc_error_wrap(err, "reading %s at 0x%llx", label ? label : "memory",
+				      (unsigned long long)addr);
+	return NULL;
+}
+
+struct vsc_error *vsc_read_phys(struct vsc_target *t, uint64_t paddr, void *buf, size_t len,
+				const char *label)
+{
+	struct vsc_error *err;
+
+	if (!t->dump) {
+		if (!t->page_offset_base)
+			return vsc_error_create(VSC_ERR_UNSUPPORTED,
+						"reading %s at physical 0x%llx: no physical access",
+						label ? label : "memory", (unsigned long long)paddr);
+		return vsc_read(t, t->page_offset_base + paddr, buf, len, label);
+	}
+	err = vsc_dumpfile_read_phys(t->dump, paddr, buf, len);
+	if (err)
+		return vsc_error_wrap(err, "reading %s at physical 0x%llx",
+				      label ? label : "memory", (unsigned long long)paddr);
+	return NULL;
+}
+
+#define DEFINE_READ_INT(bits)                                                              \
+	struct vsc_error *vsc_read_u##bits(struct vsc_target *t, uint64_t addr,            \
+					   uint##bits##_t *out, const char *label)         \
+	{                                                                                  \
+		uint##bits##_t v;                                                          \
+		VSC_TRY(vsc_read(t, addr, &v, sizeof(v), label));                          \
+		*out = v;                                                                  \
+		return NULL;                                                               \
+	}
+DEFINE_READ_INT(8)
+DEFINE_READ_INT(16)
+DEFINE_READ_INT(32)
+DEFINE_READ_INT(64)
+
+struct vsc_error *vsc_read_cstr(struct vsc_target *t, uint64_t addr, char *buf, size_t size,
+				const char *label)
+{
+	size_t done = 0;
+
+	if (!size)
+		return NULL;
+	while (done < size - 1) {
+		size_t chunk = 64 - ((addr + done) & 63);
+
+		if (chunk > size - 1 - done)
+			chunk = size - 1 - done;
+		VSC_TRY(vsc_read(t, addr + done, buf + done, chunk, label));
+		if (memchr(buf + done, '\0', chunk))
+			return NULL;
+		done += chunk;
+	}
+	buf[size - 1] = '\0';
+	return NULL;
+}
+
+struct vsc_error *vsc_virt_to_phys(struct vsc_target *t, uint64_t addr, uint64_t *paddr)
+{
+	if (t->kcore) {
+		if (t->page_offset_base && addr >= t->page_offset_base &&
+		    addr < t->page_offset_base + (1ULL << 46)) {
+			*paddr = addr - t->page_offset_base;
+			return NULL;
+		}
+		if (addr >= VSC_START_KERNEL_MAP) {
+			*paddr = addr - VSC_START_KERNEL_MAP + t->phys_base;
+			return NULL;
+		}
+		return vsc_error_create(VSC_ERR_UNSUPPORTED,
+					"no page-table translation on /proc/kcore for 0x%llx",
+					(unsigned long long)addr);
+	}
+	return vsc_paging_translate(t, addr, paddr);
+}
+
+/* ---- open ---- */
+
+const struct vsc_target_info *vsc_target_info(const struct vsc_target *t)
+{
+	return &t->info;
+}
+
+static struct vsc_error *sniff(struct vsc_target *t, const char *path, const char **kind)
+{
+	unsigned char magic[16] = { 0 };
+	struct stat st;
+	struct statfs sfs;
+	ssize_t n;
+
+	if (fstat(t->fd, &st) < 0)
+		return vsc_error_create(VSC_ERR_IO, "%s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return vsc_error_create(VSC_ERR_IO, "%s: is a directory, not a dump", path);
+	if (fstatfs(t->fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC) {
+		*kind = "kcore";
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size == 0)
+		return vsc_error_create(VSC_ERR_FORMAT, "%s: empty file, not a dump", path);
+	n = pread(t->fd, magic, sizeof(magic), 0);
+	if (n < 0)
+		return vsc_error_create(VSC_ERR_IO, "%s: %s", path, strerror(errno));
+	if (n >= 4 && !memcmp(magic, ELFMAG, SELFMAG)) {
+		*kind = "elf";
+		return NULL;
+	}
+	if (n >= 8 && (!memcmp(magic, "KDUMP   ", 8) || !memcmp(magic, "DISKDUMP", 8))) {
+		*kind = "kdump";
+		return NULL;
+	}
+	if (n >= 12 && !memcmp(magic, "makedumpfile", 12))
+		return vsc_error_create(VSC_ERR_FORMAT,
+					"%s: flattened makedumpfile format; convert it first with: "
+					"makedumpfile -R %s.kdump < %s", path, path, path);
+	if (n >= 4 && !memcmp(magic, "\x7f" "ELF", 4))
+		return NULL;
+	return vsc_error_create(VSC_ERR_FORMAT,
+				"%s: not a vmcore (no ELF or kdump-compressed signature)", path);
+}
+
+static struct vsc_error *load_types(struct vsc_target *t, const struct vsc_open_options *opts);
+
+struct vsc_error *vsc_target_open(const char *path, const struct vsc_open_options *opts,
+				  struct vsc_target **out)
+{
+	static const struct vsc_open_options defaults;
+	struct vsc_target *t;
+	struct vsc_error *err = NULL;
+	const char *kind = NULL;
+	bool userspace = false;
+	uint64_t v;
+
+	if (!opts)
+		opts = &defaults;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return &vsc_error_nomem;
+	t->panic_cpu = -1;
+	t->s_path = strdup(path);
+	t->info.path = t->s_path;
+	t->info.arch = "x86_64";
+	t->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (t->fd < 0) {
+		err = vsc_error_create(VSC_ERR_IO, "%s: %s%s", path, strerror(errno),
+				       errno == EACCES && !strcmp(path, "/proc/kcore") ?
+				       " (reading /proc/kcore needs root)" : "");
+		goto fail;
+	}
+	err = sniff(t, path, &kind);
+	if (err)
+		goto fail;
+
+	if (!strcmp(kind, "kcore")) {
+		void *notes = NULL;
+		size_t nsize = 0;
+
+		t->info.format = "kcore";
+		t->info.live = true;
+		err = vsc_kcore_open(t->fd, path, &t->kcore);
+		if (!err)
+			err = vsc_kcore_notes(t->kcore, &notes, &nsize);
+		if (!err)
+			err = parse_notes(t, notes, nsize, &userspace);
+		free(notes);
+		/* The kcore PRSTATUS is a zeroed dummy: no live registers. */
+		t->nr_notes = 0;
+		if (!err && !t->vmcoreinfo_raw) {
+			err = vsc_error_create(VSC_ERR_FORMAT,
+					       "%s: no VMCOREINFO note (kernel older than 4.19?)", path);
+		}
+	} else {
+		if (!strcmp(kind, "elf"))
+			err = read_elf_notes(t, path, &userspace);
+		else
+			err = read_diskdump_notes(t, path);
+		if (err)
+			goto fail;
+		if (!t->vmcoreinfo_raw) {
+			err = vsc_error_create(VSC_ERR_FORMAT, userspace ?
+					       "%s: a userspace core dump, not a kernel vmcore" :
+					       "%s: no VMCOREINFO in the dump (QEMU dumps need "
+					       "-device vmcoreinfo and the guest's qemu_fw_cfg driver)",
+					       path);
+			goto fail;
+		}
+		err = vsc_dumpfile_open(path, t->fd, &t->dump);
+		if (err) {
+			err = vsc_error_wrap(err, "%s", path);
+			goto fail;
+		}
+		t->info.format = vsc_dumpfile_format(t->dump);
+	}
+	if (err)
+		goto fail;
+
+	t->info.release = vsc_vmcoreinfo(t, "OSRELEASE");
+	if (!t->info.release) {
+		err = vsc_error_create(VSC_ERR_FORMAT, "%s: VMCOREINFO has no OSRELEASE", path);
+		goto fail;
+	}
+	t->info.build_id = vsc_vmcoreinfo(t, "BUILD-ID");
+	t->info.page_size = 4096;
+	if (vsc_vmcoreinfo_number(t, "PAGESIZE", &v) && v == 4096)
+		t->info.page_size = (unsigned int)v;
+	if (vsc_vmcoreinfo_number(t, "KERNELOFFSET", &v))
+		t->info.kaslr_offset = v;
+	if (vsc_vmcoreinfo_number(t, "NUMBER(phys_base)", &v))
+		t->phys_base = v;
+	t->info.phys_base = t->phys_base;
+	if (vsc_vmcoreinfo_number(t, "CRASHTIME", &v)) {
+		t->info.crashtime = true;
+		t->info.crash_time = v;
+	}
+	t->info.nr_prstatus = t->nr_notes;
+
+	if (!t->kcore) {
+		err = vsc_paging_init(t);
+		if (err) {
+			err = vsc_error_wrap(err, "%s", path);
+			goto fail;
+		}
+	} else {
+		t->levels = 4;
+		if (vsc_vmcoreinfo_number(t, "NUMBER(pgtable_l5_enabled)", &v) && v)
+			t->levels = 5;
+	}
+	t->info.paging_levels = t->levels;
+
+	err = vsc_kallsyms_load(t);
+	if (err) {
+		err = vsc_error_wrap(err, "%s: kallsyms", path);
+		goto fail;
+	}
+	if (!t->page_offset_base) {
+		uint64_t sym;
+
+		if (!vsc_symbol_address(t, "page_offset_base", &sym))
+			vsc_read_u64(t, sym, &t->page_offset_base, "page_offset_base");
+	}
+	t->info.page_offset_base = t->page_offset_base;
+
+	err = load_types(t, opts);
+	if (err) {
+		err = vsc_error_wrap(err, "%s", path);
+		goto fail;
+	}
+	err = vsc_cpus_init(t);
+	if (err) {
+		err = vsc_error_wrap(err, "%s", path);
+		goto fail;
+	}
+	*out = t;
+	return NULL;
+fail:
+	vsc_target_destroy(t);
+	return err;
+}
+
+void vsc_target_destroy(struct vsc_target *t)
+{
+	if (!t)
+		return;
+	vsc_dumpfile_destroy(t->dump);
+	vsc_kcore_destroy(t->kcore);
+	vsc_types_destroy(t->types);
+	vsc_symtab_destroy(t->symtab);
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->vmcoreinfo_raw);
+	free(t->vmcoreinfo);
+	free(t->notes);
+	free(t->per_cpu_offset);
+	free(t->cpu_online);
+	free(t->cpu_note);
+	free(t->s_release);
+	free(t->s_build_id);
+	free(t->s_types);
+	free(t->s_symbols);
+	free(t->s_path);
+	free(t->s_vmlinux);
+	free(t);
+}
+
+/* ---- types: DWARF from a vmlinux, else BTF from the dump ---- */
+
+static bool file_exists(const char *p)
+{
+	return access(p, R_OK) == 0;
+}
+
+static char *find_vmlinux(struct vsc_target *t)
+{
+	char *p = NULL;
+	const char *bid = t->info.build_id;
+
+	if (bid && strlen(bid) > 2) {
+		if (asprintf(&p, "/usr/lib/debug/.build-id/%.2s/%s.debug", bid, bid + 2) >= 0 &&
+		    file_exists(p))
+			return p;
+		free(p);
+	}
+	if (asprintf(&p, "/usr/lib/debug/boot/vmlinux-%s", t->info.release) >= 0 && file_exists(p))
+		return p;
+	free(p);
+	if (asprintf(&p, "/usr/lib/debug/lib/modules/%s/vmlinux", t->info.release) >= 0 &&
+	    file_exists(p))
+		return p;
+	free(p);
+	return NULL;
+}
+
+/* Is the BUILD-ID in VMCOREINFO trustworthy?  Some stable ranges wrote garbage. */
+static bool build_id_plausible(const char *bid)
+{
+	size_t n = bid ? strlen(bid) : 0;
+
+	if (n != 40)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789abcdef", bid[i]))
+			return false;
+	return true;
+}
+
+static struct vsc_error *load_btf(struct vsc_target *t)
+{
+	uint64_t start, stop;
+	void *blob;
+	struct vsc_error *err;
+
+	if (vsc_symbol_address(t, "__start_BTF", &start) ||
+	    vsc_symbol_address(t, "__stop_BTF", &stop))
+		return vsc_error_create(VSC_ERR_NOTFOUND,
+					"kernel %s has no BTF (__start_BTF not found); install the "
+					"matching debuginfo (e.g. linux-image-%s-dbg) and pass --vmlinux",
+					t->info.release, t->info.release);
+	if (stop <= start || stop - start > (256u << 20))
+		return vsc_error_create(VSC_ERR_CORRUPT, "implausible BTF size %llu",
+					(unsigned long long)(stop - start));
+	blob = malloc(stop - start);
+	if (!blob)
+		return &vsc_error_nomem;
+	err = vsc_read(t, start, blob, stop - start, "kernel BTF (__start_BTF)");
+	if (!err)
+		err = vsc_btf_types_create(blob, stop - start, &t->types);
+	free(blob);
+	return err;
+}
+
+static struct vsc_error *load_types(struct vsc_target *t, const struct vsc_open_options *opts)
+{
+	char *vmlinux = NULL;
+	struct vsc_error *err;
+
+	if (opts->types != VSC_TYPES_BTF) {
+		if (opts->vmlinux)
+			vmlinux = strdup(opts->vmlinux);
+		else if (!opts->no_debuginfo_search)
+			vmlinux = find_vmlinux(t);
+	}
+	if (vmlinux) {
+		char *bid = NULL;
+
+		if (!file_exists(vmlinux)) {
+			err = vsc_error_create(VSC_ERR_IO, "vmlinux %s: %s", vmlinux, strerror(errno));
+			free(vmlinux);
+			return err;
+		}
+		err = vsc_elf_build_id(vmlinux, &bid);
+		if (err) {
+			err = vsc_error_wrap(err, "vmlinux %s", vmlinux);
+			free(vmlinux);
+			return err;
+		}
+		if (build_id_plausible(t->info.build_id) && bid && strcmp(bid, t->info.build_id)) {
+			err = vsc_error_create(VSC_ERR_MISMATCH,
+					       "vmlinux %s does not match the dump: build-id %s, "
+					       "dump has %s (kernel %s)", vmlinux, bid,
+					       t->info.build_id, t->info.release);
+			free(bid);
+			free(vmlinux);
+			return err;
+		}
+		free(bid);
+		err = vsc_dwarf_types_create(vmlinux, &t->types);
+		if (err) {
+			err = vsc_error_wrap(err, "vmlinux %s", vmlinux);
+			free(vmlinux);
+			return err;
+		}
+		t->s_vmlinux = vmlinux;
+		t->info.vmlinux = vmlinux;
+	} else if (opts->types == VSC_TYPES_DWARF) {
+		return vsc_error_create(VSC_ERR_NOTFOUND,
+					"--types=dwarf: no vmlinux given and none found for %s under "
+					"/usr/lib/debug (install linux-image-%s-dbg)",
+					t->info.release, t->info.release);
+	} else {
+		VSC_TRY(load_btf(t));
+	}
+	t->info.types_source = t->types->description;
+	return NULL;
+}

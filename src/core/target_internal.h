@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The target's insides, shared by the engine's own files only. */
+#ifndef VTDSCOPE_TARGET_INTERNAL_H
+#define VTDSCOPE_TARGET_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vtdscope/symbols.h>
+#include <vtdscope/target.h>
+
+struct vsc_dumpfile;
+struct vsc_kcore;
+struct vsc_types;
+struct vsc_symtab;
+
+#define VSC_START_KERNEL_MAP 0xffffffff80000000ULL
+#define VSC_MAX_CPUS 8192
+
+/* One register note from the dump (NT_PRSTATUS), plus QEMU's CPU state if any. */
+struct vsc_cpu_note {
+	uint32_t pid;          /* pr_pid */
+	struct vsc_regs regs;
+	bool has_qemu;
+	uint64_t cr3, cr4, gs_base, kernel_gs_base;
+};
+
+struct vsc_vmcoreinfo_line {
+	char *key;
+	char *value;
+};
+
+#define VSC_TLB_SIZE 1024
+struct vsc_tlb_entry {
+	uint64_t vpage;        /* virtual page | 1 when valid */
+	uint64_t ppage;
+};
+
+struct vsc_target {
+	struct vsc_target_info info;
+	int fd;
+	struct vsc_dumpfile *dump;      /* physical reads (vmcores) */
+	struct vsc_kcore *kcore;        /* virtual reads (/proc/kcore) */
+
+	char *vmcoreinfo_raw;
+	struct vsc_vmcoreinfo_line *vmcoreinfo;
+	size_t nr_vmcoreinfo;
+
+	struct vsc_cpu_note *notes;
+	unsigned int nr_notes;
+	bool qemu_notes;
+
+	/* address translation */
+	uint64_t pgd_phys;
+	unsigned int levels;
+	uint64_t phys_base;
+	uint64_t page_offset_base;      /* 0 until known */
+	uint64_t kernel_text_start, kernel_text_end; /* image range for the shortcut */
+	struct vsc_tlb_entry tlb[VSC_TLB_SIZE];
+
+	struct vsc_symtab *symtab;
+	struct vsc_types *types;
+
+	/* CPUs */
+	unsigned int nr_cpus;
+	uint64_t *per_cpu_offset;       /* nr_cpus entries, or NULL */
+	uint8_t *cpu_online;            /* nr_cpus bytes */
+	int *cpu_note;                  /* cpu -> index into notes, -1 if none */
+	int panic_cpu;
+
+	/* owned strings behind info */
+	char *s_release, *s_build_id, *s_types, *s_symbols, *s_path, *s_vmlinux;
+};
+
+/* target.c */
+struct vsc_error *vsc_target_parse_vmcoreinfo(struct vsc_target *t, const char *text, size_t len);
+
+/* paging.c */
+struct vsc_error *vsc_paging_init(struct vsc_target *t);
+struct vsc_error *vsc_paging_translate(struct vsc_target *t, uint64_t vaddr, uint64_t *paddr);
+
+/* kallsyms.c */
+struct vsc_error *vsc_kallsyms_load(struct vsc_target *t);
+
+/* symtab.c: the symbol table container */
+struct vsc_symtab *vsc_symtab_create(void);
+void vsc_symtab_destroy(struct vsc_symtab *st);
+/* @name is copied. */
+int vsc_symtab_add(struct vsc_symtab *st, const char *name, uint64_t addr, uint64_t size,
+		   char type, const char *module);
+/* Sort and index; call once after adding. */
+void vsc_symtab_finish(struct vsc_symtab *st);
+const struct vsc_symbol *vsc_symtab_find_name(const struct vsc_symtab *st, const char *name);
+const struct vsc_symbol *vsc_symtab_find_addr(const struct vsc_symtab *st, uint64_t addr);
+unsigned long vsc_symtab_count(const struct vsc_symtab *st);
+
+/* kcore.c */
+struct vsc_error *vsc_kcore_open(int fd, const char *path, struct vsc_kcore **out);
+void vsc_kcore_destroy(struct vsc_kcore *kc);
+struct vsc_error *vsc_kcore_read(struct vsc_kcore *kc, uint64_t vaddr, void *buf, size_t len);
+/* Notes of the kcore (VMCOREINFO) as a malloc'ed copy of PT_NOTE contents. */
+struct vsc_error *vsc_kcore_notes(struct vsc_kcore *kc, void **data, size_t *size);
+
+/* cpus.c */
+struct vsc_error *vsc_cpus_init(struct vsc_target *t);
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internal contract between the public type API (types.c) and the sources
+ * that answer it.  btf.c is the only file that includes libbpf; dwarf.c the
+ * only one that includes libdw/libdwfl.
+ */
+#ifndef VTDSCOPE_TYPES_BACKEND_H
+#define VTDSCOPE_TYPES_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vtdscope/types.h>
+
+struct vsc_types_ops {
+	const char *name; /* "btf", "dwarf" */
+	void (*destroy)(void *priv);
+	struct vsc_error *(*type_size)(void *priv, const char *type_name, uint64_t *size);
+	struct vsc_error *(*member)(void *priv, const char *type_name, const char *member,
+				    struct vsc_member_info *out);
+	struct vsc_error *(*enum_value)(void *priv, const char *name, int64_t *value);
+	struct vsc_error *(*describe)(void *priv, const char *type_name, char **out);
+};
+
+struct vsc_types {
+	const struct vsc_types_ops *ops;
+	void *priv;
+	char *description; /* "btf: 126586 types from the dump", "dwarf: /usr/lib/debug/..." */
+};
+
+/* BTF from an in-memory blob (copied). */
+struct vsc_error *vsc_btf_types_create(const void *data, size_t size, struct vsc_types **out);
+/* DWARF from a debuginfo vmlinux, looked up lazily (never indexes all CUs). */
+struct vsc_error *vsc_dwarf_types_create(const char *vmlinux, struct vsc_types **out);
+void vsc_types_destroy(struct vsc_types *types);
+
+/* Build-id (hex, malloc'ed) of an ELF file's NT_GNU_BUILD_ID note. */
+struct vsc_error *vsc_elf_build_id(const char *path, char **hex);
+/* OSRELEASE-like string from a vmlinux (linux_banner / init_uts_ns), malloc'ed; optional. */
+
+/* Calls @fn for every symbol of an ELF file's .symtab (name, value, size, nm letter). */
+typedef int (*vsc_elf_sym_fn)(void *arg, const char *name, uint64_t value, uint64_t size,
+			      char type);
+struct vsc_error *vsc_elf_symtab_foreach(const char *path, vsc_elf_sym_fn fn, void *arg);
+
+#endif /* VTDSCOPE_TYPES_BACKEND_H */
