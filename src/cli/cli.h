@@ -39,4 +39,12 @@ void cli_error(struct vsc_error *err);
 const char *cli_opt_value(struct cli_options *opts, const char *name);
 bool cli_opt_flag(struct cli_options *opts, const char *name);
 
+struct vsc_report;
+struct vsc_analysis_options;
+int cli_render(struct cli_options *opts, const struct vsc_report *rep);
+int cli_exit_for(const struct vsc_report *rep);
+/* Open argv[0], run the named analyzers into one report, render it. */
+int cli_run_analyzers(struct cli_options *opts, const char *title, const char *const *names,
+		      size_t n, const struct vsc_analysis_options *aopts);
+
 #endif

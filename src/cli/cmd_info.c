@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* `info` and `log`. */
+/* `log`: the kernel log, streamed. */
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <regex.h>
@@ -12,46 +12,6 @@
 #include <vtdscope/symbols.h>
 
 #include "cli.h"
-
-int cmd_info(struct cli_options *opts)
-{
-	struct vsc_target *t;
-	const struct vsc_target_info *in;
-	char *panic = NULL;
-	uint64_t panic_ts = 0, last = 0;
-	struct vsc_error *err;
-	unsigned int online = 0;
-	int rc = cli_open_target(opts, opts->argc ? opts->argv[0] : NULL, &t);
-
-	if (rc)
-		return rc;
-	in = vsc_target_info(t);
-	for (unsigned int c = 0; c < vsc_nr_cpus(t); c++)
-		online += vsc_cpu_online(t, c);
-	err = vsc_panic_message(t, &panic, &panic_ts);
-	if (err)
-		cli_error(err);
-	vsc_error_destroy(vsc_log_last_ts(t, &last));
-	printf("release:        %s\n", in->release);
-	printf("build-id:       %s\n", in->build_id ? in->build_id : "n/a");
-	printf("arch:           %s\n", in->arch);
-	printf("paging levels:  %u\n", in->paging_levels);
-	printf("kaslr offset:   0x%" PRIx64 "\n", in->kaslr_offset);
-	printf("phys_base:      0x%" PRIx64 "\n", in->phys_base);
-	printf("cpus:           %u possible, %u online, %u with registers\n", vsc_nr_cpus(t),
-	       online, in->nr_prstatus);
-	printf("panic cpu:      %d\n", vsc_panic_cpu(t));
-	printf("panic:          %s\n", panic ? panic : "none");
-	printf("uptime:         >= %" PRIu64 ".%06" PRIu64 " s (last log record)\n",
-	       last / 1000000000, (last / 1000) % 1000000);
-	printf("dump format:    %s%s\n", in->format, in->live ? " (live)" : "");
-	printf("dump kind:      %s\n", in->crashtime ? "kdump at crash time" : "snapshot (hypervisor or live)");
-	printf("symbols:        %s\n", in->symbols_source ? in->symbols_source : "n/a");
-	printf("types:          %s\n", in->types_source ? in->types_source : "n/a");
-	free(panic);
-	vsc_target_destroy(t);
-	return VSC_EXIT_OK;
-}
 
 struct log_filter {
 	regex_t re;

@@ -11,9 +11,7 @@
 		fprintf(stderr, "vtdscope: '%s' is not available in this build\n", name); \
 		return VSC_EXIT_INTERNAL;                                           \
 	}
-STUB(cmd_report, "report")
 STUB(cmd_bt, "bt")
 STUB(cmd_locks, "locks")
-STUB(cmd_qi, "qi")
 STUB(cmd_faults, "faults")
 STUB(cmd_batch, "batch")

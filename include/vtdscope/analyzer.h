@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Analyzers: each exports one descriptor.  Built-ins use the same
+ * descriptor as external plugins; the loader checks the ABI version.
+ * An analyzer reads the target through the engine API and fills the report
+ * model; it never prints.
+ */
+#ifndef VTDSCOPE_ANALYZER_H
+#define VTDSCOPE_ANALYZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <vtdscope/error.h>
+
+struct vsc_target;
+struct vsc_report;
+
+#define VSC_ANALYZER_ABI 1
+
+struct vsc_analysis_options {
+	const char *unit;      /* only this DMAR unit ("dmar0"), or NULL */
+	bool all_slots;        /* list free queue slots too */
+	bool verbose;
+};
+
+/* Shared per-run state: analyzers cache what others may reuse. */
+struct vsc_analysis {
+	struct vsc_target *target;
+	struct vsc_report *report;
+	struct vsc_analysis_options opts;
+	void *vtd;             /* struct vtd_model *, owned by the vtd analyzer */
+	void (*vtd_destroy)(void *);
+	void *stacks;          /* all-CPU stacks, owned by the engine's stack cache */
+	void (*stacks_destroy)(void *);
+};
+
+struct vsc_analyzer {
+	unsigned int abi;      /* VSC_ANALYZER_ABI */
+	const char *name;      /* "vtd", "faults", "lockup" */
+	const char *summary;
+	/* Fill the report.  Errors are fatal for this analyzer only. */
+	struct vsc_error *(*run)(struct vsc_analysis *a);
+};
+
+void vsc_analysis_init(struct vsc_analysis *a, struct vsc_target *t, struct vsc_report *rep);
+void vsc_analysis_deinit(struct vsc_analysis *a);
+
+/* Built-in analyzers, in the order the report runs them. */
+const struct vsc_analyzer *const *vsc_builtin_analyzers(size_t *count);
+const struct vsc_analyzer *vsc_analyzer_find(const char *name);
+/* Runs @an after checking its ABI; errors become report errors. */
+void vsc_analyzer_run(const struct vsc_analyzer *an, struct vsc_analysis *a);
+
+#endif

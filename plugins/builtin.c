@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The built-in analyzers, in report order. */
+#include <vtdscope/analyzer.h>
+
+extern const struct vsc_analyzer vsc_analyzer_system;
+extern const struct vsc_analyzer vsc_analyzer_vtd;
+
+static const struct vsc_analyzer *const builtins[] = {
+	&vsc_analyzer_system,
+	&vsc_analyzer_vtd,
+};
+
+const struct vsc_analyzer *const *vsc_builtin_analyzers(size_t *count)
+{
+	*count = sizeof(builtins) / sizeof(builtins[0]);
+	return builtins;
+}

@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The lockup diagnosis: from the rebuilt invalidation queues, the kernel log
+ * and the CPUs' stacks, say what is wrong in one line and show the evidence.
+ * Nothing here keys on a particular dump: slots, CPUs, devices and batch
+ * sizes all come from the target.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vtdscope/symbols.h>
+#include <vtdscope/target.h>
+
+#include "diagnose.h"
+
+/* Finding kinds: declared once; ids are the JSON "kind" values. */
+#define VTD_FINDINGS(X)                                                                       \
+	X(LOCKUP_DEVTLB, "qi-devtlb-hang", CRITICAL,                                           \
+	  "a device-TLB (ATS) invalidation never completed; submitters are stuck in qi_submit_sync") \
+	X(LOCKUP_BATCH, "qi-batch-hang", CRITICAL,                                             \
+	  "an invalidation batch never completed; submitters are stuck in qi_submit_sync")      \
+	X(IQE, "qi-iqe", ERROR, "the hardware rejected a descriptor (Invalidation Queue Error)")  \
+	X(ITE, "qi-ite", ERROR, "a device-TLB invalidation timed out (Invalidation Time-out Error)") \
+	X(QUEUE_FULL, "qi-queue-full", ERROR, "the invalidation queue is full; submitters wait for slots") \
+	X(SILENT_WAIT, "qi-wait-silent", WARNING,                                              \
+	  "a wait descriptor never completed and no queue fault was logged")                    \
+	X(LOCK_OUTSIDER, "qi-lock-outsider", WARNING,                                          \
+	  "q_lock is contended by a CPU that is not in queued-invalidation code")              \
+	X(EVEN_SLOT, "qi-even-slot-ite", WARNING,                                              \
+	  "matches the 6.12-6.19 ITE recovery bug (wait descriptor at an even slot)")          \
+	X(INCONSISTENT, "qi-inconsistent", WARNING, "the queue's bookkeeping is inconsistent")  \
+	X(IN_FLIGHT, "qi-in-flight", INFO, "invalidations were in flight at dump time")
+
+enum vtd_finding_id {
+#define X(e, id, sev, summary) F_##e,
+	VTD_FINDINGS(X)
+#undef X
+};
+
+static const struct vsc_finding_kind finding_kinds[] = {
+#define X(e, id, sev, summary) [F_##e] = { id, VSC_SEV_##sev, summary, NULL },
+	VTD_FINDINGS(X)
+#undef X
+};
+
+/* Who calls qi_submit_sync, by a function on the stack above it. */
+static const struct {
+	const char *func;
+	const char *role;
+} submitter_roles[] = {
+	{ "fq_flush_timeout", "flush-queue timer" },
+	{ "intel_iommu_iotlb_sync_map", "DMA map path" },
+	{ "iommu_flush_iotlb_psi", "IOTLB flush" },
+	{ "cache_tag_flush_range_np", "DMA map path" },
+	{ "intel_iommu_tlb_sync", "strict unmap" },
+	{ "qi_flush_iec", "interrupt remapping" },
+	{ "modify_irte", "interrupt remapping" },
+	{ "prq_event_thread", "page-request handler" },
+	{ "intel_svm_page_response", "page response" },
+	{ "intel_iommu_page_response", "page response" },
+	{ "intel_svm_drain_prq", "PRQ drain" },
+	{ "intel_drain_pasid_prq", "PRQ drain" },
+	{ "domain_context_clear_one", "device detach" },
+	{ "intel_iommu_attach_device", "device attach" },
+};
+
+/* Wrappers that say nothing about who asked. */
+static const char *const qi_wrappers[] = {
+	"qi_flush_iotlb", "qi_flush_dev_iotlb", "qi_flush_context", "qi_flush_piotlb",
+	"qi_flush_dev_iotlb_pasid", "qi_flush_pasid_cache", "qi_batch_flush_descs",
+	"qi_global_iec", "__iommu_flush_dev_iotlb", "iommu_flush_dev_iotlb",
+	"intel_flush_iotlb_all", "cache_tag_flush_all", "fq_flush_iotlb", "iommu_flush_iotlb_all",
+	"qi_batch_add_iotlb", "qi_batch_add_dev_iotlb", "qi_batch_add_piotlb",
+};
+
+static bool is_slowpath(const char *f)
+{
+	return f && (strstr(f, "queued_spin_lock_slowpath") != NULL);
+}
+
+
+static bool is_wrapper(const char *f)
+{
+	for (size_t i = 0; i < sizeof(qi_wrappers) / sizeof(qi_wrappers[0]); i++)
+		if (!strcmp(f, qi_wrappers[i]))
+			return true;
+	return false;
+}
+
+enum cpu_qi_state { CPU_NOT_QI, CPU_QI_SPINNING, CPU_QI_POLLING };
+
+struct cpu_role {
+	const struct cpu_view *v;
+	enum cpu_qi_state state;
+	int qi_frame;            /* index of qi_submit_sync */
+	char role[96];           /* "flush-queue timer: fq_flush_timeout" */
+	char label[64];          /* "fq_flush_timeout" for the verdict */
+	int unit, batch;         /* attributed batch, -1 if unknown */
+	bool spins_other_lock;   /* in the slowpath but not under qi_submit_sync */
+};
+
+static void classify(const struct cpu_view *v, struct cpu_role *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->v = v;
+	r->unit = r->batch = -1;
+	r->qi_frame = -1;
+	if (!v->valid)
+		return;
+	for (int i = 0; i < v->nframes; i++) {
+		if (v->func[i] && !strcmp(v->func[i], "qi_submit_sync")) {
+			r->qi_frame = i;
+			break;
+		}
+	}
+	if (r->qi_frame < 0) {
+		if (v->nframes && is_slowpath(v->func[0]))
+			r->spins_other_lock = true;
+		return;
+	}
+	r->state = CPU_QI_POLLING;
+	for (int i = 0; i < r->qi_frame; i++)
+		if (is_slowpath(v->func[i]))
+			r->state = CPU_QI_SPINNING;
+	/* Who asked: a known role above qi_submit_sync, else the first non-wrapper caller. */
+	for (int i = r->qi_frame + 1; i < v->nframes && !r->role[0]; i++) {
+		for (size_t k = 0; k < sizeof(submitter_roles) / sizeof(submitter_roles[0]); k++) {
+			if (v->func[i] && !strcmp(v->func[i], submitter_roles[k].func)) {
+				snprintf(r->role, sizeof(r->role), "%s: %s", submitter_roles[k].role,
+					 v->func[i]);
+				snprintf(r->label, sizeof(r->label), "%s", v->func[i]);
+				break;
+			}
+		}
+	}
+	for (int i = r->qi_frame + 1; i < v->nframes && !r->role[0]; i++) {
+		if (!v->func[i] || is_wrapper(v->func[i]))
+			continue;
+		if (v->module[i]) {
+			snprintf(r->role, sizeof(r->role), "%s [%s]", v->func[i], v->module[i]);
+			snprintf(r->label, sizeof(r->label), "%s [%s]", v->func[i], v->module[i]);
+		} else {
+			snprintf(r->role, sizeof(r->role), "%s", v->func[i]);
+			snprintf(r->label, sizeof(r->label), "%s", v->func[i]);
+		}
+	}
+	if (!r->role[0]) {
+		snprintf(r->role, sizeof(r->role), "qi_submit_sync");
+		snprintf(r->label, sizeof(r->label), "qi_submit_sync");
+	}
+}
+
+/*
+ * Which batch does this CPU wait for?  The caller builds its descriptors in
+ * a local array; find a batch's first descriptor (qw0, qw1) in the words
+ * just above the CPU's frames.
+ */
+static void attribute(struct vsc_target *t, const struct vtd_model *m, struct cpu_role *r)
+{
+	const struct cpu_view *v = r->v;
+	uint64_t buf[128];
+
+	uint64_t scanned_end = 0;
+
+	for (int i = r->qi_frame >= 0 ? r->qi_frame : 0; i < v->nframes && r->batch < 0; i++) {
+		struct vsc_error *err;
+
+		/* one window of words per frame, skipping frames inside the last window */
+		if (!v->sp[i] || (v->sp[i] >= scanned_end - sizeof(buf) && v->sp[i] < scanned_end))
+			continue;
+		scanned_end = v->sp[i] + sizeof(buf);
+		err = vsc_read(t, v->sp[i], buf, sizeof(buf), "stack words");
+		if (err) {
+			vsc_error_destroy(err);
+			continue;
+		}
+		for (int ui = 0; ui < m->nr_units && r->batch < 0; ui++) {
+			const struct vtd_unit *u = &m->units[ui];
+
+			for (int b = 0; b < u->nr_batches && r->batch < 0; b++) {
+				const struct vtd_slot *s = &u->slots[u->batches[b].first];
+
+				if (!u->batches[b].pending)
+					continue;
+				for (size_t k = 0; k + 1 < sizeof(buf) / 8; k++) {
+					if (buf[k] == s->qw[0] && buf[k + 1] == s->qw[1] && s->qw[0]) {
+						r->unit = ui;
+						r->batch = b;
+						break;
+					}
+				}
+			}
+		}
+	}
+}
+
+static const struct vtd_batch *oldest_pending(const struct vtd_unit *u, int *index)
+{
+	for (int b = 0; b < u->nr_batches; b++) {
+		if (u->batches[b].pending) {
+			*index = b;
+			return &u->batches[b];
+		}
+	}
+	return NULL;
+}
+
+static int find_log_head_slot(const struct vtd_model *m, const struct vtd_unit *u)
+{
+	if (!m->log_qi_head)
+		return -1;
+	for (int i = 0; i < VTD_QI_LENGTH; i++)
+		if (u->slots[i].qw[0] == m->log_head_qw0 && u->slots[i].qw[1] == m->log_head_qw1)
+			return i;
+	return -1;
+}
+
+static void device_text(const struct vtd_model *m, uint16_t seg, uint16_t sid, char *buf,
+			size_t size)
+{
+	const struct vtd_pci *p = vtd_pci_find(m, seg, sid);
+
+	if (p)
+		snprintf(buf, size, "%s (%s%s%04x:%04x)", p->name, p->driver[0] ? p->driver : "",
+			 p->driver[0] ? ", " : "", p->vendor, p->device);
+	else
+		vtd_bdf_text(seg, sid, buf, size);
+}
+
+static void check_consistency(struct vsc_report *rep, const struct vtd_unit *u,
+			      const struct vtd_report_refs *refs, int ui)
+{
+	int inflight = (u->free_head - u->free_tail + VTD_QI_LENGTH) % VTD_QI_LENGTH;
+	/* dmar_enable_qi() starts free_cnt at QI_LENGTH; submit subtracts, reclaim adds. */
+	int expect = VTD_QI_LENGTH - inflight;
+	struct vsc_finding *f = NULL;
+
+	if (u->free_cnt != expect || u->free_cnt < 0 || u->free_cnt > VTD_QI_LENGTH) {
+		f = vsc_report_finding_of(rep, &finding_kinds[F_INCONSISTENT],
+					  "%s: free_cnt %d does not match free_head %d / free_tail %d (expected %d)",
+					  u->name, u->free_cnt, u->free_head, u->free_tail, expect);
+		vsc_finding_next(f, "the queue bookkeeping was corrupted or read mid-update; "
+				    "treat slot states with care");
+	}
+	if (u->garbage_status) {
+		f = vsc_report_finding_of(rep, &finding_kinds[F_INCONSISTENT],
+					  "%s: %d desc_status entries hold impossible values",
+					  u->name, u->garbage_status);
+		for (int i = 0, n = 0; i < VTD_QI_LENGTH && n < 8; i++) {
+			if (u->slots[i].status < 0 || u->slots[i].status > 3) {
+				vsc_finding_evidence(f, "slot %d status %d", i, u->slots[i].status);
+				n++;
+			}
+		}
+		vsc_finding_next(f, "desc_status may be overwritten (memory corruption?)");
+	}
+	for (int b = 0; b < u->nr_batches; b++) {
+		const struct vtd_batch *bt = &u->batches[b];
+
+		if (bt->wait_points_home)
+			continue;
+		f = vsc_report_finding_of(rep, &finding_kinds[F_INCONSISTENT],
+					  "%s: wait descriptor in slot %d does not write its own desc_status entry",
+					  u->name, bt->wait);
+		vsc_finding_evidence_at(f, vsc_ref_row(refs->slots[ui], refs->slot_row[ui][bt->wait]),
+					"status address 0x%" PRIx64 ", desc_status[%d] is at 0x%" PRIx64,
+					u->slots[bt->wait].dec.wait_status_addr, bt->wait,
+					(uint64_t)(u->desc_status_phys + 4ull * (unsigned)bt->wait));
+	}
+	/* Slots outside [free_tail, free_head) must be free (or done on <=6.9). */
+	for (int i = 0; i < VTD_QI_LENGTH; i++) {
+		if (u->slots[i].batch < 0 && u->slots[i].status == VTD_QI_IN_USE) {
+			f = vsc_report_finding_of(rep, &finding_kinds[F_INCONSISTENT],
+						  "%s: slot %d is in use but outside free_tail..free_head",
+						  u->name, i);
+			break;
+		}
+	}
+}
+
+static void cpu_list(const struct cpu_role *roles, unsigned int n, enum cpu_qi_state st,
+		     char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < n && len < size; i++)
+		if (roles[i].state == st)
+			len += (size_t)snprintf(buf + len, size - len, "%sCPU%u", len ? "," : "",
+						roles[i].v->cpu);
+}
+
+static void describe_cpu(struct vsc_finding *f, const struct vtd_model *m,
+			 const struct cpu_role *r)
+{
+	char chain[256];
+	size_t n = 0;
+	const struct cpu_view *v = r->v;
+
+	chain[0] = '\0';
+	for (int i = 0; i < v->nframes && i < 12 && n < sizeof(chain); i++)
+		n += (size_t)snprintf(chain + n, sizeof(chain) - n, "%s%s", i ? " <- " : "",
+				      v->func[i] ? v->func[i] : "?");
+	if (r->batch >= 0)
+		vsc_finding_evidence(f, "CPU%u (%s) %s; waits for %s batch %d (slots %d-%d); stack: %s",
+				     v->cpu, r->role,
+				     r->state == CPU_QI_SPINNING ? "spins on q_lock in qi_submit_sync"
+								 : "polls its wait descriptor in qi_submit_sync",
+				     m->units[r->unit].name, r->batch,
+				     m->units[r->unit].batches[r->batch].first,
+				     m->units[r->unit].batches[r->batch].wait, chain);
+	else
+		vsc_finding_evidence(f, "CPU%u (%s) %s; stack: %s", v->cpu, r->role,
+				     r->state == CPU_QI_SPINNING ? "spins on q_lock in qi_submit_sync"
+								 : "polls in qi_submit_sync",
+				     chain);
+}
+
+void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd_model *m,
+		  const struct cpu_view *cpus, unsigned int ncpus,
+		  const struct vtd_report_refs *refs)
+{
+	struct cpu_role *roles = NULL;
+	unsigned int nsub = 0;
+	bool verdict_set = false;
+
+	if (!m->intel_iommu_present || !m->nr_units)
+		return;
+	if (cpus && ncpus) {
+		roles = calloc(ncpus, sizeof(*roles));
+		if (!roles)
+			return;
+		for (unsigned int i = 0; i < ncpus; i++) {
+			classify(&cpus[i], &roles[i]);
+			if (roles[i].state != CPU_NOT_QI) {
+				nsub++;
+				attribute(t, m, &roles[i]);
+			}
+		}
+	}
+
+	for (int ui = 0; ui < m->nr_units; ui++) {
+		const struct vtd_unit *u = &m->units[ui];
+		const struct vtd_batch *b0;
+		int b0i = -1, head_slot, devslot = -1;
+		bool fault_logged = m->log_iqe || m->log_ite || m->log_ice || u->counted[VTD_QI_ABORT];
+		struct vsc_finding *f;
+		char dev[96] = "", spinners[64], pollers[64];
+
+		if (!u->has_qi || !u->slots_read) {
+			if (u->qi_error) {
+				f = vsc_report_finding_of(rep, &finding_kinds[F_INCONSISTENT],
+							  "%s: invalidation queue unreadable: %s", u->name,
+							  u->qi_error->message);
+			}
+			continue;
+		}
+		check_consistency(rep, u, refs, ui);
+		b0 = oldest_pending(u, &b0i);
+		if (!b0)
+			continue;
+		for (int j = b0->first; j != b0->wait; j = (j + 1) % VTD_QI_LENGTH) {
+			if (u->slots[j].dec.targets_device) {
+				devslot = j;
+				device_text(m, u->segment, u->slots[j].dec.sid, dev, sizeof(dev));
+				break;
+			}
+		}
+		cpu_list(roles, roles ? ncpus : 0, CPU_QI_SPINNING, spinners, sizeof(spinners));
+		cpu_list(roles, roles ? ncpus : 0, CPU_QI_POLLING, pollers, sizeof(pollers));
+
+		if (!nsub && !fault_logged) {
+			f = vsc_report_finding_of(rep, &finding_kinds[F_IN_FLIGHT],
+						  "%s: %d batch(es) in flight at dump time, oldest at slots %d-%d; no CPU is waiting in qi_submit_sync",
+						  u->name, u->nr_batches, b0->first, b0->wait);
+			continue;
+		}
+
+		/* The lockup. */
+		{
+			const struct vsc_finding_kind *k =
+				&finding_kinds[devslot >= 0 ? F_LOCKUP_DEVTLB : F_LOCKUP_BATCH];
+			char who[512];
+			size_t wn = 0;
+
+			who[0] = '\0';
+			for (unsigned int i = 0; roles && i < ncpus && wn < sizeof(who); i++) {
+				const struct cpu_role *r = &roles[i];
+
+				if (r->state == CPU_NOT_QI)
+					continue;
+				wn += (size_t)snprintf(who + wn, sizeof(who) - wn, "; CPU%u (%s) %s",
+						       r->v->cpu, r->label,
+						       r->state == CPU_QI_SPINNING ?
+						       "spins on q_lock" : "polls in qi_submit_sync");
+				if (wn < sizeof(who) && r->batch >= 0 && r->unit == ui)
+					wn += (size_t)snprintf(who + wn, sizeof(who) - wn, " for batch %d-%d",
+							       u->batches[r->batch].first,
+							       u->batches[r->batch].wait);
+			}
+			if (devslot >= 0)
+				f = vsc_report_finding_of(rep, k,
+							  "LOCKUP: device-TLB invalidation to %s never completed on %s (slots %d-%d)%s",
+							  dev, u->name, b0->first, b0->wait, who);
+			else
+				f = vsc_report_finding_of(rep, k,
+							  "LOCKUP: invalidation batch at slots %d-%d never completed on %s%s",
+							  b0->first, b0->wait, u->name, who);
+			if (!verdict_set) {
+				vsc_report_set_verdict(rep, "%s", devslot >= 0 ?
+						       "LOCKUP: a device-TLB invalidation never completed" :
+						       "LOCKUP: an invalidation batch never completed");
+				verdict_set = true;
+			}
+			if (refs->batches[ui])
+				vsc_finding_evidence_at(f, vsc_ref_row(refs->batches[ui], refs->batch_row[ui][b0i]),
+							"oldest unfinished batch: slots %d-%d, %d descriptor(s), wait slot %d is %s",
+							b0->first, b0->wait, b0->count, b0->wait,
+							vtd_qi_status_name(b0->wait_status));
+			if (devslot >= 0) {
+				char fields[256];
+
+				vtd_qi_fields_text(&u->slots[devslot].dec, fields, sizeof(fields));
+				vsc_finding_evidence_at(f, vsc_ref_row(refs->slots[ui], refs->slot_row[ui][devslot]),
+							"slot %d: %s %s", devslot,
+							u->slots[devslot].dec.type_name, fields);
+				{
+					const struct vtd_pci *p = vtd_pci_find(m, u->segment, u->slots[devslot].dec.sid);
+
+					if (p)
+						vsc_finding_evidence(f, "source-id %02x:%02x.%u is %s, driver %s, ATS %s, state %s",
+								     p->bus, p->devfn >> 3, p->devfn & 7, p->name,
+								     p->driver[0] ? p->driver : "none",
+								     !p->ats_known ? "unknown" : p->ats_enabled ? "enabled" : "off",
+								     vtd_pci_state(p->error_state));
+					else
+						vsc_finding_evidence(f, "source-id %s matches no PCI device in the dump", dev);
+				}
+			}
+			vsc_finding_evidence(f, "%d batch(es) queued behind it; free_head %d, free_tail %d, free_cnt %d",
+					     u->nr_batches - b0i - 1, u->free_head, u->free_tail, u->free_cnt);
+			vsc_finding_evidence(f, "%s q_lock word 0x%08x", u->name, u->q_lock);
+			for (unsigned int i = 0; roles && i < ncpus; i++)
+				if (roles[i].state != CPU_NOT_QI)
+					describe_cpu(f, m, &roles[i]);
+			if (!roles)
+				vsc_finding_evidence(f, "no CPU stacks available: submitters not identified");
+			if (spinners[0] || pollers[0])
+				vsc_finding_fact(f, "spinning_cpus", vsc_val_str(spinners));
+			vsc_finding_fact(f, "polling_cpus", vsc_val_str(pollers));
+			vsc_finding_fact(f, "unit", vsc_val_str(u->name));
+			vsc_finding_fact(f, "first_slot", vsc_val_int(b0->first));
+			vsc_finding_fact(f, "wait_slot", vsc_val_int(b0->wait));
+			if (devslot >= 0) {
+				char bdf[16];
+
+				vtd_bdf_text(u->segment, u->slots[devslot].dec.sid, bdf, sizeof(bdf));
+				vsc_finding_fact(f, "device", vsc_val_str(bdf));
+			}
+			vsc_finding_next(f, devslot >= 0 ?
+					 "qi_submit_sync() has no time-out: every later submitter on this unit will hang too. "
+					 "Check the device's ATS and link state (lspci -vv, AER), and whether its driver "
+					 "was resetting it; see the fault finding below for the hardware's view" :
+					 "qi_submit_sync() has no time-out; see the fault finding below for why the "
+					 "hardware did not complete the wait descriptor");
+		}
+
+		/* What the hardware said. */
+		head_slot = find_log_head_slot(m, u);
+		if (m->log_iqe) {
+			f = vsc_report_finding_of(rep, &finding_kinds[F_IQE],
+						  "%s: Invalidation Queue Error: the hardware rejected %s (logged %d times)",
+						  u->name, head_slot >= 0 ? "the descriptor at the queue head" :
+						  "a descriptor", m->log_iqe);
+			if (head_slot >= 0) {
+				const struct vtd_slot *s = &u->slots[head_slot];
+				char fields[256];
+
+				vtd_qi_fields_text(&s->dec, fields, sizeof(fields));
+				vsc_finding_evidence_at(f, vsc_ref_row(refs->slots[ui], refs->slot_row[ui][head_slot]),
+							"the log's QI HEAD (%s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64 ") is slot %d: %s",
+							m->log_head_type, m->log_head_qw0, m->log_head_qw1,
+							head_slot, fields);
+				if (s->dec.reserved_bits[0] || s->dec.reserved_bits[1])
+					vsc_finding_evidence(f, "slot %d sets reserved bits (qw0 0x%" PRIx64 ", qw1 0x%" PRIx64 "): an invalid descriptor",
+							     head_slot, s->dec.reserved_bits[0], s->dec.reserved_bits[1]);
+				if (s->batch >= 0 && u->batches[s->batch].first != head_slot)
+					vsc_finding_evidence(f, "slot %d is not the first of its batch (%d-%d): qi_check_fault() "
+								"only clears IQE when the head is a batch's first slot, so nobody clears it "
+								"and every submitter polls forever",
+							     head_slot, u->batches[s->batch].first, u->batches[s->batch].wait);
+			}
+			vsc_finding_evidence(f, "log: %d IQE report(s), %d 'IQE cleared', %d fault-status interrupt(s)",
+					     m->log_iqe, m->log_iqe_cleared, m->log_fault_reg);
+			vsc_finding_next(f, "find who built the rejected descriptor (the submitter above) and "
+					    "check its fields against VT-d spec 6.5.2");
+		}
+		if (m->log_ite || u->counted[VTD_QI_ABORT]) {
+			f = vsc_report_finding_of(rep, &finding_kinds[F_ITE],
+						  "%s: Invalidation Time-out: a device did not answer a device-TLB invalidation%s",
+						  u->name, m->log_ite_cleared ? " and the kernel keeps restarting the batch" : "");
+			if (m->log_ite_sid_valid) {
+				char d2[96];
+
+				device_text(m, u->segment, (uint16_t)m->log_ite_sid, d2, sizeof(d2));
+				vsc_finding_evidence(f, "log: ITE SID 0x%" PRIx64 " = %s", m->log_ite_sid, d2);
+			}
+			vsc_finding_evidence(f, "%d slot(s) in QI_ABORT; log: %d ITE report(s), %d 'ITE cleared'",
+					     u->counted[VTD_QI_ABORT], m->log_ite, m->log_ite_cleared);
+			vsc_finding_next(f, "the device behind the SID stopped answering ATS invalidations; "
+					    "check its link/AER state and firmware");
+			/* The 6.12-6.19 even-slot pitfall: batches of any size (qi_batch) and a wait at an even slot. */
+			if (vsc_symbol_exists(t, "qi_batch_flush_descs") && b0->wait % 2 == 0) {
+				struct vsc_finding *g = vsc_report_finding_of(rep, &finding_kinds[F_EVEN_SLOT],
+					"%s: the pending wait descriptor sits at even slot %d on a kernel that batches "
+					"invalidations (qi_batch_flush_descs)", u->name, b0->wait);
+
+				vsc_finding_evidence(g, "before commit fe89277c9ceb the ITE handler walks odd slots only, so an even-slot "
+							"wait is never aborted and its owner polls forever (or the walk never ends)");
+				vsc_finding_next(g, "check whether this kernel carries fe89277c9ceb (\"iommu/vt-d: ... ITE ... any slot\")");
+			}
+		}
+		if (!fault_logged) {
+			f = vsc_report_finding_of(rep, &finding_kinds[F_SILENT_WAIT],
+						  "%s: wait descriptor at slot %d never completed and no queue fault was logged",
+						  u->name, b0->wait);
+			vsc_finding_evidence(f, "no IQE/ITE/ICE lines in the log and no QI_ABORT slots");
+			vsc_finding_next(f, "before 5.13 an ITE is silent in the log; otherwise suspect the "
+					    "hardware or a lost completion write (check the status address)");
+		}
+		if (u->free_cnt <= 2) {
+			f = vsc_report_finding_of(rep, &finding_kinds[F_QUEUE_FULL],
+						  "%s: invalidation queue full (free_cnt %d); new submitters wait for slots",
+						  u->name, u->free_cnt);
+			vsc_finding_evidence(f, "%d of %d slots in flight", VTD_QI_LENGTH - u->free_cnt,
+					     VTD_QI_LENGTH);
+		}
+	}
+	/* q_lock waiters that are not in QI code. */
+	for (unsigned int i = 0; roles && i < ncpus; i++) {
+		if (!roles[i].spins_other_lock)
+			continue;
+		for (int ui = 0; ui < m->nr_units; ui++) {
+			const struct vtd_unit *u = &m->units[ui];
+
+			/* Only when the lock word shows this CPU queued on q_lock. */
+			if (u->q_lock >> 18 && (u->q_lock >> 18) - 1 == roles[i].v->cpu) {
+				struct vsc_finding *f = vsc_report_finding_of(rep, &finding_kinds[F_LOCK_OUTSIDER],
+					"CPU%u spins on %s q_lock outside qi_submit_sync (in %s)", roles[i].v->cpu,
+					u->name, roles[i].v->nframes > 2 ? roles[i].v->func[2] : "?");
+				vsc_finding_next(f, "a reader such as debugfs invalidation_queue takes q_lock; "
+						    "it hangs on a wedged queue");
+			}
+		}
+	}
+	free(roles);
+}

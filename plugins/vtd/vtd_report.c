@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The VT-d sections of the report: units, queues, slots, batches, devices. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vtdscope/report.h>
+
+#include "vtd_report.h"
+
+/* Capability bits worth naming.  X(register, bit, name) */
+#define VTD_FEATURES(X)                  \
+	X(ecap, 1, "QI")                 \
+	X(ecap, 2, "device-IOTLB")       \
+	X(ecap, 3, "IR")                 \
+	X(ecap, 6, "PT")                 \
+	X(cap, 7, "caching-mode")        \
+	X(ecap, 7, "snoop-control")      \
+	X(ecap, 26, "nested")            \
+	X(ecap, 29, "PRS")               \
+	X(ecap, 31, "SRS")               \
+	X(ecap, 40, "PASID")             \
+	X(ecap, 43, "scalable-mode")     \
+	X(ecap, 46, "second-level")      \
+	X(ecap, 47, "first-level")
+
+void vtd_features_text(uint64_t cap, uint64_t ecap, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+#define X(reg, bit, name)                                                              \
+	if (((reg) >> (bit)) & 1 && n < size)                                          \
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "", name);
+	VTD_FEATURES(X)
+#undef X
+}
+
+static void lock_text(uint32_t v, char *buf, size_t size)
+{
+	unsigned int locked = v & 0xff, pending = (v >> 8) & 1, idx = (v >> 16) & 3;
+	unsigned int tail_cpu = v >> 18;
+
+	if (!v) {
+		snprintf(buf, size, "unlocked");
+		return;
+	}
+	snprintf(buf, size, "%s%s%s", locked == 3 ? "locked (PV slow)" : locked ? "locked" : "not locked",
+		 pending ? ", pending waiter" : "", tail_cpu ? "" : ", no queued waiters");
+	if (tail_cpu) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, size - n, ", queue tail CPU %u (node %u)", tail_cpu - 1, idx);
+	}
+}
+
+static const struct vsc_column unit_cols[] = {
+	{ .name = "unit", .kind = VSC_VAL_STR },
+	{ .name = "seq", .kind = VSC_VAL_INT },
+	{ .name = "segment", .kind = VSC_VAL_UINT },
+	{ .name = "reg_phys", .kind = VSC_VAL_HEX },
+	{ .name = "cap", .kind = VSC_VAL_HEX },
+	{ .name = "ecap", .kind = VSC_VAL_HEX },
+	{ .name = "translation", .kind = VSC_VAL_STR },
+	{ .name = "qi", .kind = VSC_VAL_STR },
+	{ .name = "features", .kind = VSC_VAL_STR },
+};
+
+static const struct vsc_column slot_cols[] = {
+	{ .name = "slot", .kind = VSC_VAL_UINT },
+	{ .name = "status", .kind = VSC_VAL_STR },
+	{ .name = "type", .kind = VSC_VAL_STR },
+	{ .name = "qw0", .kind = VSC_VAL_HEX },
+	{ .name = "qw1", .kind = VSC_VAL_HEX },
+	{ .name = "qw2", .kind = VSC_VAL_HEX },
+	{ .name = "qw3", .kind = VSC_VAL_HEX },
+	{ .name = "batch", .kind = VSC_VAL_INT },
+	{ .name = "fields", .kind = VSC_VAL_STR },
+};
+
+static const struct vsc_column batch_cols[] = {
+	{ .name = "batch", .kind = VSC_VAL_UINT },
+	{ .name = "slots", .kind = VSC_VAL_STR },
+	{ .name = "descriptors", .kind = VSC_VAL_UINT },
+	{ .name = "wait_slot", .kind = VSC_VAL_UINT },
+	{ .name = "wait_status", .kind = VSC_VAL_STR },
+	{ .name = "state", .kind = VSC_VAL_STR },
+	{ .name = "contents", .kind = VSC_VAL_STR },
+};
+
+static const struct vsc_column pci_cols[] = {
+	{ .name = "device", .kind = VSC_VAL_STR },
+	{ .name = "vendor", .kind = VSC_VAL_HEX },
+	{ .name = "device_id", .kind = VSC_VAL_HEX },
+	{ .name = "driver", .kind = VSC_VAL_STR },
+	{ .name = "ats", .kind = VSC_VAL_STR },
+	{ .name = "state", .kind = VSC_VAL_STR },
+};
+
+const char *vtd_pci_state(int error_state)
+{
+	switch (error_state) {
+	case -1: return "unknown";
+	case 1: return "normal";
+	case 2: return "frozen";
+	case 3: return "disconnected";
+	default: return "?";
+	}
+}
+
+static void batch_contents(const struct vtd_unit *u, const struct vtd_batch *b, char *buf,
+			   size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int j = b->first; j != b->wait && n < size; j = (j + 1) % VTD_QI_LENGTH)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
+				      u->slots[j].dec.type_short);
+}
+
+static void fill_unit(struct vsc_section *parent, const struct vtd_model *m,
+		      const struct vtd_unit *u, const struct vsc_analysis_options *opts,
+		      struct vtd_report_refs *refs, int ui)
+{
+	struct vsc_section *s = vsc_section_section(parent, u->name, u->name);
+	struct vsc_table *slots, *batches;
+	char text[160];
+	int inflight;
+
+	if (!u->has_qi) {
+		vsc_section_note(s, "queued invalidation is not enabled on %s", u->name);
+		return;
+	}
+	vsc_section_kv_addr(s, "q_inval", u->qi);
+	if (u->qi_error) {
+		vsc_section_error(s, u->qi_error->kind, "%s", u->qi_error->message);
+		return;
+	}
+	vsc_section_kvf(s, "descriptor_width", "%u-bit (%u bytes)", (1u << u->shift) * 8,
+			1u << u->shift);
+	vsc_section_kv_addr(s, "ring", u->desc);
+	vsc_section_kv(s, "ring_phys", vsc_val_hex(u->desc_phys));
+	vsc_section_kv_addr(s, "desc_status", u->desc_status);
+	vsc_section_kv(s, "free_head", vsc_val_int(u->free_head));
+	vsc_section_kv(s, "free_tail", vsc_val_int(u->free_tail));
+	vsc_section_kv(s, "free_cnt", vsc_val_int(u->free_cnt));
+	inflight = (u->free_head - u->free_tail + VTD_QI_LENGTH) % VTD_QI_LENGTH;
+	vsc_section_kv(s, "in_flight", vsc_val_int(inflight));
+	vsc_section_kvf(s, "status_counts", "free %d, in-use %d, done %d, abort %d%s",
+			u->counted[0], u->counted[1], u->counted[2], u->counted[3],
+			u->garbage_status ? ", INVALID " : "");
+	vsc_section_kv(s, "q_lock", vsc_val_hexw(u->q_lock, 8));
+	lock_text(u->q_lock, text, sizeof(text));
+	vsc_section_kv(s, "q_lock_state", vsc_val_str(text));
+	vsc_section_kv_addr(s, "q_lock_addr", u->q_lock_addr);
+
+	batches = vsc_section_table(s, "batches", "Batches in flight (oldest first)", batch_cols,
+				    VSC_ARRAY_SIZE(batch_cols));
+	for (int i = 0; i < u->nr_batches; i++) {
+		const struct vtd_batch *b = &u->batches[i];
+		char range[32], contents[160];
+		size_t row;
+
+		snprintf(range, sizeof(range), "%d-%d", b->first, b->wait);
+		batch_contents(u, b, contents, sizeof(contents));
+		row = vsc_table_row(batches, vsc_val_uint((uint64_t)i), vsc_val_str(range),
+				    vsc_val_uint((uint64_t)b->count), vsc_val_uint((uint64_t)b->wait),
+				    vsc_val_str(vtd_qi_status_name(b->wait_status)),
+				    vsc_val_str(b->pending ? "waiting for hardware" : "completed"),
+				    vsc_val_str(contents));
+		if (refs && ui < VTD_MAX_UNITS && i < VTD_MAX_BATCHES)
+			refs->batch_row[ui][i] = row;
+	}
+	if (refs && ui < VTD_MAX_UNITS)
+		refs->batches[ui] = batches;
+
+	slots = vsc_section_table(s, "slots", opts->all_slots ? "All slots" : "Slots not free",
+				  slot_cols, VSC_ARRAY_SIZE(slot_cols));
+	for (int i = 0; i < VTD_QI_LENGTH; i++) {
+		const struct vtd_slot *sl = &u->slots[i];
+		char fields[256];
+		size_t row;
+
+		if (!opts->all_slots && sl->status == VTD_QI_FREE && sl->batch < 0)
+			continue;
+		vtd_qi_fields_text(&sl->dec, fields, sizeof(fields));
+		row = vsc_table_row(slots, vsc_val_uint((uint64_t)i),
+				    vsc_val_str(vtd_qi_status_name(sl->status)),
+				    vsc_val_str(sl->dec.type_short), vsc_val_hexw(sl->qw[0], 16),
+				    vsc_val_hexw(sl->qw[1], 16),
+				    u->shift == 5 ? vsc_val_hexw(sl->qw[2], 16) : vsc_val_absent("128-bit queue"),
+				    u->shift == 5 ? vsc_val_hexw(sl->qw[3], 16) : vsc_val_absent("128-bit queue"),
+				    sl->batch >= 0 ? vsc_val_int(sl->batch) : vsc_val_absent("not in flight"),
+				    vsc_val_str(fields));
+		if (refs && ui < VTD_MAX_UNITS)
+			refs->slot_row[ui][i] = row;
+	}
+	if (refs && ui < VTD_MAX_UNITS)
+		refs->slots[ui] = slots;
+	(void)m;
+}
+
+void vtd_fill_report(struct vsc_report *rep, const struct vtd_model *m,
+		     const struct vsc_analysis_options *opts, struct vtd_report_refs *refs)
+{
+	struct vsc_section *s = vsc_report_section(rep, "vtd", "VT-d units and invalidation queues");
+	struct vsc_table *units;
+
+	if (!m->intel_iommu_present) {
+		vsc_section_note(s, "this kernel has no Intel VT-d driver (no dmar_drhd_units)");
+		return;
+	}
+	if (!m->nr_units) {
+		vsc_section_note(s, "VT-d is not active: no DMAR units registered");
+		return;
+	}
+	units = vsc_section_table(s, "units", "DMAR units", unit_cols, VSC_ARRAY_SIZE(unit_cols));
+	for (int i = 0; i < m->nr_units; i++) {
+		const struct vtd_unit *u = &m->units[i];
+		char feat[200];
+
+		vtd_features_text(u->cap, u->ecap, feat, sizeof(feat));
+		vsc_table_row(units, vsc_val_str(u->name), vsc_val_int(u->seq_id),
+			      vsc_val_uint(u->segment), vsc_val_hex(u->reg_phys), vsc_val_hexw(u->cap, 16),
+			      vsc_val_hexw(u->ecap, 16),
+			      u->gcmd_present ? vsc_val_str((u->gcmd >> 31) & 1 ? "enabled" : "disabled")
+					      : vsc_val_absent(NULL),
+			      vsc_val_str(!u->has_qi ? "off" : u->shift == 5 ? "on, 256-bit" : "on, 128-bit"),
+			      vsc_val_str(feat));
+	}
+	for (int i = 0; i < m->nr_units; i++) {
+		if (opts->unit && strcmp(opts->unit, m->units[i].name))
+			continue;
+		fill_unit(s, m, &m->units[i], opts, refs, i);
+	}
+	if (m->nr_pci) {
+		struct vsc_table *pci = vsc_section_table(s, "pci", "PCI devices", pci_cols,
+							  VSC_ARRAY_SIZE(pci_cols));
+
+		for (int i = 0; i < m->nr_pci; i++) {
+			const struct vtd_pci *p = &m->pci[i];
+
+			vsc_table_row(pci, vsc_val_str(p->name), vsc_val_hexw(p->vendor, 4),
+				      vsc_val_hexw(p->device, 4),
+				      vsc_val_str(p->driver[0] ? p->driver : "-"),
+				      p->ats_known ? vsc_val_str(p->ats_enabled ? "enabled" : "off")
+						   : vsc_val_absent(NULL),
+				      vsc_val_str(vtd_pci_state(p->error_state)));
+		}
+	} else if (m->pci_error) {
+		vsc_section_warning(s, m->pci_error->kind, "PCI devices: %s", m->pci_error->message);
+	}
+	if (m->nr_log_lines) {
+		struct vsc_code *c = vsc_section_code(s, "log", "VT-d kernel log lines");
+
+		for (int i = 0; i < m->nr_log_lines; i++)
+			vsc_code_line(c, "[%5" PRIu64 ".%06" PRIu64 "] %s", m->log_ts[i] / 1000000000,
+				      (m->log_ts[i] / 1000) % 1000000, m->log_lines[i]);
+	}
+}
