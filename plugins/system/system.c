@@ -70,6 +70,9 @@ static struct vsc_error *system_run(struct vsc_analysis *a)
 	vsc_section_kv(s, "arch", vsc_val_str(in->arch));
 	vsc_section_kv(s, "paging_levels", vsc_val_uint(in->paging_levels));
 	vsc_section_kv(s, "kaslr_offset", vsc_val_sensitive(vsc_val_hex(in->kaslr_offset)));
+	vsc_section_kv(s, "phys_base", vsc_val_sensitive(vsc_val_hex(in->phys_base)));
+	vsc_section_kv(s, "page_offset_base", in->page_offset_base ? vsc_val_addr(in->page_offset_base)
+								   : vsc_val_absent("no page_offset_base symbol"));
 	vsc_section_kv(s, "cpus_possible", vsc_val_uint(vsc_nr_cpus(t)));
 	vsc_section_kv(s, "cpus_online", vsc_val_uint(online));
 	vsc_section_kv(s, "cpus_with_registers", vsc_val_uint(in->nr_prstatus));

@@ -16,7 +16,29 @@
 struct vsc_dumpfile {
 	kdump_ctx_t *ctx;
 	char format[32];
+	/* VTDSCOPE_TRACE_PAGES=FILE: record every physical page read (fixture tooling). */
+	FILE *trace;
+	uint64_t *traced;       /* open-addressing set of page numbers + 1 */
+	size_t traced_cap;
 };
+
+static void trace_page(struct vsc_dumpfile *df, uint64_t pfn)
+{
+	size_t h;
+
+	if (!df->traced)
+		return;
+	h = (size_t)(pfn * 0x9E3779B97F4A7C15ULL) & (df->traced_cap - 1);
+	for (size_t n = 0; n < df->traced_cap; n++, h = (h + 1) & (df->traced_cap - 1)) {
+		if (df->traced[h] == pfn + 1)
+			return;
+		if (!df->traced[h]) {
+			df->traced[h] = pfn + 1;
+			fprintf(df->trace, "0x%llx\n", (unsigned long long)(pfn << 12));
+			return;
+		}
+	}
+}
 
 static struct vsc_error *kdump_error(kdump_ctx_t *ctx, kdump_status st, const char *what)
 {
@@ -54,6 +76,11 @@ struct vsc_error *vsc_dumpfile_open(const char *path, int fd, struct vsc_dumpfil
 	}
 	/* Filtered pages must be errors, never silent zeroes. */
 	kdump_set_number_attr(df->ctx, KDUMP_ATTR_ZERO_EXCLUDED, 0);
+	if (getenv("VTDSCOPE_TRACE_PAGES")) {
+		df->trace = fopen(getenv("VTDSCOPE_TRACE_PAGES"), "a");
+		df->traced_cap = 1u << 20;
+		df->traced = df->trace ? calloc(df->traced_cap, sizeof(uint64_t)) : NULL;
+	}
 	if (kdump_get_string_attr(df->ctx, KDUMP_ATTR_FILE_FORMAT, &fmt) == KDUMP_OK && fmt)
 		snprintf(df->format, sizeof(df->format), "%s", fmt);
 	else
@@ -70,6 +97,9 @@ void vsc_dumpfile_destroy(struct vsc_dumpfile *df)
 		return;
 	if (df->ctx)
 		kdump_free(df->ctx);
+	if (df->trace)
+		fclose(df->trace);
+	free(df->traced);
 	free(df);
 }
 
@@ -87,7 +117,12 @@ struct vsc_error *vsc_dumpfile_read_phys(struct vsc_dumpfile *df, uint64_t paddr
 	 * libaddrxlat's own setup, which fails on QEMU dumps ("Cannot determine
 	 * 5-level paging") before it reads anything.
 	 */
-	kdump_status st = kdump_read(df->ctx, KDUMP_MACHPHYSADDR, paddr, buf, &got);
+	kdump_status st;
+
+	if (df->traced)
+		for (uint64_t p = paddr >> 12; p <= (paddr + len - 1) >> 12; p++)
+			trace_page(df, p);
+	st = kdump_read(df->ctx, KDUMP_MACHPHYSADDR, paddr, buf, &got);
 
 	if (st == KDUMP_OK && got == len)
 		return NULL;
