@@ -4,10 +4,12 @@
 
 extern const struct vsc_analyzer vsc_analyzer_system;
 extern const struct vsc_analyzer vsc_analyzer_vtd;
+extern const struct vsc_analyzer vsc_analyzer_faults;
 
 static const struct vsc_analyzer *const builtins[] = {
 	&vsc_analyzer_system,
 	&vsc_analyzer_vtd,
+	&vsc_analyzer_faults,
 };
 
 const struct vsc_analyzer *const *vsc_builtin_analyzers(size_t *count)

@@ -13,5 +13,4 @@
 	}
 STUB(cmd_bt, "bt")
 STUB(cmd_locks, "locks")
-STUB(cmd_faults, "faults")
 STUB(cmd_batch, "batch")

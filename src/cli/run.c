@@ -107,6 +107,13 @@ int cmd_qi(struct cli_options *opts)
 	return cli_run_analyzers(opts, "vtdscope qi", names, 1, &ao);
 }
 
+int cmd_faults(struct cli_options *opts)
+{
+	static const char *const names[] = { "faults" };
+
+	return cli_run_analyzers(opts, "vtdscope faults", names, 1, NULL);
+}
+
 int cmd_info(struct cli_options *opts)
 {
 	static const char *const names[] = { "system" };
