@@ -33,7 +33,8 @@ struct vsc_error {
 
 struct vsc_error *vsc_error_create(enum vsc_error_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-struct vsc_error *vsc_error_vcreate(enum vsc_error_kind kind, const char *fmt, va_list ap);
+struct vsc_error *vsc_error_vcreate(enum vsc_error_kind kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* Prefix @err's message with "context: ".  Returns @err (NULL stays NULL). */
 struct vsc_error *vsc_error_wrap(struct vsc_error *err, const char *fmt, ...)

@@ -454,7 +454,9 @@ struct vsc_render_options {
 	/*
 	 * No kernel addresses (ADDR values, and 0xffff... / bare 16-digit
 	 * ffff... words in any text), no sensitive values (KASLR offset), no
-	 * host names (HOST values, and their occurrences in any text).
+	 * host names (HOST values, and their occurrences in any text when
+	 * at least 3 characters long).  Redacted values read "<addr>",
+	 * "<host>", "<redacted>" in every format.
 	 */
 	bool redact;
 	bool color;     /* ANSI colour (text only); the caller decides (isatty) */

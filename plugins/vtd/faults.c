@@ -164,7 +164,6 @@ static struct vsc_error *on_group(struct fault_ctx *c, uint64_t group)
 
 static struct vsc_error *faults_run(struct vsc_analysis *a)
 {
-	extern struct vsc_error *vtd_model_get(struct vsc_analysis *a, struct vtd_model **out);
 	struct vsc_layout_field f[NR_FF];
 	struct vsc_section *s = vsc_report_section(a->report, "faults", "Pending I/O page faults");
 	struct fault_ctx c = { .t = a->target, .f = f };

@@ -99,6 +99,9 @@ struct vtd_model {
 	int nr_log_lines;
 };
 
+struct vsc_analysis;
+/* The model of this analysis run, read on first use and shared by analyzers. */
+struct vsc_error *vtd_model_get(struct vsc_analysis *a, struct vtd_model **out);
 struct vsc_error *vtd_model_read(struct vsc_target *t, struct vtd_model **out);
 void vtd_model_destroy(struct vtd_model *m);
 /* The PCI device with @sid on @segment, or NULL. */

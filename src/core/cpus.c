@@ -45,7 +45,7 @@ struct vsc_error *vsc_per_cpu_offset(struct vsc_target *t, unsigned int cpu, uin
 struct vsc_error *vsc_per_cpu_addr(struct vsc_target *t, uint64_t sym_addr, unsigned int cpu,
 				   uint64_t *out)
 {
-	uint64_t off;
+	uint64_t off = 0;
 
 	VSC_TRY(vsc_per_cpu_offset(t, cpu, &off));
 	*out = sym_addr + off;

@@ -1,0 +1,55 @@
+# Convenience entry points.  The build itself is CMake (CMakeLists.txt).
+#
+#   make deps      install the Debian packages vtdscope builds, tests and makes fixtures with
+#   make           build into build/
+#   make demo      build, make (or reuse) a real lockup vmcore, and run the triage report on it
+#   make fixtures  the full set of real vmcores with their ground truth (cached outside git)
+#   make check     deps + build + fixtures + every test (what CI runs)
+
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CACHE ?= $(or $(VTDSCOPE_CACHE),$(HOME)/.cache/vtdscope)
+
+BUILD_DEPS = build-essential cmake pkg-config libkdumpfile-dev libdw-dev libelf-dev libbpf-dev \
+	libncurses-dev libjson-c-dev libcmocka-dev zlib1g-dev
+TEST_DEPS = python3 python3-jsonschema cmark-gfm valgrind
+FIXTURE_DEPS = qemu-system-x86 busybox-static cpio makedumpfile crash gdb zstd kmod
+
+.PHONY: all deps build demo fixtures check check-sanitize clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(BUILD_DEPS) $(TEST_DEPS) $(FIXTURE_DEPS); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		[ "$$(id -u)" = 0 ] || { echo "make deps: run as root, or: apt-get install$$missing" >&2; exit 1; }; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; } || \
+		{ echo "make deps: cannot install:$$missing" >&2; exit 1; }; \
+	fi
+
+build:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+fixtures: deps
+	fixtures/make-fixtures
+
+demo: deps build
+	fixtures/make-fixtures --only qi-hang-6.1-l4
+	$(BUILD)/vtdscope report $(CACHE)/fixtures/qi-hang-6.1-l4/vmcore.elf || [ $$? -eq 1 ]
+
+check: deps build fixtures
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	$(MAKE) check-sanitize
+
+# Unit tests and the real-dump tests again under AddressSanitizer + UBSan.
+check-sanitize:
+	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DVTDSCOPE_SANITIZE=ON >/dev/null
+	cmake --build $(BUILD)-asan -j$(JOBS)
+	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j$(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan

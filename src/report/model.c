@@ -1,0 +1,1305 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The report model: building and destroying the tree.  See report.h for the
+ * failure policy (builders latch out-of-memory in the report and tolerate
+ * NULL parents; misuse becomes an "internal" error in the report).
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_int.h"
+
+static const char *const severity_names[] = {
+#define VSC_X_(e, json, label, sgr) [VSC_SEV_##e] = json,
+	VSC_SEVERITIES(VSC_X_)
+#undef VSC_X_
+};
+
+static const char *const severity_labels[] = {
+#define VSC_X_(e, json, label, sgr) [VSC_SEV_##e] = label,
+	VSC_SEVERITIES(VSC_X_)
+#undef VSC_X_
+};
+
+static const char *const value_kind_names[] = {
+#define VSC_X_(e, name, right) [VSC_VAL_##e] = name,
+	VSC_VALUE_KINDS(VSC_X_)
+#undef VSC_X_
+};
+
+const char *vsc_severity_name(enum vsc_severity sev)
+{
+	return (unsigned)sev < VSC_SEV_COUNT ? severity_names[sev] : "?";
+}
+
+const char *vsc_severity_label(enum vsc_severity sev)
+{
+	return (unsigned)sev < VSC_SEV_COUNT ? severity_labels[sev] : "?";
+}
+
+struct vsc_error *vsc_severity_from_name(const char *name, enum vsc_severity *out)
+{
+	for (unsigned i = 0; i < VSC_SEV_COUNT; i++) {
+		if (name && (!strcmp(name, severity_names[i]) ||
+			     !strcmp(name, severity_labels[i]))) {
+			*out = (enum vsc_severity)i;
+			return NULL;
+		}
+	}
+	return vsc_error_create(VSC_ERR_USAGE, "unknown severity '%s'", name ? name : "");
+}
+
+const char *vsc_value_kind_name(enum vsc_value_kind kind)
+{
+	return (unsigned)kind < VSC_VAL_COUNT ? value_kind_names[kind] : "?";
+}
+
+/* ---- strings ---------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at @s (at most @len bytes), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (n > len)
+		return 0;
+	/* Reject overlong forms, surrogates and code points past U+10FFFF. */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+bool vsc__utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(p + i, len - i);
+
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+char *vsc__strdup_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), bad = 0;
+	char *out, *o;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(p + i, len - i);
+
+		if (n) {
+			i += n;
+		} else {
+			bad++;
+			i++;
+		}
+	}
+	out = malloc(len + 3 * bad + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(p + i, len - i);
+
+		if (n) {
+			memcpy(o, p + i, n);
+			o += n;
+			i += n;
+		} else {
+			o += sprintf(o, "\\x%02x", p[i]);
+			i++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+char *vsc__normalize_id(const char *s, char sep)
+{
+	size_t len = s ? strlen(s) : 0;
+	char *out = malloc(len + sizeof("unnamed"));
+	size_t o = 0;
+	bool pending = false;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (pending && o)
+				out[o++] = sep;
+			pending = false;
+			out[o++] = (char)c;
+		} else {
+			pending = true;
+		}
+	}
+	if (!o)
+		strcpy(out, "unnamed");
+	else
+		out[o] = '\0';
+	return out;
+}
+
+/* ---- allocation with the out-of-memory latch -------------------------- */
+
+static void *rep_calloc(struct vsc_report *rep, size_t size)
+{
+	void *p = calloc(1, size);
+
+	if (!p)
+		rep->oom = true;
+	return p;
+}
+
+static char *rep_strdup(struct vsc_report *rep, const char *s)
+{
+	char *p = vsc__strdup_clean(s ? s : "");
+
+	if (!p)
+		rep->oom = true;
+	return p;
+}
+
+static char *rep_id(struct vsc_report *rep, const char *s, char sep)
+{
+	char *p = vsc__normalize_id(s, sep);
+
+	if (!p)
+		rep->oom = true;
+	return p;
+}
+
+static char *rep_vformat(struct vsc_report *rep, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static char *rep_vformat(struct vsc_report *rep, const char *fmt, va_list ap)
+{
+	char *raw, *clean;
+
+	if (vasprintf(&raw, fmt, ap) < 0) {
+		rep->oom = true;
+		return NULL;
+	}
+	clean = rep_strdup(rep, raw);
+	free(raw);
+	return clean;
+}
+
+static bool ptrvec_push(struct vsc_report *rep, struct vsc_ptrvec *v, void *p)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 8;
+		void **items = realloc(v->items, cap * sizeof(*items));
+
+		if (!items) {
+			rep->oom = true;
+			return false;
+		}
+		v->items = items;
+		v->cap = cap;
+	}
+	v->items[v->n++] = p;
+	return true;
+}
+
+/* ---- values ------------------------------------------------------------ */
+
+static void value_free(struct vsc_value *v)
+{
+	if (v->kind == VSC_VAL_STR || v->kind == VSC_VAL_HOST || v->kind == VSC_VAL_ABSENT)
+		free((char *)v->s);
+	v->s = NULL;
+}
+
+static void remember_hostname(struct vsc_report *rep, const char *name)
+{
+	char *copy;
+
+	for (size_t i = 0; i < rep->hostnames.n; i++)
+		if (!strcmp(rep->hostnames.items[i], name))
+			return;
+	copy = strdup(name);
+	if (!copy) {
+		rep->oom = true;
+		return;
+	}
+	if (!ptrvec_push(rep, &rep->hostnames, copy))
+		free(copy);
+}
+
+/* Copy @src into @dst with owned strings.  False on OOM (dst left absent-free). */
+static bool value_copy(struct vsc_report *rep, struct vsc_value *dst, const struct vsc_value *src)
+{
+	*dst = *src;
+	switch (src->kind) {
+	case VSC_VAL_STR:
+	case VSC_VAL_HOST:
+	case VSC_VAL_ABSENT:
+		dst->s = rep_strdup(rep, src->s ? src->s :
+				    (src->kind == VSC_VAL_ABSENT ? VSC_ABSENT_DEFAULT_REASON : ""));
+		if (!dst->s) {
+			dst->kind = VSC_VAL_BOOL;  /* nothing to free */
+			return false;
+		}
+		if (src->kind == VSC_VAL_HOST)
+			remember_hostname(rep, dst->s);
+		return true;
+	case VSC_VAL_INT:
+	case VSC_VAL_UINT:
+	case VSC_VAL_HEX:
+	case VSC_VAL_ADDR:
+	case VSC_VAL_BOOL:
+		return true;
+	default:
+		/* Caught by the callers' kind checks; keep the tree consistent. */
+		dst->kind = VSC_VAL_BOOL;
+		dst->b = false;
+		return true;
+	}
+}
+
+static bool value_kind_valid(enum vsc_value_kind kind)
+{
+	return (unsigned)kind < VSC_VAL_COUNT;
+}
+
+/* ---- diagnostics -------------------------------------------------------- */
+
+static void node_append(struct vsc_section *s, struct vsc_node *node)
+{
+	if (s->last)
+		s->last->next = node;
+	else
+		s->first = node;
+	s->last = node;
+}
+
+static struct vsc_node *node_new(struct vsc_section *s, enum vsc_node_kind kind)
+{
+	struct vsc_node *node = rep_calloc(s->rep, sizeof(*node));
+
+	if (node)
+		node->kind = kind;
+	return node;
+}
+
+/* @s is NULL or &rep->root for report-level diagnostics. */
+static void add_diag(struct vsc_report *rep, struct vsc_section *s, enum vsc_diag_level level,
+		     const char *kind, char *message /* owned */)
+{
+	struct vsc_diag *d;
+	struct vsc_node *node = NULL;
+
+	if (!message)
+		return;
+	if (s == &rep->root)
+		s = NULL;
+	d = rep_calloc(rep, sizeof(*d));
+	if (s)
+		node = node_new(s, VSC_NODE_DIAG);
+	if (!d || (s && !node) || !ptrvec_push(rep, &rep->diags, d)) {
+		free(d);
+		free(node);
+		free(message);
+		return;
+	}
+	d->level = level;
+	d->kind = kind;
+	d->message = message;
+	d->section = s;
+	if (node) {
+		node->diag = d;
+		node_append(s, node);
+	}
+}
+
+static void internal_error(struct vsc_report *rep, struct vsc_section *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void internal_error(struct vsc_report *rep, struct vsc_section *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = rep_vformat(rep, fmt, ap);
+	va_end(ap);
+	add_diag(rep, s, VSC_DIAG_ERROR, "internal", msg);
+}
+
+static void vdiag(struct vsc_report *rep, struct vsc_section *s, enum vsc_diag_level level,
+		  enum vsc_error_kind kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+
+static void vdiag(struct vsc_report *rep, struct vsc_section *s, enum vsc_diag_level level,
+		  enum vsc_error_kind kind, const char *fmt, va_list ap)
+{
+	add_diag(rep, s, level, vsc_error_kind_name(kind), rep_vformat(rep, fmt, ap));
+}
+
+static void take_error(struct vsc_report *rep, struct vsc_section *s, struct vsc_error *err,
+		       const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void take_error(struct vsc_report *rep, struct vsc_section *s, struct vsc_error *err,
+		       const char *fmt, va_list ap)
+{
+	char *ctx = NULL, *msg;
+
+	if (fmt && *fmt)
+		ctx = rep_vformat(rep, fmt, ap);
+	if (ctx) {
+		if (asprintf(&msg, "%s: %s", ctx, err->message) < 0) {
+			rep->oom = true;
+			msg = NULL;
+		}
+	} else {
+		msg = strdup(err->message);
+		if (!msg)
+			rep->oom = true;
+	}
+	if (msg) {
+		char *clean = rep_strdup(rep, msg);
+
+		free(msg);
+		msg = clean;
+	}
+	add_diag(rep, s, VSC_DIAG_ERROR, vsc_error_kind_name(err->kind), msg);
+	free(ctx);
+	vsc_error_destroy(err);
+}
+
+/* ---- fields ------------------------------------------------------------- */
+
+static struct vsc_field *fields_find(const struct vsc_fields *fs, const char *key)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (!strcmp(fs->items[i].key, key))
+			return &fs->items[i];
+	return NULL;
+}
+
+/*
+ * Append a field; returns its index or VSC_NO_ROW.  @where names the
+ * container for the duplicate-key message.
+ */
+static size_t fields_add(struct vsc_report *rep, struct vsc_section *diag_section,
+			 struct vsc_fields *fs, const char *where, const char *label,
+			 const struct vsc_value *v, const char *const *reserved)
+{
+	struct vsc_field f = { 0 };
+
+	if (!value_kind_valid(v->kind)) {
+		internal_error(rep, diag_section, "%s: field %s: invalid value kind %d", where,
+			       label ? label : "", (int)v->kind);
+		return VSC_NO_ROW;
+	}
+	f.key = rep_id(rep, label, '_');
+	f.label = rep_strdup(rep, label);
+	if (!f.key || !f.label)
+		goto fail;
+	for (const char *const *r = reserved; r && *r; r++) {
+		if (!strcmp(f.key, *r)) {
+			internal_error(rep, diag_section, "%s: field key '%s' is reserved", where,
+				       f.key);
+			goto fail;
+		}
+	}
+	if (fields_find(fs, f.key)) {
+		internal_error(rep, diag_section, "%s: duplicate field key '%s'", where, f.key);
+		goto fail;
+	}
+	if (fs->n == fs->cap) {
+		size_t cap = fs->cap ? 2 * fs->cap : 8;
+		struct vsc_field *items = realloc(fs->items, cap * sizeof(*items));
+
+		if (!items) {
+			rep->oom = true;
+			goto fail;
+		}
+		fs->items = items;
+		fs->cap = cap;
+	}
+	if (!value_copy(rep, &f.v, v))
+		goto fail;
+	fs->items[fs->n] = f;
+	return fs->n++;
+fail:
+	free(f.key);
+	free(f.label);
+	return VSC_NO_ROW;
+}
+
+static void fields_free(struct vsc_fields *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		free(fs->items[i].key);
+		free(fs->items[i].label);
+		value_free(&fs->items[i].v);
+	}
+	free(fs->items);
+}
+
+/* ---- report ------------------------------------------------------------- */
+
+struct vsc_error *vsc_report_create(struct vsc_report **ret)
+{
+	struct vsc_report *rep = calloc(1, sizeof(*rep));
+
+	if (!rep)
+		return &vsc_error_nomem;
+	rep->root.rep = rep;
+	*ret = rep;
+	return NULL;
+}
+
+static void section_free(struct vsc_section *s);
+
+static void table_free(struct vsc_table *tb)
+{
+	for (size_t r = 0; r < tb->rows.n; r++) {
+		struct vsc_value *row = tb->rows.items[r];
+
+		for (size_t c = 0; c < tb->ncols; c++)
+			value_free(&row[c]);
+		free(row);
+	}
+	free(tb->rows.items);
+	for (size_t c = 0; c < tb->ncols; c++) {
+		free((char *)tb->cols[c].name);
+		free((char *)tb->cols[c].key);
+	}
+	free(tb->cols);
+	free(tb->id);
+	free(tb->title);
+	free(tb);
+}
+
+static void code_free(struct vsc_code *c)
+{
+	for (size_t i = 0; i < c->lines.n; i++)
+		free(c->lines.items[i]);
+	free(c->lines.items);
+	free(c->id);
+	free(c->title);
+	free(c);
+}
+
+static void section_free_children(struct vsc_section *s)
+{
+	struct vsc_node *node = s->first;
+
+	while (node) {
+		struct vsc_node *next = node->next;
+
+		switch (node->kind) {
+		case VSC_NODE_TABLE:
+			table_free(node->table);
+			break;
+		case VSC_NODE_CODE:
+			code_free(node->code);
+			break;
+		case VSC_NODE_PARA:
+		case VSC_NODE_NOTE:
+			free(node->text);
+			break;
+		case VSC_NODE_SECTION:
+			section_free(node->section);
+			break;
+		case VSC_NODE_FIELD:
+		case VSC_NODE_DIAG:     /* owned by rep->diags */
+			break;
+		}
+		free(node);
+		node = next;
+	}
+	fields_free(&s->fields);
+}
+
+static void section_free(struct vsc_section *s)
+{
+	section_free_children(s);
+	free(s->id);
+	free(s->title);
+	free(s);
+}
+
+static void finding_free(struct vsc_finding *f)
+{
+	for (size_t i = 0; i < f->evidence.n; i++) {
+		struct vsc_evidence *e = f->evidence.items[i];
+
+		free(e->text);
+		free((char *)e->ref.field);
+		free(e);
+	}
+	free(f->evidence.items);
+	fields_free(&f->facts);
+	free(f->kind);
+	free(f->verdict);
+	free(f->next_step);
+	free(f);
+}
+
+void vsc_report_destroy(struct vsc_report *rep)
+{
+	if (!rep)
+		return;
+	section_free_children(&rep->root);
+	for (size_t i = 0; i < rep->findings.n; i++)
+		finding_free(rep->findings.items[i]);
+	free(rep->findings.items);
+	for (size_t i = 0; i < rep->diags.n; i++) {
+		struct vsc_diag *d = rep->diags.items[i];
+
+		free(d->message);
+		free(d);
+	}
+	free(rep->diags.items);
+	for (size_t i = 0; i < rep->hostnames.n; i++)
+		free(rep->hostnames.items[i]);
+	free(rep->hostnames.items);
+	fields_free(&rep->meta);
+	free(rep->title);
+	free(rep->tool_version);
+	free(rep->target_path);
+	free(rep->verdict);
+	free(rep);
+}
+
+struct vsc_error *vsc_report_check(const struct vsc_report *rep)
+{
+	return rep && rep->oom ? &vsc_error_nomem : NULL;
+}
+
+static void replace_str(char **slot, char *value)
+{
+	if (!value)
+		return;
+	free(*slot);
+	*slot = value;
+}
+
+void vsc_report_set_title(struct vsc_report *rep, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rep)
+		return;
+	va_start(ap, fmt);
+	replace_str(&rep->title, rep_vformat(rep, fmt, ap));
+	va_end(ap);
+}
+
+void vsc_report_set_tool_version(struct vsc_report *rep, const char *version)
+{
+	if (rep && version)
+		replace_str(&rep->tool_version, rep_strdup(rep, version));
+}
+
+void vsc_report_set_target(struct vsc_report *rep, const char *path)
+{
+	if (rep && path)
+		replace_str(&rep->target_path, rep_strdup(rep, path));
+}
+
+void vsc_report_set_generated_at(struct vsc_report *rep, time_t when)
+{
+	if (!rep)
+		return;
+	rep->generated_at = when;
+	rep->has_generated_at = true;
+}
+
+void vsc_report_meta(struct vsc_report *rep, const char *key, struct vsc_value v)
+{
+	static const char *const reserved[] = { "path", "unavailable", NULL };
+
+	if (rep)
+		fields_add(rep, NULL, &rep->meta, "target", key, &v, reserved);
+}
+
+void vsc_report_set_verdict(struct vsc_report *rep, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rep)
+		return;
+	va_start(ap, fmt);
+	replace_str(&rep->verdict, rep_vformat(rep, fmt, ap));
+	va_end(ap);
+}
+
+void vsc_report_error(struct vsc_report *rep, enum vsc_error_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rep)
+		return;
+	va_start(ap, fmt);
+	vdiag(rep, NULL, VSC_DIAG_ERROR, kind, fmt, ap);
+	va_end(ap);
+}
+
+void vsc_report_warning(struct vsc_report *rep, enum vsc_error_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rep)
+		return;
+	va_start(ap, fmt);
+	vdiag(rep, NULL, VSC_DIAG_WARNING, kind, fmt, ap);
+	va_end(ap);
+}
+
+void vsc_report_take_error(struct vsc_report *rep, struct vsc_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	if (!rep) {
+		vsc_error_destroy(err);
+		return;
+	}
+	va_start(ap, fmt);
+	take_error(rep, NULL, err, fmt, ap);
+	va_end(ap);
+}
+
+size_t vsc_report_finding_count(const struct vsc_report *rep)
+{
+	return rep ? rep->findings.n : 0;
+}
+
+bool vsc_report_worst_severity(const struct vsc_report *rep, enum vsc_severity *out)
+{
+	bool any = false;
+	enum vsc_severity worst = VSC_SEV_INFO;
+
+	for (size_t i = 0; rep && i < rep->findings.n; i++) {
+		const struct vsc_finding *f = rep->findings.items[i];
+
+		if (!any || f->severity > worst)
+			worst = f->severity;
+		any = true;
+	}
+	if (any)
+		*out = worst;
+	return any;
+}
+
+/* ---- sections ----------------------------------------------------------- */
+
+/* Child section, table or code block of @s with @id (one namespace). */
+static bool id_taken(const struct vsc_section *s, const char *id, enum vsc_node_kind *kind,
+		     void **obj)
+{
+	for (const struct vsc_node *n = s->first; n; n = n->next) {
+		const char *nid;
+
+		switch (n->kind) {
+		case VSC_NODE_SECTION:
+			nid = n->section->id;
+			*obj = n->section;
+			break;
+		case VSC_NODE_TABLE:
+			nid = n->table->id;
+			*obj = n->table;
+			break;
+		case VSC_NODE_CODE:
+			nid = n->code->id;
+			*obj = n->code;
+			break;
+		default:
+			continue;
+		}
+		if (!strcmp(nid, id)) {
+			*kind = n->kind;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *section_name(const struct vsc_section *s)
+{
+	return s->id ? s->id : "report";
+}
+
+struct vsc_section *vsc_section_section(struct vsc_section *parent, const char *id,
+					const char *title)
+{
+	struct vsc_report *rep;
+	struct vsc_section *s;
+	struct vsc_node *node;
+	enum vsc_node_kind kind;
+	void *obj;
+	char *nid;
+
+	if (!parent)
+		return NULL;
+	rep = parent->rep;
+	nid = rep_id(rep, id, '_');
+	if (!nid)
+		return NULL;
+	if (id_taken(parent, nid, &kind, &obj)) {
+		if (kind == VSC_NODE_SECTION) {
+			free(nid);
+			return obj;
+		}
+		internal_error(rep, parent, "%s: section id '%s' is already used by a %s",
+			       section_name(parent), nid,
+			       kind == VSC_NODE_TABLE ? "table" : "code block");
+		free(nid);
+		return NULL;
+	}
+	s = rep_calloc(rep, sizeof(*s));
+	node = node_new(parent, VSC_NODE_SECTION);
+	if (!s || !node)
+		goto fail;
+	s->rep = rep;
+	s->parent = parent;
+	s->id = nid;
+	s->depth = parent->parent ? parent->depth + 1 : 0;
+	s->title = rep_strdup(rep, title ? title : id ? id : nid);
+	if (!s->title)
+		goto fail;
+	node->section = s;
+	node_append(parent, node);
+	return s;
+fail:
+	free(nid);
+	free(s);
+	free(node);
+	return NULL;
+}
+
+struct vsc_section *vsc_report_section(struct vsc_report *rep, const char *id,
+				       const char *title)
+{
+	return rep ? vsc_section_section(&rep->root, id, title) : NULL;
+}
+
+void vsc_section_kv(struct vsc_section *s, const char *key, struct vsc_value v)
+{
+	size_t idx;
+	struct vsc_node *node;
+
+	if (!s)
+		return;
+	node = node_new(s, VSC_NODE_FIELD);
+	if (!node)
+		return;
+	idx = fields_add(s->rep, s, &s->fields, section_name(s), key, &v, NULL);
+	if (idx == VSC_NO_ROW) {
+		free(node);
+		return;
+	}
+	node->field = idx;
+	node_append(s, node);
+}
+
+void vsc_section_kv_addr(struct vsc_section *s, const char *key, uint64_t addr)
+{
+	vsc_section_kv(s, key, vsc_val_addr(addr));
+}
+
+void vsc_section_kv_hex(struct vsc_section *s, const char *key, uint64_t value)
+{
+	vsc_section_kv(s, key, vsc_val_hex(value));
+}
+
+void vsc_section_kvf(struct vsc_section *s, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	if (!s)
+		return;
+	va_start(ap, fmt);
+	text = rep_vformat(s->rep, fmt, ap);
+	va_end(ap);
+	if (text)
+		vsc_section_kv(s, key, vsc_val_str(text));
+	free(text);
+}
+
+static void section_text(struct vsc_section *s, enum vsc_node_kind kind, const char *fmt,
+			 va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void section_text(struct vsc_section *s, enum vsc_node_kind kind, const char *fmt,
+			 va_list ap)
+{
+	struct vsc_node *node = node_new(s, kind);
+
+	if (!node)
+		return;
+	node->text = rep_vformat(s->rep, fmt, ap);
+	if (!node->text) {
+		free(node);
+		return;
+	}
+	node_append(s, node);
+}
+
+void vsc_section_para(struct vsc_section *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s)
+		return;
+	va_start(ap, fmt);
+	section_text(s, VSC_NODE_PARA, fmt, ap);
+	va_end(ap);
+}
+
+void vsc_section_note(struct vsc_section *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s)
+		return;
+	va_start(ap, fmt);
+	section_text(s, VSC_NODE_NOTE, fmt, ap);
+	va_end(ap);
+}
+
+void vsc_section_error(struct vsc_section *s, enum vsc_error_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s)
+		return;
+	va_start(ap, fmt);
+	vdiag(s->rep, s, VSC_DIAG_ERROR, kind, fmt, ap);
+	va_end(ap);
+}
+
+void vsc_section_warning(struct vsc_section *s, enum vsc_error_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s)
+		return;
+	va_start(ap, fmt);
+	vdiag(s->rep, s, VSC_DIAG_WARNING, kind, fmt, ap);
+	va_end(ap);
+}
+
+void vsc_section_take_error(struct vsc_section *s, struct vsc_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	if (!s) {
+		vsc_error_destroy(err);
+		return;
+	}
+	va_start(ap, fmt);
+	take_error(s->rep, s, err, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- tables --------------------------------------------------------------- */
+
+static bool check_new_id(struct vsc_section *s, const char *id, const char *what)
+{
+	enum vsc_node_kind kind;
+	void *obj;
+
+	if (!id_taken(s, id, &kind, &obj))
+		return true;
+	internal_error(s->rep, s, "%s: duplicate id '%s' for a %s", section_name(s), id, what);
+	return false;
+}
+
+struct vsc_table *vsc_section_table(struct vsc_section *s, const char *id, const char *title,
+				    const struct vsc_column *cols, size_t ncols)
+{
+	struct vsc_report *rep;
+	struct vsc_table *tb;
+	struct vsc_node *node;
+
+	if (!s)
+		return NULL;
+	rep = s->rep;
+	tb = rep_calloc(rep, sizeof(*tb));
+	node = node_new(s, VSC_NODE_TABLE);
+	if (!tb || !node)
+		goto fail;
+	tb->section = s;
+	tb->id = rep_id(rep, id, '_');
+	if (!tb->id)
+		goto fail;
+	if (!check_new_id(s, tb->id, "table"))
+		goto fail;
+	if (title) {
+		tb->title = rep_strdup(rep, title);
+		if (!tb->title)
+			goto fail;
+	}
+	if (!ncols || !cols) {
+		internal_error(rep, s, "%s: table %s has no columns", section_name(s), tb->id);
+		goto fail;
+	}
+	tb->cols = rep_calloc(rep, ncols * sizeof(*tb->cols));
+	if (!tb->cols)
+		goto fail;
+	tb->ncols = ncols;
+	for (size_t c = 0; c < ncols; c++) {
+		struct vsc_column *col = &tb->cols[c];
+
+		*col = cols[c];
+		col->name = rep_strdup(rep, cols[c].name ? cols[c].name : "");
+		col->key = rep_id(rep, cols[c].key ? cols[c].key : cols[c].name, '_');
+		if (!col->name || !col->key)
+			goto fail;
+		if (!value_kind_valid(col->kind) || col->kind == VSC_VAL_ABSENT) {
+			internal_error(rep, s, "%s: table %s: column %s has an invalid kind",
+				       section_name(s), tb->id, col->key);
+			goto fail;
+		}
+		for (size_t p = 0; p < c; p++) {
+			if (!strcmp(tb->cols[p].key, col->key)) {
+				internal_error(rep, s, "%s: table %s: duplicate column key '%s'",
+					       section_name(s), tb->id, col->key);
+				goto fail;
+			}
+		}
+	}
+	node->table = tb;
+	node_append(s, node);
+	return tb;
+fail:
+	if (tb)
+		table_free(tb);
+	free(node);
+	return NULL;
+}
+
+size_t vsc_table_row_n(struct vsc_table *tb, const struct vsc_value *vals, size_t n)
+{
+	struct vsc_report *rep;
+	struct vsc_value *row;
+	size_t c;
+
+	if (!tb)
+		return VSC_NO_ROW;
+	rep = tb->section->rep;
+	if (n != tb->ncols) {
+		internal_error(rep, tb->section, "%s: table %s: row %zu has %zu values, expected %zu",
+			       section_name(tb->section), tb->id, tb->rows.n, n, tb->ncols);
+		return VSC_NO_ROW;
+	}
+	row = rep_calloc(rep, n * sizeof(*row));
+	if (!row)
+		return VSC_NO_ROW;
+	for (c = 0; c < n; c++) {
+		struct vsc_value v = vals[c];
+
+		if (v.kind != tb->cols[c].kind && v.kind != VSC_VAL_ABSENT) {
+			internal_error(rep, tb->section,
+				       "%s: table %s: row %zu column %s: %s value in a %s column",
+				       section_name(tb->section), tb->id, tb->rows.n,
+				       tb->cols[c].key, vsc_value_kind_name(v.kind),
+				       vsc_value_kind_name(tb->cols[c].kind));
+			v = vsc_val_absent("invalid value");
+		}
+		if (!value_copy(rep, &row[c], &v))
+			goto fail;
+	}
+	if (!ptrvec_push(rep, &tb->rows, row))
+		goto fail;
+	return tb->rows.n - 1;
+fail:
+	for (size_t i = 0; i < c; i++)
+		value_free(&row[i]);
+	free(row);
+	return VSC_NO_ROW;
+}
+
+size_t vsc_table_row_count(const struct vsc_table *tb)
+{
+	return tb ? tb->rows.n : 0;
+}
+
+/* ---- code blocks ------------------------------------------------------------ */
+
+struct vsc_code *vsc_section_code(struct vsc_section *s, const char *id, const char *title)
+{
+	struct vsc_report *rep;
+	struct vsc_code *c;
+	struct vsc_node *node;
+
+	if (!s)
+		return NULL;
+	rep = s->rep;
+	c = rep_calloc(rep, sizeof(*c));
+	node = node_new(s, VSC_NODE_CODE);
+	if (!c || !node)
+		goto fail;
+	c->section = s;
+	c->id = rep_id(rep, id, '_');
+	if (!c->id || !check_new_id(s, c->id, "code block"))
+		goto fail;
+	if (title) {
+		c->title = rep_strdup(rep, title);
+		if (!c->title)
+			goto fail;
+	}
+	node->code = c;
+	node_append(s, node);
+	return c;
+fail:
+	if (c)
+		code_free(c);
+	free(node);
+	return NULL;
+}
+
+static void code_push(struct vsc_code *c, char *line)
+{
+	if (line && !ptrvec_push(c->section->rep, &c->lines, line))
+		free(line);
+}
+
+void vsc_code_line(struct vsc_code *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c)
+		return;
+	va_start(ap, fmt);
+	code_push(c, rep_vformat(c->section->rep, fmt, ap));
+	va_end(ap);
+}
+
+void vsc_code_text(struct vsc_code *c, const char *text)
+{
+	const char *p = text;
+
+	if (!c || !text)
+		return;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *raw = strndup(p, len);
+
+		if (!raw) {
+			c->section->rep->oom = true;
+			return;
+		}
+		code_push(c, rep_strdup(c->section->rep, raw));
+		free(raw);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+}
+
+/* ---- findings ------------------------------------------------------------------ */
+
+static struct vsc_finding *finding_new(struct vsc_report *rep, enum vsc_severity sev,
+				       const char *kind, const char *next_step,
+				       const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+
+static struct vsc_finding *finding_new(struct vsc_report *rep, enum vsc_severity sev,
+				       const char *kind, const char *next_step,
+				       const char *fmt, va_list ap)
+{
+	struct vsc_finding *f = rep_calloc(rep, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->rep = rep;
+	f->seq = rep->findings.n;
+	f->severity = sev;
+	f->kind = rep_id(rep, kind, '-');
+	f->verdict = rep_vformat(rep, fmt, ap);
+	if (next_step)
+		f->next_step = rep_strdup(rep, next_step);
+	if (!f->kind || !f->verdict || (next_step && !f->next_step) ||
+	    !ptrvec_push(rep, &rep->findings, f)) {
+		finding_free(f);
+		return NULL;
+	}
+	if ((unsigned)sev >= VSC_SEV_COUNT) {
+		internal_error(rep, NULL, "finding %s: invalid severity %d", f->kind, (int)sev);
+		f->severity = VSC_SEV_CRITICAL;
+	}
+	return f;
+}
+
+struct vsc_finding *vsc_report_finding(struct vsc_report *rep, enum vsc_severity sev,
+				       const char *kind, const char *fmt, ...)
+{
+	struct vsc_finding *f;
+	va_list ap;
+
+	if (!rep)
+		return NULL;
+	va_start(ap, fmt);
+	f = finding_new(rep, sev, kind, NULL, fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+struct vsc_finding *vsc_report_finding_of(struct vsc_report *rep,
+					  const struct vsc_finding_kind *kind,
+					  const char *fmt, ...)
+{
+	struct vsc_finding *f;
+	va_list ap;
+
+	if (!rep || !kind)
+		return NULL;
+	va_start(ap, fmt);
+	f = finding_new(rep, kind->severity, kind->id, kind->next_step, fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+/* Validate @ref against @rep; returns the ref to store (owned field copy). */
+static bool ref_check(struct vsc_finding *f, struct vsc_ref *ref)
+{
+	struct vsc_report *rep = f->rep;
+	const struct vsc_section *s = vsc__ref_section(ref);
+	const char *what = NULL;
+
+	if (!s)
+		return false;
+	if (s->rep != rep)
+		what = "belongs to another report";
+	else if (ref->table && ref->row != VSC_NO_ROW && ref->row >= ref->table->rows.n)
+		what = "points past the last table row";
+	else if (ref->field && !ref->table && !ref->code) {
+		char *key = rep_id(rep, ref->field, '_');
+
+		if (!key)
+			return false;
+		if (!fields_find(&s->fields, key)) {
+			what = "names a field that does not exist";
+			free(key);
+		} else {
+			ref->field = key;
+			return true;
+		}
+	}
+	if (what) {
+		internal_error(rep, NULL, "finding %s: evidence reference %s", f->kind, what);
+		return false;
+	}
+	ref->field = NULL;
+	if (!ref->table)
+		ref->row = VSC_NO_ROW;
+	return true;
+}
+
+static void add_evidence(struct vsc_finding *f, const struct vsc_ref *ref, const char *fmt,
+			 va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void add_evidence(struct vsc_finding *f, const struct vsc_ref *ref, const char *fmt,
+			 va_list ap)
+{
+	struct vsc_report *rep = f->rep;
+	struct vsc_evidence *e = rep_calloc(rep, sizeof(*e));
+
+	if (!e)
+		return;
+	e->ref.row = VSC_NO_ROW;
+	e->text = rep_vformat(rep, fmt, ap);
+	if (ref) {
+		struct vsc_ref r = *ref;
+
+		if (ref_check(f, &r))
+			e->ref = r;
+	}
+	if (!e->text || !ptrvec_push(rep, &f->evidence, e)) {
+		free(e->text);
+		free((char *)e->ref.field);
+		free(e);
+	}
+}
+
+void vsc_finding_evidence(struct vsc_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!f)
+		return;
+	va_start(ap, fmt);
+	add_evidence(f, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void vsc_finding_evidence_at(struct vsc_finding *f, struct vsc_ref ref, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!f)
+		return;
+	va_start(ap, fmt);
+	add_evidence(f, &ref, fmt, ap);
+	va_end(ap);
+}
+
+void vsc_finding_next(struct vsc_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!f)
+		return;
+	va_start(ap, fmt);
+	replace_str(&f->next_step, rep_vformat(f->rep, fmt, ap));
+	va_end(ap);
+}
+
+void vsc_finding_fact(struct vsc_finding *f, const char *key, struct vsc_value v)
+{
+	char where[160];
+
+	if (!f)
+		return;
+	snprintf(where, sizeof(where), "finding %s", f->kind);
+	fields_add(f->rep, NULL, &f->facts, where, key, &v, NULL);
+}
