@@ -1,17 +1,64 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* CPU stacks for the diagnosis (placeholder until the unwinder is wired). */
+/* Every CPU's stack, flattened into what the diagnosis reads. */
 #include <stdlib.h>
+#include <string.h>
 
 #include <vtdscope/analyzer.h>
+#include <vtdscope/kernel.h>
+#include <vtdscope/target.h>
+#include <vtdscope/unwind.h>
 
 #include "cpu_view.h"
 
+/* The views borrow symbol and module names from the target. */
 struct vsc_error *cpu_views_collect(struct vsc_analysis *a, struct cpu_view **views,
 				    unsigned int *n)
 {
-	(void)a;
-	*views = NULL;
-	*n = 0;
+	struct vsc_target *t = a->target;
+	unsigned int ncpu = vsc_nr_cpus(t), used = 0;
+	struct cpu_view *v = calloc(ncpu ? ncpu : 1, sizeof(*v));
+
+	if (!v)
+		return &vsc_error_nomem;
+	for (unsigned int cpu = 0; cpu < ncpu; cpu++) {
+		struct vsc_stack st;
+		struct vsc_error *err = vsc_unwind_cpu(t, cpu, &st);
+		struct cpu_view *cv = &v[used];
+		uint64_t task;
+
+		if (err) {
+			/* No registers for this CPU (offline, or live kernel): nothing to judge. */
+			vsc_error_destroy(err);
+			continue;
+		}
+		cv->cpu = cpu;
+		cv->valid = true;
+		for (size_t i = 0; i < st.nr_frames && cv->nframes < CPU_VIEW_FRAMES; i++) {
+			const struct vsc_frame *f = &st.frames[i];
+
+			if (f->kind == VSC_FRAME_MARKER)
+				continue;
+			cv->func[cv->nframes] = f->symbol;
+			cv->module[cv->nframes] = f->module;
+			cv->sp[cv->nframes] = f->sp;
+			cv->in_irq[cv->nframes] = f->stack != VSC_STACK_TASK;
+			cv->nframes++;
+		}
+		cv->pid = -1;
+		err = vsc_cpu_curr(t, cpu, &task);
+		if (!err) {
+			struct vsc_task tk;
+
+			err = vsc_task_read(t, task, &tk);
+			if (!err)
+				cv->pid = tk.pid;
+		}
+		vsc_error_destroy(err);
+		vsc_stack_deinit(&st);
+		used++;
+	}
+	*views = v;
+	*n = used;
 	return NULL;
 }
 
