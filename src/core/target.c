@@ -626,6 +626,8 @@ void vsc_target_destroy(struct vsc_target *t)
 	vsc_dumpfile_destroy(t->dump);
 	vsc_kcore_destroy(t->kcore);
 	vsc_types_destroy(t->types);
+	if (t->unwind_priv_destroy)
+		t->unwind_priv_destroy(t->unwind_priv);
 	vsc_symtab_destroy(t->symtab);
 	if (t->fd >= 0)
 		close(t->fd);

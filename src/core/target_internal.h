@@ -68,6 +68,10 @@ struct vsc_target {
 	int *cpu_note;                  /* cpu -> index into notes, -1 if none */
 	int panic_cpu;
 
+	/* unwinder state (ORC tables, module text), built on first use by orc.c */
+	void *unwind_priv;
+	void (*unwind_priv_destroy)(void *priv);
+
 	/* owned strings behind info */
 	char *s_release, *s_build_id, *s_types, *s_symbols, *s_path, *s_vmlinux;
 };
