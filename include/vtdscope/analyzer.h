@@ -30,6 +30,7 @@ struct vsc_analysis {
 	struct vsc_report *report;
 	struct vsc_analysis_options opts;
 	void *vtd;             /* struct vtd_model *, owned by the vtd analyzer */
+	bool vtd_failed;       /* reading it failed once: don't retry, don't report twice */
 	void (*vtd_destroy)(void *);
 	void *stacks;          /* all-CPU stacks, owned by the engine's stack cache */
 	void (*stacks_destroy)(void *);

@@ -20,11 +20,36 @@ static const char *const interesting[] = {
 	"IOMMU", "iommu", "Watchdog detected", "watchdog:",
 };
 
+#define REPEAT_WINDOW 8
+
 struct log_scan {
 	struct vsc_code *code;
 	unsigned int kept, max;
 	unsigned int dropped;
+	/* A repeating message (a stuck loop's log) is shown once, then counted. */
+	char recent[REPEAT_WINDOW][320];
+	unsigned int nrecent, repeats;
+	uint64_t first_repeat_ts, last_repeat_ts;
 };
+
+static void flush_repeats(struct log_scan *ls)
+{
+	if (!ls->repeats)
+		return;
+	vsc_code_line(ls->code, "    ... %u more lines repeating the above, until [%5" PRIu64 ".%06" PRIu64 "]",
+		      ls->repeats, ls->last_repeat_ts / 1000000000, (ls->last_repeat_ts / 1000) % 1000000);
+	ls->repeats = 0;
+}
+
+static bool seen_recently(struct log_scan *ls, const char *line)
+{
+	for (unsigned int i = 0; i < ls->nrecent && i < REPEAT_WINDOW; i++)
+		if (!strncmp(ls->recent[i], line, sizeof(ls->recent[i]) - 1))
+			return true;
+	snprintf(ls->recent[ls->nrecent % REPEAT_WINDOW], sizeof(ls->recent[0]), "%s", line);
+	ls->nrecent++;
+	return false;
+}
 
 static int log_cb(void *arg, const struct vsc_log_record *rec)
 {
@@ -43,6 +68,12 @@ static int log_cb(void *arg, const struct vsc_log_record *rec)
 			hit = true;
 	if (!hit)
 		return 0;
+	if (seen_recently(ls, line)) {
+		ls->repeats++;
+		ls->last_repeat_ts = rec->ts_nsec;
+		return 0;
+	}
+	flush_repeats(ls);
 	if (ls->kept >= ls->max) {
 		ls->dropped++;
 		return 0;
@@ -101,6 +132,7 @@ static struct vsc_error *system_run(struct vsc_analysis *a)
 
 		ls.code = vsc_section_code(s, "log", "Kernel log lines that matter");
 		err = vsc_log_foreach(t, log_cb, &ls);
+		flush_repeats(&ls);
 		if (err)
 			vsc_section_take_error(s, err, "kernel log");
 		if (ls.dropped)

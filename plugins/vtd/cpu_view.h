@@ -16,6 +16,7 @@ struct cpu_view {
 	const char *module[CPU_VIEW_FRAMES]; /* NULL for vmlinux */
 	uint64_t sp[CPU_VIEW_FRAMES];
 	bool in_irq[CPU_VIEW_FRAMES];
+	bool on_nmi[CPU_VIEW_FRAMES];     /* on the NMI stack (e.g. the panic's stop NMI) */
 	const char *comm;                 /* current task's comm, may be NULL */
 	int pid;
 };

@@ -42,6 +42,7 @@ struct vsc_error *cpu_views_collect(struct vsc_analysis *a, struct cpu_view **vi
 			cv->module[cv->nframes] = f->module;
 			cv->sp[cv->nframes] = f->sp;
 			cv->in_irq[cv->nframes] = f->stack != VSC_STACK_TASK;
+			cv->on_nmi[cv->nframes] = f->stack == VSC_STACK_NMI;
 			cv->nframes++;
 		}
 		cv->pid = -1;

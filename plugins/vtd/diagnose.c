@@ -100,6 +100,7 @@ struct cpu_role {
 	char label[64];          /* "fq_flush_timeout" for the verdict */
 	int unit, batch;         /* attributed batch, -1 if unknown */
 	bool spins_other_lock;   /* in the slowpath but not under qi_submit_sync */
+	bool attr_by_status;     /* batch found by its desc_status address (else by content) */
 };
 
 static void classify(const struct cpu_view *v, struct cpu_role *r)
@@ -154,42 +155,81 @@ static void classify(const struct cpu_view *v, struct cpu_role *r)
 }
 
 /*
- * Which batch does this CPU wait for?  The caller builds its descriptors in
- * a local array; find a batch's first descriptor (qw0, qw1) in the words
- * just above the CPU's frames.
+ * Which batch does this CPU wait for?  Two kinds of evidence, strongest
+ * first: a stack word that is the address of a pending batch's own
+ * desc_status entry (qi_submit_sync polls desc_status[wait_index]); else the
+ * caller's local descriptor array, i.e. a pending batch's first (qw0, qw1),
+ * each batch given to at most one CPU.
  */
-static void attribute(struct vsc_target *t, const struct vtd_model *m, struct cpu_role *r)
+#define ATTR_WINDOW 128
+
+/* Reads up to ATTR_WINDOW words at @sp, stopping at the first unreadable page (stack top). */
+static bool read_window(struct vsc_target *t, uint64_t sp, uint64_t *buf)
 {
-	const struct cpu_view *v = r->v;
-	uint64_t buf[128];
+	size_t done = 0, want = ATTR_WINDOW * 8;
 
-	uint64_t scanned_end = 0;
-
-	for (int i = r->qi_frame >= 0 ? r->qi_frame : 0; i < v->nframes && r->batch < 0; i++) {
+	memset(buf, 0, want);
+	while (done < want) {
+		size_t chunk = 4096 - ((sp + done) & 4095);
 		struct vsc_error *err;
 
-		/* one window of words per frame, skipping frames inside the last window */
-		if (!v->sp[i] || (v->sp[i] >= scanned_end - sizeof(buf) && v->sp[i] < scanned_end))
-			continue;
-		scanned_end = v->sp[i] + sizeof(buf);
-		err = vsc_read(t, v->sp[i], buf, sizeof(buf), "stack words");
+		if (chunk > want - done)
+			chunk = want - done;
+		err = vsc_read(t, sp + done, (char *)buf + done, chunk, "stack words");
 		if (err) {
 			vsc_error_destroy(err);
-			continue;
+			break;
 		}
-		for (int ui = 0; ui < m->nr_units && r->batch < 0; ui++) {
-			const struct vtd_unit *u = &m->units[ui];
+		done += chunk;
+	}
+	return done > 0;
+}
 
-			for (int b = 0; b < u->nr_batches && r->batch < 0; b++) {
-				const struct vtd_slot *s = &u->slots[u->batches[b].first];
+static void attribute_all(struct vsc_target *t, const struct vtd_model *m, struct cpu_role *roles,
+			  unsigned int n)
+{
+	static bool claimed[VTD_MAX_UNITS][VTD_MAX_BATCHES];
+	uint64_t buf[ATTR_WINDOW];
 
-				if (!u->batches[b].pending)
+	memset(claimed, 0, sizeof(claimed));
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned int c = 0; c < n; c++) {
+			struct cpu_role *r = &roles[c];
+			const struct cpu_view *v = r->v;
+			uint64_t scanned_end = 0;
+
+			if (r->state == CPU_NOT_QI || r->batch >= 0)
+				continue;
+			for (int i = r->qi_frame > 0 ? r->qi_frame - 1 : 0; i < v->nframes && r->batch < 0; i++) {
+				if (!v->sp[i] || (v->sp[i] >= scanned_end - sizeof(buf) && v->sp[i] < scanned_end))
 					continue;
-				for (size_t k = 0; k + 1 < sizeof(buf) / 8; k++) {
-					if (buf[k] == s->qw[0] && buf[k + 1] == s->qw[1] && s->qw[0]) {
-						r->unit = ui;
-						r->batch = b;
-						break;
+				if (i > r->qi_frame + 4)
+					break;
+				scanned_end = v->sp[i] + sizeof(buf);
+				if (!read_window(t, v->sp[i], buf))
+					continue;
+				for (int ui = 0; ui < m->nr_units && r->batch < 0; ui++) {
+					const struct vtd_unit *u = &m->units[ui];
+
+					for (int b = 0; b < u->nr_batches && r->batch < 0; b++) {
+						const struct vtd_batch *bt = &u->batches[b];
+						uint64_t status_va = u->desc_status + 4ull * (unsigned)bt->wait;
+						const struct vtd_slot *s = &u->slots[bt->first];
+
+						if (!bt->pending || claimed[ui][b])
+							continue;
+						for (size_t k = 0; k + 1 < ATTR_WINDOW; k++) {
+							bool hit = pass == 0 ? buf[k] == status_va :
+								   (buf[k] == s->qw[0] && buf[k + 1] == s->qw[1] && s->qw[0]);
+
+							if (hit) {
+								r->unit = ui;
+								r->batch = b;
+								r->attr_by_status = pass == 0;
+								claimed[ui][b] = true;
+								break;
+							}
+						}
 					}
 				}
 			}
@@ -300,18 +340,27 @@ static void describe_cpu(struct vsc_finding *f, const struct vtd_model *m,
 	size_t n = 0;
 	const struct cpu_view *v = r->v;
 
+	int first = 0;
+
+	/* Show the interrupted context, not the NMI that stopped the CPU for the dump. */
+	while (first < v->nframes && v->on_nmi[first])
+		first++;
+	if (first == v->nframes)
+		first = 0;
 	chain[0] = '\0';
-	for (int i = 0; i < v->nframes && i < 12 && n < sizeof(chain); i++)
-		n += (size_t)snprintf(chain + n, sizeof(chain) - n, "%s%s", i ? " <- " : "",
+	for (int i = first; i < v->nframes && i < first + 12 && n < sizeof(chain); i++)
+		n += (size_t)snprintf(chain + n, sizeof(chain) - n, "%s%s", i > first ? " <- " : "",
 				      v->func[i] ? v->func[i] : "?");
 	if (r->batch >= 0)
-		vsc_finding_evidence(f, "CPU%u (%s) %s; waits for %s batch %d (slots %d-%d); stack: %s",
+		vsc_finding_evidence(f, "CPU%u (%s) %s; waits for %s batch %d (slots %d-%d, found by %s); stack: %s",
 				     v->cpu, r->role,
 				     r->state == CPU_QI_SPINNING ? "spins on q_lock in qi_submit_sync"
 								 : "polls its wait descriptor in qi_submit_sync",
 				     m->units[r->unit].name, r->batch,
 				     m->units[r->unit].batches[r->batch].first,
-				     m->units[r->unit].batches[r->batch].wait, chain);
+				     m->units[r->unit].batches[r->batch].wait,
+				     r->attr_by_status ? "its desc_status address on the stack" :
+				     "its descriptors on the stack", chain);
 	else
 		vsc_finding_evidence(f, "CPU%u (%s) %s; stack: %s", v->cpu, r->role,
 				     r->state == CPU_QI_SPINNING ? "spins on q_lock in qi_submit_sync"
@@ -335,11 +384,10 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 			return;
 		for (unsigned int i = 0; i < ncpus; i++) {
 			classify(&cpus[i], &roles[i]);
-			if (roles[i].state != CPU_NOT_QI) {
+			if (roles[i].state != CPU_NOT_QI)
 				nsub++;
-				attribute(t, m, &roles[i]);
-			}
 		}
+		attribute_all(t, m, roles, ncpus);
 	}
 
 	for (int ui = 0; ui < m->nr_units; ui++) {
@@ -369,14 +417,26 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 				break;
 			}
 		}
+		/* A queue with (almost) no free slots: every new submitter waits in qi_submit_sync. */
+		if (u->free_cnt <= 2) {
+			f = vsc_report_finding_of(rep, &finding_kinds[F_QUEUE_FULL],
+						  "%s: invalidation queue full (free_cnt %d); new submitters wait for slots",
+						  u->name, u->free_cnt);
+			vsc_finding_evidence(f, "%d of %d slots in flight in %d batch(es); the oldest, slots %d-%d, is %s",
+					     VTD_QI_LENGTH - u->free_cnt, VTD_QI_LENGTH, u->nr_batches,
+					     b0->first, b0->wait, vtd_qi_status_name(b0->wait_status));
+			vsc_finding_next(f, "qi_submit_sync() spins until free_cnt >= count + 2; the queue drains "
+					    "only when the hardware completes the oldest batch");
+		}
 		cpu_list(roles, roles ? ncpus : 0, CPU_QI_SPINNING, spinners, sizeof(spinners));
 		cpu_list(roles, roles ? ncpus : 0, CPU_QI_POLLING, pollers, sizeof(pollers));
 
-		if (!nsub && !fault_logged) {
+		if (!nsub && (!fault_logged || roles)) {
 			f = vsc_report_finding_of(rep, &finding_kinds[F_IN_FLIGHT],
-						  "%s: %d batch(es) in flight at dump time, oldest at slots %d-%d; no CPU is waiting in qi_submit_sync",
-						  u->name, u->nr_batches, b0->first, b0->wait);
-			continue;
+						  "%s: %d batch(es) in flight at dump time, oldest at slots %d-%d (%s); no CPU is waiting in qi_submit_sync",
+						  u->name, u->nr_batches, b0->first, b0->wait,
+						  vtd_qi_status_name(b0->wait_status));
+			goto hardware;
 		}
 
 		/* The lockup. */
@@ -468,6 +528,7 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 					 "hardware did not complete the wait descriptor");
 		}
 
+hardware:
 		/* What the hardware said. */
 		head_slot = find_log_head_slot(m, u);
 		if (m->log_iqe) {
@@ -501,7 +562,8 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 		if (m->log_ite || u->counted[VTD_QI_ABORT]) {
 			f = vsc_report_finding_of(rep, &finding_kinds[F_ITE],
 						  "%s: Invalidation Time-out: a device did not answer a device-TLB invalidation%s",
-						  u->name, m->log_ite_cleared ? " and the kernel keeps restarting the batch" : "");
+						  u->name, m->log_ite_cleared && u->counted[VTD_QI_ABORT] ?
+						  "; aborted batches are being restarted" : "");
 			if (m->log_ite_sid_valid) {
 				char d2[96];
 
@@ -523,7 +585,7 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 				vsc_finding_next(g, "check whether this kernel carries fe89277c9ceb (\"iommu/vt-d: ... ITE ... any slot\")");
 			}
 		}
-		if (!fault_logged) {
+		if (!fault_logged && (nsub || !roles)) {
 			f = vsc_report_finding_of(rep, &finding_kinds[F_SILENT_WAIT],
 						  "%s: wait descriptor at slot %d never completed and no queue fault was logged",
 						  u->name, b0->wait);
@@ -531,13 +593,7 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 			vsc_finding_next(f, "before 5.13 an ITE is silent in the log; otherwise suspect the "
 					    "hardware or a lost completion write (check the status address)");
 		}
-		if (u->free_cnt <= 2) {
-			f = vsc_report_finding_of(rep, &finding_kinds[F_QUEUE_FULL],
-						  "%s: invalidation queue full (free_cnt %d); new submitters wait for slots",
-						  u->name, u->free_cnt);
-			vsc_finding_evidence(f, "%d of %d slots in flight", VTD_QI_LENGTH - u->free_cnt,
-					     VTD_QI_LENGTH);
-		}
+		(void)0;
 	}
 	/* q_lock waiters that are not in QI code. */
 	for (unsigned int i = 0; roles && i < ncpus; i++) {

@@ -170,6 +170,10 @@ static struct vsc_error *faults_run(struct vsc_analysis *a)
 	struct vtd_model *m;
 	bool new_layout;
 
+	if (a->vtd_failed) {
+		vsc_section_note(s, "skipped: the VT-d state could not be read");
+		return NULL;
+	}
 	VSC_TRY(vtd_model_get(a, &m));
 	memcpy(f, fault_fields, sizeof(f));
 	VSC_TRY(vsc_layout_resolve(a->target, f, NR_FF));

@@ -17,10 +17,16 @@ static void model_destroy(void *p)
 
 struct vsc_error *vtd_model_get(struct vsc_analysis *a, struct vtd_model **out)
 {
+	if (a->vtd_failed)
+		return vsc_error_create(VSC_ERR_OTHER, "VT-d state unreadable (see the vtd section)");
 	if (!a->vtd) {
 		struct vtd_model *m;
+		struct vsc_error *err = vtd_model_read(a->target, &m);
 
-		VSC_TRY(vtd_model_read(a->target, &m));
+		if (err) {
+			a->vtd_failed = true;
+			return err;
+		}
 		a->vtd = m;
 		a->vtd_destroy = model_destroy;
 	}
@@ -36,7 +42,18 @@ static struct vsc_error *vtd_run(struct vsc_analysis *a)
 	unsigned int nviews = 0;
 	struct vsc_error *err;
 
-	VSC_TRY(vtd_model_get(a, &m));
+	err = vtd_model_get(a, &m);
+	if (err) {
+		struct vsc_finding *f;
+
+		if (err->kind == VSC_ERR_NOMEM)
+			return err;
+		f = vsc_report_finding(a->report, VSC_SEV_WARNING, "vtd-unreadable",
+				       "VT-d state could not be read: %s", err->message);
+		vsc_finding_next(f, "the dump's VT-d structures are damaged or missing; "
+				    "check the dump with `vtdscope qi DUMP --format json`");
+		return err;
+	}
 	refs = calloc(1, sizeof(*refs));
 	if (!refs)
 		return &vsc_error_nomem;

@@ -147,9 +147,13 @@ static void fill_unit(struct vsc_section *parent, const struct vtd_model *m,
 	vsc_section_kv(s, "free_cnt", vsc_val_int(u->free_cnt));
 	inflight = (u->free_head - u->free_tail + VTD_QI_LENGTH) % VTD_QI_LENGTH;
 	vsc_section_kv(s, "in_flight", vsc_val_int(inflight));
-	vsc_section_kvf(s, "status_counts", "free %d, in-use %d, done %d, abort %d%s",
-			u->counted[0], u->counted[1], u->counted[2], u->counted[3],
-			u->garbage_status ? ", INVALID " : "");
+	if (u->garbage_status)
+		vsc_section_kvf(s, "status_counts", "free %d, in-use %d, done %d, abort %d, invalid %d",
+				u->counted[0], u->counted[1], u->counted[2], u->counted[3],
+				u->garbage_status);
+	else
+		vsc_section_kvf(s, "status_counts", "free %d, in-use %d, done %d, abort %d",
+				u->counted[0], u->counted[1], u->counted[2], u->counted[3]);
 	vsc_section_kv(s, "q_lock", vsc_val_hexw(u->q_lock, 8));
 	lock_text(u->q_lock, text, sizeof(text));
 	vsc_section_kv(s, "q_lock_state", vsc_val_str(text));
@@ -167,7 +171,8 @@ static void fill_unit(struct vsc_section *parent, const struct vtd_model *m,
 		row = vsc_table_row(batches, vsc_val_uint((uint64_t)i), vsc_val_str(range),
 				    vsc_val_uint((uint64_t)b->count), vsc_val_uint((uint64_t)b->wait),
 				    vsc_val_str(vtd_qi_status_name(b->wait_status)),
-				    vsc_val_str(b->pending ? "waiting for hardware" : "completed"),
+				    vsc_val_str(b->wait_status == VTD_QI_ABORT ? "aborted (owner restarts it)" :
+						b->pending ? "waiting for hardware" : "completed"),
 				    vsc_val_str(contents));
 		if (refs && ui < VTD_MAX_UNITS && i < VTD_MAX_BATCHES)
 			refs->batch_row[ui][i] = row;
@@ -184,9 +189,14 @@ static void fill_unit(struct vsc_section *parent, const struct vtd_model *m,
 
 		if (!opts->all_slots && sl->status == VTD_QI_FREE && sl->batch < 0)
 			continue;
+		char status[32];
+
 		vtd_qi_fields_text(&sl->dec, fields, sizeof(fields));
-		row = vsc_table_row(slots, vsc_val_uint((uint64_t)i),
-				    vsc_val_str(vtd_qi_status_name(sl->status)),
+		if (sl->status >= VTD_QI_FREE && sl->status <= VTD_QI_ABORT)
+			snprintf(status, sizeof(status), "%s", vtd_qi_status_name(sl->status));
+		else
+			snprintf(status, sizeof(status), "invalid (0x%x)", (unsigned int)sl->status);
+		row = vsc_table_row(slots, vsc_val_uint((uint64_t)i), vsc_val_str(status),
 				    vsc_val_str(sl->dec.type_short), vsc_val_hexw(sl->qw[0], 16),
 				    vsc_val_hexw(sl->qw[1], 16),
 				    u->shift == 5 ? vsc_val_hexw(sl->qw[2], 16) : vsc_val_absent("128-bit queue"),

@@ -13,7 +13,7 @@ int cli_exit_for(const struct vsc_report *rep)
 {
 	enum vsc_severity worst;
 
-	if (vsc_report_worst_severity(rep, &worst) && worst <= VSC_SEV_WARNING)
+	if (vsc_report_worst_severity(rep, &worst) && worst >= VSC_SEV_WARNING)
 		return VSC_EXIT_FINDINGS;
 	return VSC_EXIT_OK;
 }

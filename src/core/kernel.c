@@ -31,11 +31,20 @@ static int panic_cb(void *arg, const struct vsc_log_record *rec)
 
 		if (!p || (ps->msg && rank < ps->rank) || (ps->msg && rank == ps->rank && rank == 1))
 			continue;
+		/* "---[ end Kernel panic - not syncing: ... ]---" repeats the real line. */
+		if (p - rec->text >= 9 && !memcmp(p - 9, "---[ end ", 9) && ps->msg)
+			continue;
 		/* The panic line wins; otherwise the first oops/BUG line. */
 		free(ps->msg);
 		ps->msg = strndup(p, rec->text_len - (size_t)(p - rec->text));
-		if (ps->msg)
+		if (ps->msg) {
+			char *end;
+
 			ps->msg[strcspn(ps->msg, "\n")] = '\0';
+			end = strstr(ps->msg, " ]---");
+			if (end)
+				*end = '\0';
+		}
 		ps->ts = rec->ts_nsec;
 		ps->rank = rank;
 		break;
