@@ -279,6 +279,32 @@ size_t vsc_report_finding_count(const struct vsc_report *rep);
 /* Most severe finding's severity; false if there are no findings. */
 bool vsc_report_worst_severity(const struct vsc_report *rep, enum vsc_severity *out);
 
+/*
+ * Read access for front-ends that summarise a report (batch) without
+ * rendering it.  Strings are borrowed from the report (valid UTF-8, not
+ * redacted) and live until vsc_report_destroy().
+ */
+/* The verdict line, or NULL when none was set. */
+const char *vsc_report_verdict(const struct vsc_report *rep);
+/*
+ * Errors recorded anywhere in the report (report level and in sections, an
+ * analyzer that failed included): a report with errors is incomplete.
+ */
+size_t vsc_report_error_count(const struct vsc_report *rep);
+/*
+ * Finding @i in render order (most severe first, then insertion order), as
+ * the renderers list them.  Any out-parameter may be NULL.  Returns false
+ * (writing nothing) when @i >= vsc_report_finding_count().
+ */
+bool vsc_report_finding_get(const struct vsc_report *rep, size_t i, enum vsc_severity *sev,
+			    const char **kind, const char **verdict);
+/*
+ * @s as the renderers print it under --redact (kernel addresses and the
+ * report's host names replaced).  Returns a heap copy the caller frees, or
+ * NULL when out of memory.
+ */
+char *vsc_report_redact_text(const struct vsc_report *rep, const char *s);
+
 /* ------------------------------------------------------------------------ */
 /* Sections                                                                 */
 /* ------------------------------------------------------------------------ */

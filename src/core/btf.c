@@ -27,6 +27,7 @@
 #define MAX_CHAIN 32     /* typedef / modifier links followed before giving up */
 #define MAX_NESTING 16   /* anonymous struct/union members searched through */
 #define MAX_PATH 16      /* components of a dotted member path */
+#define MAX_VISITS (1u << 20) /* members looked at per path step / describe */
 
 /* Name spaces of the index ("struct X" and a typedef X are different keys). */
 enum btf_ns {
@@ -64,6 +65,19 @@ struct found_member {
 	uint64_t bitpos;
 	uint32_t bitsize;
 	uint32_t type_id;
+};
+
+/* C spellings of base types, as compilers (and so pahole) name them. */
+static const char *const base_aliases[][2] = {
+	{ "unsigned", "unsigned int" },
+	{ "signed", "int" },
+	{ "unsigned long", "long unsigned int" },
+	{ "long", "long int" },
+	{ "unsigned long long", "long long unsigned int" },
+	{ "long long", "long long int" },
+	{ "unsigned short", "short unsigned int" },
+	{ "short", "short int" },
+	{ "bool", "_Bool" },
 };
 
 /* ---- name index ---------------------------------------------------------- */
@@ -203,6 +217,21 @@ static struct vsc_error *build_type_index(struct btf_types *bt)
 	return NULL;
 }
 
+/* Value of enumerator @i of ENUM/ENUM64 @t. */
+static int64_t enumerator_value(const struct btf_type *t, uint32_t i)
+{
+	/* kind_flag marks signed enums (pahole >= 1.24); without it, 32-bit values are unsigned */
+	if (btf_is_enum(t))
+		return btf_kflag(t) ? (int64_t)btf_enum(t)[i].val : (int64_t)(uint32_t)btf_enum(t)[i].val;
+	return (int64_t)btf_enum64_value(&btf_enum64(t)[i]);
+}
+
+static const char *enumerator_name(const struct btf *btf, const struct btf_type *t, uint32_t i)
+{
+	return btf__name_by_offset(btf, btf_is_enum(t) ? btf_enum(t)[i].name_off
+						       : btf_enum64(t)[i].name_off);
+}
+
 static struct vsc_error *build_enumerator_index(struct btf_types *bt)
 {
 	uint32_t n = btf__type_cnt(bt->btf);
@@ -221,9 +250,7 @@ static struct vsc_error *build_enumerator_index(struct btf_types *bt)
 		if (!btf_is_any_enum(t))
 			continue;
 		for (uint32_t i = 0; i < btf_vlen(t); i++) {
-			uint32_t name_off = btf_is_enum(t) ? btf_enum(t)[i].name_off
-							   : btf_enum64(t)[i].name_off;
-			const char *name = btf__name_by_offset(bt->btf, name_off);
+			const char *name = enumerator_name(bt->btf, t, i);
 			struct name_slot *s;
 			uint32_t hash;
 			size_t len;
@@ -298,6 +325,11 @@ static struct vsc_error *lookup_type(struct btf_types *bt, const char *spec, uin
 	} else {
 		for (size_t i = 0; !s && i < sizeof(bare_order) / sizeof(bare_order[0]); i++)
 			s = index_find(&bt->types, bare_order[i], name, len);
+		for (size_t i = 0; !s && i < sizeof(base_aliases) / sizeof(base_aliases[0]); i++) {
+			if (strlen(base_aliases[i][0]) == len && !strncmp(base_aliases[i][0], name, len))
+				s = index_find(&bt->types, NS_BASE, base_aliases[i][1],
+					       strlen(base_aliases[i][1]));
+		}
 	}
 	if (!s)
 		return vsc_error_create(VSC_ERR_NOTFOUND, "type %s not found in btf", spec);
@@ -357,7 +389,8 @@ static struct vsc_error *type_bytes(const struct btf_types *bt, uint32_t id, int
 		*size = t->size;
 		return NULL;
 	case BTF_KIND_PTR:
-		*size = btf__pointer_size(bt->btf);
+		/* libbpf infers it from "long"; a blob without one is from x86-64 all the same */
+		*size = btf__pointer_size(bt->btf) ?: 8;
 		return NULL;
 	case BTF_KIND_ARRAY: {
 		const struct btf_array *a = btf_array(t);
@@ -380,7 +413,7 @@ static struct vsc_error *type_bytes(const struct btf_types *bt, uint32_t id, int
 	return vsc_error_create(VSC_ERR_NOTFOUND, "btf type id %" PRIu32 " has no size", id);
 }
 
-static enum vsc_type_kind vsc_kind_of(const struct btf_types *bt, const struct btf_type *t)
+static enum vsc_type_kind vsc_kind_of(const struct btf_type *t)
 {
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
@@ -457,7 +490,7 @@ static struct vsc_error *as_composite(const struct btf_types *bt, uint32_t id,
  */
 static struct vsc_error *find_member(const struct btf_types *bt, const struct btf_type *t,
 				     const char *name, size_t len, uint64_t base, int depth,
-				     struct found_member *out)
+				     unsigned int *budget, struct found_member *out)
 {
 	const struct btf_member *m = btf_members(t);
 
@@ -468,6 +501,10 @@ static struct vsc_error *find_member(const struct btf_types *bt, const struct bt
 		const char *mname = btf__name_by_offset(bt->btf, m[i].name_off);
 		uint64_t bitpos;
 		uint32_t bitsize;
+
+		if (!(*budget)--)
+			return vsc_error_create(VSC_ERR_CORRUPT, "btf anonymous members fan out "
+						"beyond %u members", MAX_VISITS);
 
 		member_bits(bt->btf, t, i, &bitpos, &bitsize);
 		if (mname && *mname) {
@@ -482,7 +519,8 @@ static struct vsc_error *find_member(const struct btf_types *bt, const struct bt
 			struct vsc_error *err = as_composite(bt, m[i].type, &inner);
 
 			if (!err)
-				err = find_member(bt, inner, name, len, base + bitpos, depth + 1, out);
+				err = find_member(bt, inner, name, len, base + bitpos, depth + 1, budget,
+						  out);
 			if (!err || err->kind != VSC_ERR_NOTFOUND)
 				return err;
 			vsc_error_destroy(err);
@@ -533,13 +571,14 @@ static struct vsc_error *btf_member(void *priv, const char *type_name_, const ch
 	for (;;) {
 		const char *dot = strchr(p, '.');
 		size_t len = dot ? (size_t)(dot - p) : strlen(p);
+		unsigned int budget = MAX_VISITS;
 		struct vsc_error *err;
 
 		if (!len || ++n > MAX_PATH)
 			return vsc_error_create(VSC_ERR_USAGE, "bad member path \"%s\"", path);
 		err = as_composite(bt, fm.type_id, &t);
 		if (!err)
-			err = find_member(bt, t, p, len, fm.bitpos, 0, &fm);
+			err = find_member(bt, t, p, len, fm.bitpos, 0, &budget, &fm);
 		if (err)
 			return vsc_error_wrap(err, "%s.%s", type_name_, path);
 		if (!dot)
@@ -554,7 +593,7 @@ static struct vsc_error *btf_member(void *priv, const char *type_name_, const ch
 	t = btf__type_by_id(bt->btf, id);
 	if (btf_is_fwd(t) && complete_fwd(bt, t))
 		t = btf__type_by_id(bt->btf, complete_fwd(bt, t));
-	info.kind = vsc_kind_of(bt, t);
+	info.kind = vsc_kind_of(t);
 	{
 		struct vsc_error *err = type_bytes(bt, fm.type_id, 0, &info.size);
 
@@ -602,12 +641,7 @@ static struct vsc_error *btf_enum_value(void *priv, const char *name, int64_t *v
 	if (!s)
 		return vsc_error_create(VSC_ERR_NOTFOUND, "enumerator %s not found in btf", name);
 	t = btf__type_by_id(bt->btf, s->id);
-	/* kind_flag marks signed enums (pahole >= 1.24); without it, 32-bit values are unsigned */
-	if (btf_is_enum(t))
-		*value = btf_kflag(t) ? (int64_t)btf_enum(t)[s->aux].val
-				      : (int64_t)(uint32_t)btf_enum(t)[s->aux].val;
-	else
-		*value = (int64_t)btf_enum64_value(&btf_enum64(t)[s->aux]);
+	*value = enumerator_value(t, s->aux);
 	return NULL;
 }
 
@@ -717,20 +751,40 @@ static char *render_decl(const struct btf_types *bt, uint32_t id, const char *de
 
 #define TABS "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t" /* MAX_NESTING + 1 */
 
+/* One pahole-like line: the declaration, then offset (:bit) and size in a column. */
+static void describe_line(FILE *f, int depth, const char *text, uint32_t bitsize,
+			  const struct vsc_member_info *info)
+{
+	int width = 48 - 8 * (depth - 1);
+
+	if (width < 1)
+		width = 1;
+	if (bitsize)
+		fprintf(f, "%.*s%-*s /* %5" PRIu64 ":%2" PRIu32 " %2" PRIu64 " */\n", depth, TABS,
+			width, text, info->offset, info->bit_offset, info->size);
+	else
+		fprintf(f, "%.*s%-*s /* %5" PRIu64 " %5" PRIu64 " */\n", depth, TABS, width, text,
+			info->offset, info->size);
+}
+
 static void describe_members(const struct btf_types *bt, FILE *f, const struct btf_type *t,
-			     uint64_t base, int depth)
+			     uint64_t base, int depth, unsigned int *budget)
 {
 	const struct btf_member *m = btf_members(t);
 
 	for (uint32_t i = 0; i < btf_vlen(t); i++) {
 		const char *mname = btf__name_by_offset(bt->btf, m[i].name_off);
-		const struct btf_type *inner;
+		const struct btf_type *inner = NULL;
 		struct vsc_member_info info = { 0 };
 		uint64_t bitpos;
 		uint32_t bitsize;
 		struct vsc_error *err;
-		char *decl;
+		char *decl, *text = NULL;
 
+		if (!(*budget)--) {
+			fprintf(f, "%.*s/* ... */\n", depth, TABS);
+			return;
+		}
 		member_bits(bt->btf, t, i, &bitpos, &bitsize);
 		bitpos += base;
 		err = type_bytes(bt, m[i].type, 0, &info.size);
@@ -740,57 +794,88 @@ static void describe_members(const struct btf_types *bt, FILE *f, const struct b
 		else
 			info.offset = bitpos / 8;
 
-		if ((!mname || !*mname) && depth < MAX_NESTING &&
-		    !(err = as_composite(bt, m[i].type, &inner)) && !*type_name(bt->btf, inner)) {
+		if ((!mname || !*mname) && depth < MAX_NESTING) {
+			err = as_composite(bt, m[i].type, &inner);
+			if (err || *type_name(bt->btf, inner))
+				inner = NULL;
+			vsc_error_destroy(err);
+		}
+		if (inner) { /* anonymous struct/union: inline, offsets from the outer start */
 			fprintf(f, "%.*s%s {\n", depth, TABS, btf_is_union(inner) ? "union" : "struct");
-			describe_members(bt, f, inner, bitpos, depth + 1);
-			fprintf(f, "%.*s}; /* %" PRIu64 " %" PRIu64 " */\n", depth, TABS, info.offset,
-				info.size);
+			describe_members(bt, f, inner, bitpos, depth + 1, budget);
+			describe_line(f, depth, "};", 0, &info);
 			continue;
 		}
-		vsc_error_destroy(err);
 		decl = render_decl(bt, m[i].type, mname ? mname : "", 0);
-		if (bitsize)
-			fprintf(f, "%.*s%s:%" PRIu32 "; /* %" PRIu64 ":%" PRIu32 " %" PRIu64 " */\n",
-				depth, TABS, decl ? decl : "?", bitsize, info.offset, info.bit_offset,
-				info.size);
-		else
-			fprintf(f, "%.*s%s; /* %" PRIu64 " %" PRIu64 " */\n", depth, TABS,
-				decl ? decl : "?", info.offset, info.size);
+		if ((bitsize ? asprintf(&text, "%s:%" PRIu32 ";", decl ? decl : "?", bitsize)
+			     : asprintf(&text, "%s;", decl ? decl : "?")) < 0)
+			text = NULL;
+		describe_line(f, depth, text ? text : "?;", bitsize, &info);
+		free(text);
 		free(decl);
 	}
+}
+
+/* Typedefs (not of structs), enums and base types. */
+static struct vsc_error *describe_scalar(const struct btf_types *bt, uint32_t id, char **out)
+{
+	const struct btf_type *t = btf__type_by_id(bt->btf, id);
+	struct vsc_error *err;
+	uint64_t bytes = 0;
+	char *buf = NULL, *decl;
+	size_t size = 0;
+	FILE *f;
+
+	err = type_bytes(bt, id, 0, &bytes);
+	vsc_error_destroy(err);
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return &vsc_error_nomem;
+	if (btf_is_typedef(t)) {
+		decl = render_decl(bt, t->type, type_name(bt->btf, t), 0);
+		fprintf(f, "typedef %s;", decl ? decl : "?");
+		free(decl);
+	} else if (btf_is_any_enum(t)) {
+		fprintf(f, "enum %s {\n", type_name(bt->btf, t));
+		for (uint32_t i = 0; i < btf_vlen(t); i++)
+			fprintf(f, "\t%s = %" PRId64 ",\n", enumerator_name(bt->btf, t, i) ?: "?",
+				enumerator_value(t, i));
+		fprintf(f, "};");
+	} else {
+		decl = render_decl(bt, id, "", 0);
+		fprintf(f, "%s;", decl ? decl : "?");
+		free(decl);
+	}
+	fprintf(f, " /* size: %" PRIu64 " */\n", bytes);
+	if (fclose(f) != 0) {
+		free(buf);
+		return &vsc_error_nomem;
+	}
+	*out = buf;
+	return NULL;
 }
 
 static struct vsc_error *btf_describe(void *priv, const char *type_name_, char **out)
 {
 	struct btf_types *bt = priv;
 	const struct btf_type *t;
+	struct vsc_error *err;
 	char *buf = NULL;
 	size_t size = 0;
 	uint32_t id;
 	FILE *f;
 
 	VSC_TRY(lookup_type(bt, type_name_, &id));
-	if (as_composite(bt, id, &t) != NULL) {
-		/* typedefs, enums, base types: one line */
-		uint64_t bytes = 0;
-		char *decl = render_decl(bt, id, "", 0);
-		struct vsc_error *err = type_bytes(bt, id, 0, &bytes);
-
+	err = as_composite(bt, id, &t);
+	if (err) {
 		vsc_error_destroy(err);
-		if (!decl || asprintf(&buf, "%s; /* size: %" PRIu64 " */\n", decl, bytes) < 0) {
-			free(decl);
-			return &vsc_error_nomem;
-		}
-		free(decl);
-		*out = buf;
-		return NULL;
+		return describe_scalar(bt, id, out);
 	}
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return &vsc_error_nomem;
 	fprintf(f, "%s %s {\n", btf_is_union(t) ? "union" : "struct", type_name(bt->btf, t));
-	describe_members(bt, f, t, 0, 1);
+	describe_members(bt, f, t, 0, 1, &(unsigned int){ MAX_VISITS });
 	fprintf(f, "\n\t/* size: %" PRIu32 ", members: %u */\n};\n", t->size, btf_vlen(t));
 	if (fclose(f) != 0) {
 		free(buf);

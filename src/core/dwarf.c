@@ -5,21 +5,28 @@
  *
  * Debian's vmlinux-*-dbg carries 170-220 MB of .debug_info in ~2,500 compile
  * units and no name index (.debug_names / .debug_pubtypes), so nothing is
- * indexed up front:
- *  - the CU list (offsets and names) is read on the first lookup (~50 ms warm);
- *  - a name is looked for first in the CUs a built-in table says define it
- *    (drivers/iommu/intel/dmar.c for struct q_inval ...), then in CU order;
- *  - scanning a CU reads its top-level DIEs only and records every named
- *    struct, union, enum, typedef, base type and enumerator it defines, so each
- *    CU is scanned at most once and later lookups are hash hits;
- *  - a name that does not occur in .debug_str is absent without any scan (GCC
- *    and clang put every name of 4+ characters there).
+ * indexed up front.  A name is looked for
+ *  1. in the index of CUs already scanned;
+ *  2. in the CUs a built-in table names for it: the CU of a function that
+ *     uses the type (found through .symtab and .debug_aranges, which are
+ *     contiguous and cheap to read: qi_submit_sync for struct q_inval), or a
+ *     CU by source file name (drivers/iommu/intel/dmar.c);
+ *  3. nowhere, if the name does not occur in .debug_str (GCC and clang put
+ *     every name of 4+ characters there);
+ *  4. in the remaining CUs, in order.
+ * Scanning a CU reads its top-level DIEs only and records every named struct,
+ * union, enum, typedef, base type and enumerator it defines, so each CU is
+ * scanned at most once.  Listing the CUs by name touches every CU header
+ * (2,400 scattered pages, 50+ ms), so it happens only when step 2 needs a file
+ * name or step 4 runs.
  * Declarations (DW_AT_declaration) never count as definitions; a member whose
  * type is only declared in the CU at hand is completed by name.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <search.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,6 +44,7 @@
 #define MAX_NESTING 16   /* anonymous struct/union members searched through */
 #define MAX_PATH 16      /* components of a dotted member path */
 #define MAX_DIMS 8       /* array dimensions */
+#define MAX_VISITS (1u << 20) /* members looked at per path step / describe */
 
 #ifndef DW_TAG_immutable_type
 #define DW_TAG_immutable_type 0x4b
@@ -50,6 +58,7 @@ enum dw_ns {
 	NS_ENUM,
 	NS_BASE,
 	NS_ENUMERATOR,
+	NS_ABSENT, /* in dwarf_types.absent: names .debug_str does not have */
 };
 
 struct name_slot {
@@ -74,17 +83,35 @@ struct dw_cu {
 	bool scanned;
 };
 
+/* A function named by the hint table, and where .symtab puts it. */
+struct anchor {
+	const char *name;
+	uint64_t addr; /* 0: not in .symtab */
+	bool global;
+};
+
 struct dwarf_types {
+	char *path;
 	int fd;
 	Dwarf *dw;
+	bool big_endian;
+	/* the CU list, read on demand */
 	struct dw_cu *cus;
 	size_t ncus;
 	bool have_cus;
 	size_t cursor; /* CUs before it have all been scanned by the in-order search */
+	Dwarf_Off *early; /* CUs scanned before the list existed (by DIE offset) */
+	size_t nearly;
 	struct name_index names;
-	const char *strs; /* .debug_str for the absence test, NULL when unusable */
+	struct name_index absent; /* names owned (strdup'ed) */
+	/* raw sections, NULL when absent or unusable */
+	const char *strs; /* .debug_str, for the absence test */
 	size_t strs_size;
-	bool big_endian;
+	const unsigned char *aranges; /* .debug_aranges, when in host byte order */
+	size_t aranges_size;
+	struct anchor *anchors; /* sorted by name, resolved on first use */
+	size_t nanchors;
+	bool have_anchors;
 };
 
 /* A member found by path: absolute bit position, width, and its type. */
@@ -96,67 +123,77 @@ struct found_member {
 };
 
 /*
- * The CUs that define a name, tried before the in-order search.  Keys are
- * bare names (struct, union, typedef and enumerator names alike); files are
- * matched as a suffix of the CU name.  Wrong or stale hints only cost time.
+ * Where to look for a name first.  Keys are bare names (struct, union,
+ * typedef and enumerator names alike).  Each place is a function whose CU
+ * defines the type (because the function uses it), or, if it contains '/',
+ * a source file matched as a suffix of CU names.  A stale hint only costs
+ * time: the search goes on in CU order.
  */
-#define DMAR_C "drivers/iommu/intel/dmar.c"
-#define INTEL_IOMMU_C "drivers/iommu/intel/iommu.c"
-#define IOMMU_C "drivers/iommu/iommu.c"
-#define IOPF_C "drivers/iommu/io-pgfault.c"
-#define SCHED_C "kernel/sched/core.c"
-#define PRB_C "kernel/printk/printk_ringbuffer.c"
-#define QSPIN_C "kernel/locking/qspinlock.c"
+#define DMAR "qi_submit_sync", "drivers/iommu/intel/dmar.c"
+#define INTEL_IOMMU "intel_iommu_init", "drivers/iommu/intel/iommu.c"
+#define IOMMU "iommu_device_register", "drivers/iommu/iommu.c"
+/* iommu_report_device_fault moved to io-pgfault.c in v6.8 */
+#define IOMMU_FAULT "iommu_report_device_fault", "iommu_queue_iopf", "drivers/iommu/io-pgfault.c"
+#define SCHED "wake_up_process", "kernel/sched/core.c"
+#define PRB "prb_reserve", "kernel/printk/printk_ringbuffer.c"
+#define QSPIN "native_queued_spin_lock_slowpath", "queued_spin_lock_slowpath", \
+	"kernel/locking/qspinlock.c"
+#define PCI "pci_scan_slot", "drivers/pci/probe.c"
 
-static const struct cu_hint {
+static const struct name_hint {
 	const char *name;
-	const char *files[2];
-} cu_hints[] = {
-	{ "q_inval", { DMAR_C } },
-	{ "intel_iommu", { DMAR_C } },
-	{ "qi_desc", { DMAR_C } },
-	{ "qi_batch", { DMAR_C } },
-	{ "dmar_drhd_unit", { DMAR_C } },
-	{ "dmar_dev_scope", { DMAR_C } },
-	{ "QI_FREE", { DMAR_C } },
-	{ "QI_IN_USE", { DMAR_C } },
-	{ "QI_DONE", { DMAR_C } },
-	{ "QI_ABORT", { DMAR_C } },
-	{ "device_domain_info", { INTEL_IOMMU_C } },
-	{ "dmar_domain", { INTEL_IOMMU_C } },
-	{ "iommu_device", { IOMMU_C } },
-	{ "iommu_domain", { IOMMU_C } },
-	{ "iommu_group", { IOMMU_C } },
-	{ "dev_iommu", { IOMMU_C } },
-	{ "iommu_fault_param", { IOMMU_C, IOPF_C } },
-	{ "iommu_fault_event", { IOMMU_C, IOPF_C } },
-	{ "iommu_fault", { IOMMU_C, IOPF_C } },
-	{ "iopf_group", { IOPF_C, IOMMU_C } },
-	{ "iopf_fault", { IOPF_C, IOMMU_C } },
-	{ "task_struct", { SCHED_C } },
-	{ "thread_struct", { SCHED_C } },
-	{ "rq", { SCHED_C } },
-	{ "TASK_COMM_LEN", { SCHED_C } },
-	{ "pt_regs", { "arch/x86/kernel/process_64.c" } },
-	{ "inactive_task_frame", { "arch/x86/kernel/process.c" } },
-	{ "qnode", { QSPIN_C } },
-	{ "mcs_spinlock", { QSPIN_C } },
-	{ "printk_ringbuffer", { PRB_C } },
-	{ "prb_desc_ring", { PRB_C } },
-	{ "prb_data_ring", { PRB_C } },
-	{ "prb_desc", { PRB_C } },
-	{ "prb_data_blk_lpos", { PRB_C } },
-	{ "printk_info", { PRB_C } },
-	{ "desc_state", { PRB_C } },
-	{ "desc_miss", { PRB_C } },
-	{ "desc_reserved", { PRB_C } },
-	{ "desc_committed", { PRB_C } },
-	{ "desc_finalized", { PRB_C } },
-	{ "desc_reusable", { PRB_C } },
-	{ "pci_dev", { "drivers/pci/probe.c" } },
-	{ "pci_bus", { "drivers/pci/probe.c" } },
-	{ "device", { "drivers/base/core.c" } },
-	{ "module", { "kernel/module/main.c", "kernel/module.c" } },
+	const char *places[4];
+} name_hints[] = {
+	{ "q_inval", { DMAR } },
+	{ "intel_iommu", { DMAR } },
+	{ "qi_desc", { DMAR } },
+	{ "dmar_drhd_unit", { DMAR } },
+	{ "dmar_dev_scope", { DMAR } },
+	{ "QI_FREE", { DMAR } },
+	{ "QI_IN_USE", { DMAR } },
+	{ "QI_DONE", { DMAR } },
+	{ "QI_ABORT", { DMAR } },
+	{ "qi_batch", { "qi_batch_add_iotlb", "drivers/iommu/intel/cache.c", DMAR } },
+	{ "device_domain_info", { INTEL_IOMMU } },
+	{ "dmar_domain", { INTEL_IOMMU } },
+	{ "iommu_device", { IOMMU } },
+	{ "iommu_domain", { IOMMU } },
+	{ "iommu_group", { IOMMU } },
+	{ "dev_iommu", { IOMMU } },
+	{ "iommu_fault_param", { IOMMU_FAULT } },
+	{ "iommu_fault_event", { IOMMU_FAULT } },
+	{ "iommu_fault", { IOMMU_FAULT } },
+	{ "iopf_group", { "iommu_queue_iopf", "iommu_report_device_fault",
+			  "drivers/iommu/io-pgfault.c" } },
+	{ "iopf_fault", { "iommu_queue_iopf", "iommu_report_device_fault",
+			  "drivers/iommu/io-pgfault.c" } },
+	{ "task_struct", { SCHED } },
+	{ "thread_struct", { SCHED } },
+	{ "rq", { SCHED } },
+	{ "TASK_COMM_LEN", { SCHED } },
+	{ "pt_regs", { "__show_regs", "arch/x86/kernel/process_64.c" } },
+	{ "inactive_task_frame", { "copy_thread", "arch/x86/kernel/process.c" } },
+	{ "qnode", { QSPIN } },
+	{ "mcs_spinlock", { QSPIN } },
+	{ "qspinlock", { QSPIN } },
+	{ "printk_ringbuffer", { PRB } },
+	{ "prb_desc_ring", { PRB } },
+	{ "prb_data_ring", { PRB } },
+	{ "prb_desc", { PRB } },
+	{ "prb_data_blk_lpos", { PRB } },
+	{ "printk_info", { PRB } },
+	{ "desc_state", { PRB } },
+	{ "desc_miss", { PRB } },
+	{ "desc_reserved", { PRB } },
+	{ "desc_committed", { PRB } },
+	{ "desc_finalized", { PRB } },
+	{ "desc_reusable", { PRB } },
+	{ "pci_dev", { PCI } },
+	{ "pci_bus", { PCI } },
+	{ "page_req_dsc", { "intel_svm_enable_prq", "intel_iommu_enable_prq", /* v6.12: prq.c */
+			    "drivers/iommu/intel/svm.c", "drivers/iommu/intel/prq.c" } },
+	{ "device", { "device_add", "drivers/base/core.c" } },
+	{ "module", { "__module_address", "kernel/module/main.c", "kernel/module.c" } },
 };
 
 /* C spellings of base types, as compilers name them in debug info. */
@@ -265,6 +302,52 @@ static struct vsc_error *index_add(struct name_index *idx, uint32_t ns, const ch
 
 /* ---- compile units ------------------------------------------------------- */
 
+static int cmp_cu(const void *key, const void *elem)
+{
+	Dwarf_Off off = *(const Dwarf_Off *)key;
+	const struct dw_cu *cu = elem;
+
+	return off < cu->die_off ? -1 : off > cu->die_off;
+}
+
+static struct dw_cu *cu_by_die(const struct dwarf_types *dt, Dwarf_Off die_off)
+{
+	return bsearch(&die_off, dt->cus, dt->ncus, sizeof(*dt->cus), cmp_cu);
+}
+
+static bool cu_scanned(const struct dwarf_types *dt, Dwarf_Off die_off)
+{
+	if (dt->have_cus) {
+		const struct dw_cu *cu = cu_by_die(dt, die_off);
+
+		return cu && cu->scanned;
+	}
+	for (size_t i = 0; i < dt->nearly; i++)
+		if (dt->early[i] == die_off)
+			return true;
+	return false;
+}
+
+static struct vsc_error *mark_scanned(struct dwarf_types *dt, Dwarf_Off die_off)
+{
+	Dwarf_Off *n;
+
+	if (dt->have_cus) {
+		struct dw_cu *cu = cu_by_die(dt, die_off);
+
+		if (cu)
+			cu->scanned = true;
+		return NULL;
+	}
+	n = realloc(dt->early, (dt->nearly + 1) * sizeof(*n));
+	if (!n)
+		return &vsc_error_nomem;
+	dt->early = n;
+	dt->early[dt->nearly++] = die_off;
+	return NULL;
+}
+
+/* List every CU with its name (reads every CU header and top DIE). */
 static struct vsc_error *read_cus(struct dwarf_types *dt)
 {
 	Dwarf_Off off = 0, next;
@@ -296,6 +379,11 @@ static struct vsc_error *read_cus(struct dwarf_types *dt)
 	if (r < 0)
 		return dw_error("reading compile unit headers");
 	dt->have_cus = true;
+	for (size_t i = 0; i < dt->nearly; i++)
+		mark_scanned(dt, dt->early[i]);
+	free(dt->early);
+	dt->early = NULL;
+	dt->nearly = 0;
 	return NULL;
 }
 
@@ -390,15 +478,16 @@ static struct vsc_error *scan_enumerators(struct dwarf_types *dt, Dwarf_Die *e)
 	return r < 0 ? dw_error("reading enumerators") : NULL;
 }
 
-/* Record every type name the top level of @cu defines. */
-static struct vsc_error *scan_cu(struct dwarf_types *dt, struct dw_cu *cu)
+/* Record every type name the top level of the CU with top DIE @die_off defines. */
+static struct vsc_error *scan_cu(struct dwarf_types *dt, Dwarf_Off die_off)
 {
 	Dwarf_Die cudie, die;
 	int r;
 
-	cu->scanned = true;
-	if (!dwarf_offdie(dt->dw, cu->die_off, &cudie))
-		return vsc_error_wrap(dw_error("reading compile unit"), "%s", cu->name);
+	VSC_TRY(mark_scanned(dt, die_off));
+	if (!dwarf_offdie(dt->dw, die_off, &cudie))
+		return vsc_error_wrap(dw_error("reading compile unit"), "cu at 0x%" PRIx64,
+				      (uint64_t)die_off);
 	for (r = dwarf_child(&cudie, &die); r == 0; r = dwarf_siblingof(&die, &die)) {
 		const char *name;
 		uint32_t ns;
@@ -431,7 +520,8 @@ static struct vsc_error *scan_cu(struct dwarf_types *dt, struct dw_cu *cu)
 			VSC_TRY(index_add(&dt->names, ns, name, dwarf_dieoffset(&die), 0));
 	}
 	if (r < 0)
-		return vsc_error_wrap(dw_error("reading top-level entries"), "%s", cu->name);
+		return vsc_error_wrap(dw_error("reading top-level entries"), "%s",
+				      dwarf_diename(&cudie) ?: "compile unit");
 	return NULL;
 }
 
@@ -452,48 +542,213 @@ static bool may_be_defined(const struct dwarf_types *dt, const char *name, size_
 	return false;
 }
 
-static void find_debug_str(struct dwarf_types *dt)
+/* Note the raw sections the fast paths read (nothing is read yet). */
+static void find_sections(struct dwarf_types *dt)
 {
+	static const union {
+		uint16_t u16;
+		unsigned char c[2];
+	} host = { .u16 = 1 };
 	Elf *elf = dwarf_getelf(dt->dw);
-	Elf_Scn *scn = NULL, *strscn = NULL;
+	Elf_Scn *scn = NULL;
 	size_t shstrndx;
-	Elf_Data *data;
+	bool alt = false;
 	GElf_Ehdr ehdr;
 
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0 || !gelf_getehdr(elf, &ehdr))
 		return;
-	if (gelf_getehdr(elf, &ehdr))
-		dt->big_endian = ehdr.e_ident[EI_DATA] == ELFDATA2MSB;
+	dt->big_endian = ehdr.e_ident[EI_DATA] == ELFDATA2MSB;
 	while ((scn = elf_nextscn(elf, scn)) != NULL) {
 		GElf_Shdr shdr;
 		const char *name;
+		Elf_Data *data;
 
 		if (!gelf_getshdr(scn, &shdr))
 			return;
 		name = elf_strptr(elf, shstrndx, shdr.sh_name);
-		if (!name)
+		if (!name || shdr.sh_type == SHT_NOBITS || (shdr.sh_flags & SHF_COMPRESSED))
 			continue;
 		/* names may live in a supplementary file: no absence test then */
 		if (strcmp(name, ".gnu_debugaltlink") == 0 || strcmp(name, ".debug_sup") == 0)
-			return;
-		if (strcmp(name, ".debug_str") == 0 && shdr.sh_type == SHT_PROGBITS &&
-		    !(shdr.sh_flags & SHF_COMPRESSED))
-			strscn = scn;
+			alt = true;
+		if (strcmp(name, ".debug_str") != 0 && strcmp(name, ".debug_aranges") != 0)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf || !data->d_size)
+			continue;
+		if (strcmp(name, ".debug_str") == 0) {
+			dt->strs = data->d_buf;
+			dt->strs_size = data->d_size;
+		} else if (dt->big_endian == !host.c[0]) {
+			dt->aranges = data->d_buf;
+			dt->aranges_size = data->d_size;
+		}
 	}
-	data = strscn ? elf_getdata(strscn, NULL) : NULL;
-	if (data && data->d_buf && data->d_size) {
-		dt->strs = data->d_buf;
-		dt->strs_size = data->d_size;
+	if (alt)
+		dt->strs = NULL;
+}
+
+/* ---- hinted CUs ---------------------------------------------------------- */
+
+static bool is_file_place(const char *place)
+{
+	return strchr(place, '/') != NULL;
+}
+
+static int cmp_anchor(const void *a, const void *b)
+{
+	return strcmp(((const struct anchor *)a)->name, ((const struct anchor *)b)->name);
+}
+
+static int note_anchor(void *arg, const char *name, uint64_t value, uint64_t size, char type)
+{
+	struct dwarf_types *dt = arg;
+	struct anchor key = { .name = name }, *a;
+	bool global = type == 'T' || type == 'W';
+
+	(void)size;
+	if ((type != 'T' && type != 't' && type != 'W') || !value)
+		return 0;
+	a = bsearch(&key, dt->anchors, dt->nanchors, sizeof(key), cmp_anchor);
+	if (a && (!a->addr || (global && !a->global))) {
+		a->addr = value;
+		a->global = global;
 	}
+	return 0;
+}
+
+/* Find the address of every function the hint table names, in one .symtab pass. */
+static struct vsc_error *resolve_anchors(struct dwarf_types *dt)
+{
+	struct vsc_error *err;
+	size_t n = 0;
+
+	if (dt->have_anchors)
+		return NULL;
+	dt->have_anchors = true;
+	for (size_t h = 0; h < sizeof(name_hints) / sizeof(name_hints[0]); h++)
+		for (size_t i = 0; i < 4 && name_hints[h].places[i]; i++)
+			n += !is_file_place(name_hints[h].places[i]);
+	dt->anchors = calloc(n, sizeof(*dt->anchors));
+	if (!dt->anchors)
+		return &vsc_error_nomem;
+	for (size_t h = 0; h < sizeof(name_hints) / sizeof(name_hints[0]); h++) {
+		for (size_t i = 0; i < 4 && name_hints[h].places[i]; i++) {
+			struct anchor key = { .name = name_hints[h].places[i] };
+
+			if (!is_file_place(key.name) &&
+			    !lfind(&key, dt->anchors, &dt->nanchors, sizeof(key), cmp_anchor))
+				dt->anchors[dt->nanchors++] = key;
+		}
+	}
+	qsort(dt->anchors, dt->nanchors, sizeof(*dt->anchors), cmp_anchor);
+	if (!dt->aranges)
+		return NULL; /* addresses would not lead anywhere */
+	err = vsc_elf_symtab_foreach(dt->path, note_anchor, dt);
+	if (err && err->kind != VSC_ERR_NOTFOUND) /* no .symtab: hints by file name only */
+		return err;
+	vsc_error_destroy(err);
+	return NULL;
+}
+
+/* A 4- or 8-byte value in host byte order (checked in find_sections()). */
+static uint64_t read_uint(const unsigned char *p, size_t size)
+{
+	uint32_t v32;
+	uint64_t v64;
+
+	if (size == 4) {
+		memcpy(&v32, p, 4);
+		return v32;
+	}
+	memcpy(&v64, p, 8);
+	return v64;
+}
+
+/* The top DIE of the CU whose code covers @addr, from .debug_aranges. */
+static bool cu_of_address(const struct dwarf_types *dt, uint64_t addr, Dwarf_Off *die_off)
+{
+	const unsigned char *p = dt->aranges, *end = p + dt->aranges_size;
+
+	while (p && end - p >= 16) {
+		const unsigned char *set = p, *set_end, *q;
+		uint64_t len = read_uint(p, 4), cu;
+		size_t offsz = 4, asz;
+		Dwarf_Off next;
+		size_t hsize;
+
+		p += 4;
+		if (len == 0xffffffff) {
+			if (end - p < 8)
+				return false;
+			len = read_uint(p, 8);
+			p += 8;
+			offsz = 8;
+		}
+		if (len > (uint64_t)(end - p) || len < 2 + offsz + 2)
+			return false;
+		set_end = p + len;
+		cu = read_uint(p + 2, offsz);
+		asz = p[2 + offsz];
+		if ((asz != 4 && asz != 8) || p[3 + offsz] != 0) { /* segmented: not ours */
+			p = set_end;
+			continue;
+		}
+		/* tuples start at a multiple of twice the address size from the set */
+		q = set + ((size_t)(p + 4 + offsz - set) + 2 * asz - 1) / (2 * asz) * (2 * asz);
+		for (; set_end - q >= (ptrdiff_t)(2 * asz); q += 2 * asz) {
+			uint64_t lo = read_uint(q, asz), n = read_uint(q + asz, asz);
+
+			if (!lo && !n)
+				break;
+			if (addr >= lo && addr - lo < n) {
+				if (dwarf_nextcu(dt->dw, cu, &next, &hsize, NULL, NULL, NULL) != 0)
+					return false;
+				*die_off = cu + hsize;
+				return true;
+			}
+		}
+		p = set_end;
+	}
+	return false;
+}
+
+/* Scan the CUs @place names (a function's CU or a source file's CUs) until @found. */
+static struct vsc_error *scan_place(struct dwarf_types *dt, const char *place,
+				    bool (*found)(const struct dwarf_types *, const void *),
+				    const void *arg)
+{
+	if (is_file_place(place)) {
+		VSC_TRY(read_cus(dt));
+		for (size_t i = 0; i < dt->ncus && !found(dt, arg); i++) {
+			if (!dt->cus[i].scanned && cu_is_file(dt->cus[i].name, place))
+				VSC_TRY(scan_cu(dt, dt->cus[i].die_off));
+		}
+	} else {
+		struct anchor key = { .name = place }, *a;
+		Dwarf_Off die_off;
+
+		VSC_TRY(resolve_anchors(dt));
+		a = bsearch(&key, dt->anchors, dt->nanchors, sizeof(key), cmp_anchor);
+		if (a && a->addr && cu_of_address(dt, a->addr, &die_off) && !cu_scanned(dt, die_off))
+			VSC_TRY(scan_cu(dt, die_off));
+	}
+	return NULL;
 }
 
 /* ---- lookup -------------------------------------------------------------- */
 
-static const struct name_slot *find_first(const struct dwarf_types *dt, const uint32_t *nss,
-					  size_t nns, const char *name, size_t len)
+struct wanted {
+	const uint32_t *nss; /* name spaces, in order of preference */
+	size_t nns;
+	const char *name;
+	size_t len;
+};
+
+static const struct name_slot *find_wanted(const struct dwarf_types *dt, const struct wanted *w)
 {
-	for (size_t i = 0; i < nns; i++) {
-		const struct name_slot *s = index_find(&dt->names, nss[i], name, len);
+	for (size_t i = 0; i < w->nns; i++) {
+		const struct name_slot *s = index_find(&dt->names, w->nss[i], w->name, w->len);
 
 		if (s)
 			return s;
@@ -501,49 +756,67 @@ static const struct name_slot *find_first(const struct dwarf_types *dt, const ui
 	return NULL;
 }
 
+static bool wanted_found(const struct dwarf_types *dt, const void *arg)
+{
+	return find_wanted(dt, arg) != NULL;
+}
+
 /*
  * Find @name in the first of the name spaces @nss that has it, scanning CUs
- * as needed: hinted CUs first, then in order.  (With several name spaces the
- * in-order search stops at the first CU that defines any of them.)
+ * as needed (see the top of the file).  With several name spaces the search
+ * stops at the first CU that defines any of them.
  */
 static struct vsc_error *lookup_name(struct dwarf_types *dt, const uint32_t *nss, size_t nns,
 				     const char *name, size_t len, const struct name_slot **out)
 {
-	const struct name_slot *s = find_first(dt, nss, nns, name, len);
+	const struct wanted w = { .nss = nss, .nns = nns, .name = name, .len = len };
+	const struct name_slot *s = find_wanted(dt, &w);
+	const struct name_hint *hint = NULL;
+	char *copy;
 
-	if (s)
-		goto found;
-	VSC_TRY(read_cus(dt));
-	for (size_t h = 0; h < sizeof(cu_hints) / sizeof(cu_hints[0]); h++) {
-		if (strncmp(cu_hints[h].name, name, len) != 0 || cu_hints[h].name[len])
-			continue;
-		for (size_t f = 0; f < 2 && cu_hints[h].files[f]; f++) {
-			for (size_t i = 0; i < dt->ncus; i++) {
-				if (dt->cus[i].scanned || !cu_is_file(dt->cus[i].name, cu_hints[h].files[f]))
-					continue;
-				VSC_TRY(scan_cu(dt, &dt->cus[i]));
-				if ((s = find_first(dt, nss, nns, name, len)) != NULL)
-					goto found;
-			}
+	if (!s && (index_find(&dt->absent, NS_ABSENT, name, len) ||
+		   (dt->have_cus && dt->cursor == dt->ncus)))
+		goto absent; /* known absent, or every CU is indexed */
+	for (size_t h = 0; !hint && h < sizeof(name_hints) / sizeof(name_hints[0]); h++) {
+		if (strncmp(name_hints[h].name, name, len) == 0 && !name_hints[h].name[len])
+			hint = &name_hints[h];
+	}
+	/* functions first: finding their CUs is cheap, listing CUs by name is not */
+	for (size_t i = 0; !s && hint && i < 4 && hint->places[i]; i++) {
+		if (!is_file_place(hint->places[i])) {
+			VSC_TRY(scan_place(dt, hint->places[i], wanted_found, &w));
+			s = find_wanted(dt, &w);
 		}
 	}
-	if (!may_be_defined(dt, name, len))
-		return vsc_error_create(VSC_ERR_NOTFOUND, "%.*s is not in the debug info", (int)len,
-					name);
-	for (; dt->cursor < dt->ncus; dt->cursor++) {
-		struct dw_cu *cu = &dt->cus[dt->cursor];
-
-		if (cu->scanned)
-			continue;
-		VSC_TRY(scan_cu(dt, cu));
-		if ((s = find_first(dt, nss, nns, name, len)) != NULL)
-			goto found;
+	if (!s && !may_be_defined(dt, name, len)) {
+		copy = strndup(name, len);
+		if (!copy)
+			return &vsc_error_nomem;
+		if (index_add(&dt->absent, NS_ABSENT, copy, 0, 0) != NULL)
+			free(copy); /* only a cache */
+		goto absent;
 	}
-	return vsc_error_create(VSC_ERR_NOTFOUND, "%.*s is not defined in the debug info",
-				(int)len, name);
-found:
+	for (size_t i = 0; !s && hint && i < 4 && hint->places[i]; i++) {
+		if (is_file_place(hint->places[i])) {
+			VSC_TRY(scan_place(dt, hint->places[i], wanted_found, &w));
+			s = find_wanted(dt, &w);
+		}
+	}
+	if (!s)
+		VSC_TRY(read_cus(dt));
+	for (; !s && dt->cursor < dt->ncus; dt->cursor++) {
+		if (!dt->cus[dt->cursor].scanned) {
+			VSC_TRY(scan_cu(dt, dt->cus[dt->cursor].die_off));
+			s = find_wanted(dt, &w);
+		}
+	}
+	if (!s)
+		goto absent;
 	*out = s;
 	return NULL;
+absent:
+	return vsc_error_create(VSC_ERR_NOTFOUND, "%.*s is not defined in the debug info",
+				(int)len, name);
 }
 
 static struct vsc_error *die_at(struct dwarf_types *dt, Dwarf_Off off, Dwarf_Die *die)
@@ -909,7 +1182,8 @@ static struct vsc_error *as_composite(struct dwarf_types *dt, Dwarf_Die *type, D
  * anonymous struct/union members.  @base is the bit position of @comp.
  */
 static struct vsc_error *find_member(struct dwarf_types *dt, Dwarf_Die *comp, const char *name,
-				     size_t len, uint64_t base, int depth, struct found_member *out)
+				     size_t len, uint64_t base, int depth, unsigned int *budget,
+				     struct found_member *out)
 {
 	Dwarf_Die m;
 	int r;
@@ -924,6 +1198,9 @@ static struct vsc_error *find_member(struct dwarf_types *dt, Dwarf_Die *comp, co
 
 		if (dwarf_tag(&m) != DW_TAG_member)
 			continue;
+		if (!(*budget)--)
+			return vsc_error_create(VSC_ERR_CORRUPT, "anonymous members fan out beyond "
+						"%u members", MAX_VISITS);
 		mname = dwarf_diename(&m);
 		if (mname && (strncmp(mname, name, len) != 0 || mname[len] != '\0'))
 			continue;
@@ -941,7 +1218,8 @@ static struct vsc_error *find_member(struct dwarf_types *dt, Dwarf_Die *comp, co
 				continue;
 			err = as_composite(dt, &type, &inner);
 			if (!err)
-				err = find_member(dt, &inner, name, len, base + bitpos, depth + 1, out);
+				err = find_member(dt, &inner, name, len, base + bitpos, depth + 1,
+						  budget, out);
 			if (!err || err->kind != VSC_ERR_NOTFOUND)
 				return err;
 			vsc_error_destroy(err);
@@ -1023,6 +1301,7 @@ static struct vsc_error *dw_member(void *priv, const char *type_name, const char
 	for (;;) {
 		const char *dot = strchr(p, '.');
 		size_t len = dot ? (size_t)(dot - p) : strlen(p);
+		unsigned int budget = MAX_VISITS;
 		Dwarf_Die comp;
 
 		if (!len || ++n > MAX_PATH)
@@ -1030,7 +1309,7 @@ static struct vsc_error *dw_member(void *priv, const char *type_name, const char
 		err = fm.has_type ? as_composite(dt, &fm.type, &comp)
 				  : vsc_error_create(VSC_ERR_NOTFOUND, "not a struct or union");
 		if (!err)
-			err = find_member(dt, &comp, p, len, fm.bitpos, 0, &fm);
+			err = find_member(dt, &comp, p, len, fm.bitpos, 0, &budget, &fm);
 		if (err)
 			return vsc_error_wrap(err, "%s.%s", type_name, path);
 		if (!dot)
@@ -1186,24 +1465,44 @@ static char *render_decl(Dwarf_Die *die, const char *decl, int depth)
 
 #define TABS "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t" /* MAX_NESTING + 1 */
 
+/* One pahole-like line: the declaration, then offset (:bit) and size in a column. */
+static void describe_line(FILE *f, int depth, const char *text, uint32_t bitsize,
+			  const struct vsc_member_info *info)
+{
+	int width = 48 - 8 * (depth - 1);
+
+	if (width < 1)
+		width = 1;
+	if (bitsize)
+		fprintf(f, "%.*s%-*s /* %5" PRIu64 ":%2" PRIu32 " %2" PRIu64 " */\n", depth, TABS,
+			width, text, info->offset, info->bit_offset, info->size);
+	else
+		fprintf(f, "%.*s%-*s /* %5" PRIu64 " %5" PRIu64 " */\n", depth, TABS, width, text,
+			info->offset, info->size);
+}
+
 static void describe_members(struct dwarf_types *dt, FILE *f, Dwarf_Die *comp, uint64_t base,
-			     int depth)
+			     int depth, unsigned int *budget)
 {
 	Dwarf_Die m;
 	int r;
 
 	for (r = dwarf_child(comp, &m); r == 0; r = dwarf_siblingof(&m, &m)) {
 		struct vsc_member_info info = { 0 };
-		const char *mname;
 		Dwarf_Die type, inner;
-		bool has_type;
+		bool has_type, anonymous = false;
+		const char *mname;
 		uint64_t bitpos;
 		uint32_t bitsize;
 		struct vsc_error *err;
-		char *decl;
+		char *decl, *text = NULL;
 
 		if (dwarf_tag(&m) != DW_TAG_member)
 			continue;
+		if (!(*budget)--) {
+			fprintf(f, "%.*s/* ... */\n", depth, TABS);
+			return;
+		}
 		mname = dwarf_diename(&m);
 		err = member_bits(dt, &m, &bitpos, &bitsize);
 		if (err) {
@@ -1224,65 +1523,95 @@ static void describe_members(struct dwarf_types *dt, FILE *f, Dwarf_Die *comp, u
 
 		if (!mname && has_type && depth < MAX_NESTING) {
 			err = as_composite(dt, &type, &inner);
-			if (!err && !dwarf_diename(&inner)) {
-				fprintf(f, "%.*s%s {\n", depth, TABS,
-					dwarf_tag(&inner) == DW_TAG_union_type ? "union" : "struct");
-				describe_members(dt, f, &inner, bitpos, depth + 1);
-				fprintf(f, "%.*s}; /* %" PRIu64 " %" PRIu64 " */\n", depth, TABS,
-					info.offset, info.size);
-				continue;
-			}
+			anonymous = !err && !dwarf_diename(&inner);
 			vsc_error_destroy(err);
 		}
+		if (anonymous) { /* inline, offsets from the outer start */
+			fprintf(f, "%.*s%s {\n", depth, TABS,
+				dwarf_tag(&inner) == DW_TAG_union_type ? "union" : "struct");
+			describe_members(dt, f, &inner, bitpos, depth + 1, budget);
+			describe_line(f, depth, "};", 0, &info);
+			continue;
+		}
 		decl = render_decl(has_type ? &type : NULL, mname ? mname : "", 0);
-		if (bitsize)
-			fprintf(f, "%.*s%s:%" PRIu32 "; /* %" PRIu64 ":%" PRIu32 " %" PRIu64 " */\n",
-				depth, TABS, decl ? decl : "?", bitsize, info.offset, info.bit_offset,
-				info.size);
-		else
-			fprintf(f, "%.*s%s; /* %" PRIu64 " %" PRIu64 " */\n", depth, TABS,
-				decl ? decl : "?", info.offset, info.size);
+		if ((bitsize ? asprintf(&text, "%s:%" PRIu32 ";", decl ? decl : "?", bitsize)
+			     : asprintf(&text, "%s;", decl ? decl : "?")) < 0)
+			text = NULL;
+		describe_line(f, depth, text ? text : "?;", bitsize, &info);
+		free(text);
 		free(decl);
 	}
+	if (r < 0)
+		fprintf(f, "%.*s/* %s */\n", depth, TABS, dwarf_errmsg(-1));
+}
+
+/* Typedefs (not of structs), enums and base types. */
+static struct vsc_error *describe_scalar(struct dwarf_types *dt, Dwarf_Die *die, char **out)
+{
+	struct vsc_error *err;
+	uint64_t bytes = 0;
+	char *buf = NULL, *decl;
+	size_t size = 0;
+	Dwarf_Die target, child;
+	FILE *f;
+	int r;
+
+	err = type_bytes(dt, die, 0, &bytes);
+	vsc_error_destroy(err);
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return &vsc_error_nomem;
+	if (dwarf_tag(die) == DW_TAG_typedef) {
+		decl = render_decl(type_of(die, &target) ? &target : NULL, dwarf_diename(die) ?: "?", 0);
+		fprintf(f, "typedef %s;", decl ? decl : "?");
+		free(decl);
+	} else if (dwarf_tag(die) == DW_TAG_enumeration_type) {
+		fprintf(f, "enum %s {\n", dwarf_diename(die) ?: "");
+		for (r = dwarf_child(die, &child); r == 0; r = dwarf_siblingof(&child, &child)) {
+			int64_t v;
+
+			if (dwarf_tag(&child) == DW_TAG_enumerator && enumerator_value(&child, die, &v))
+				fprintf(f, "\t%s = %" PRId64 ",\n", dwarf_diename(&child) ?: "?", v);
+		}
+		fprintf(f, "};");
+	} else {
+		decl = render_decl(die, "", 0);
+		fprintf(f, "%s;", decl ? decl : "?");
+		free(decl);
+	}
+	fprintf(f, " /* size: %" PRIu64 " */\n", bytes);
+	if (fclose(f) != 0) {
+		free(buf);
+		return &vsc_error_nomem;
+	}
+	*out = buf;
+	return NULL;
 }
 
 static struct vsc_error *dw_describe(void *priv, const char *type_name, char **out)
 {
 	struct dwarf_types *dt = priv;
-	Dwarf_Die die, comp;
+	Dwarf_Die die, comp, m;
 	struct vsc_error *err;
+	unsigned int nmembers = 0;
 	uint64_t bytes = 0;
 	char *buf = NULL;
 	size_t size = 0;
-	unsigned int nmembers = 0;
-	Dwarf_Die m;
 	FILE *f;
 	int r;
 
 	VSC_TRY(lookup_type(dt, type_name, &die));
 	err = as_composite(dt, &die, &comp);
 	if (err) {
-		/* typedefs, enums, base types: one line */
-		char *decl;
-
 		vsc_error_destroy(err);
-		decl = render_decl(&die, "", 0);
-		err = type_bytes(dt, &die, 0, &bytes);
-		vsc_error_destroy(err);
-		if (!decl || asprintf(&buf, "%s; /* size: %" PRIu64 " */\n", decl, bytes) < 0) {
-			free(decl);
-			return &vsc_error_nomem;
-		}
-		free(decl);
-		*out = buf;
-		return NULL;
+		return describe_scalar(dt, &die, out);
 	}
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return &vsc_error_nomem;
 	fprintf(f, "%s %s {\n", dwarf_tag(&comp) == DW_TAG_union_type ? "union" : "struct",
-		dwarf_diename(&comp) ? dwarf_diename(&comp) : "{...}");
-	describe_members(dt, f, &comp, 0, 1);
+		dwarf_diename(&comp) ?: "{...}");
+	describe_members(dt, f, &comp, 0, 1, &(unsigned int){ MAX_VISITS });
 	for (r = dwarf_child(&comp, &m); r == 0; r = dwarf_siblingof(&m, &m))
 		nmembers += dwarf_tag(&m) == DW_TAG_member;
 	err = type_bytes(dt, &comp, 0, &bytes);
@@ -1304,12 +1633,18 @@ static void dw_destroy(void *priv)
 
 	if (!dt)
 		return;
+	for (size_t i = 0; dt->absent.slots && i <= dt->absent.mask; i++)
+		free((char *)dt->absent.slots[i].name);
+	free(dt->absent.slots);
 	free(dt->names.slots);
 	free(dt->cus);
+	free(dt->early);
+	free(dt->anchors);
 	if (dt->dw)
 		dwarf_end(dt->dw);
 	if (dt->fd >= 0)
 		close(dt->fd);
+	free(dt->path);
 	free(dt);
 }
 
@@ -1335,6 +1670,12 @@ struct vsc_error *vsc_dwarf_types_create(const char *vmlinux, struct vsc_types *
 		free(types);
 		return &vsc_error_nomem;
 	}
+	dt->path = strdup(vmlinux);
+	if (!dt->path) {
+		dt->fd = -1;
+		err = &vsc_error_nomem;
+		goto fail;
+	}
 	dt->fd = open(vmlinux, O_RDONLY | O_CLOEXEC);
 	if (dt->fd < 0) {
 		err = vsc_error_create(VSC_ERR_IO, "opening %s: %s", vmlinux, strerror(errno));
@@ -1346,7 +1687,7 @@ struct vsc_error *vsc_dwarf_types_create(const char *vmlinux, struct vsc_types *
 				       dwarf_errmsg(-1));
 		goto fail;
 	}
-	find_debug_str(dt);
+	find_sections(dt);
 	if (asprintf(&types->description, "dwarf: %s", vmlinux) < 0) {
 		types->description = NULL;
 		err = &vsc_error_nomem;

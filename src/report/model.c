@@ -724,6 +724,62 @@ bool vsc_report_worst_severity(const struct vsc_report *rep, enum vsc_severity *
 	return any;
 }
 
+const char *vsc_report_verdict(const struct vsc_report *rep)
+{
+	return rep ? rep->verdict : NULL;
+}
+
+size_t vsc_report_error_count(const struct vsc_report *rep)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; rep && i < rep->diags.n; i++)
+		if (((const struct vsc_diag *)rep->diags.items[i])->level == VSC_DIAG_ERROR)
+			n++;
+	return n;
+}
+
+bool vsc_report_finding_get(const struct vsc_report *rep, size_t i, enum vsc_severity *sev,
+			    const char **kind, const char **verdict)
+{
+	/*
+	 * Render order without allocating: walk the severities from the most
+	 * severe down, each in insertion order (findings are few).
+	 */
+	for (int s = VSC_SEV_COUNT - 1; rep && s >= 0; s--) {
+		for (size_t k = 0; k < rep->findings.n; k++) {
+			const struct vsc_finding *f = rep->findings.items[k];
+
+			if ((int)f->severity != s || i-- > 0)
+				continue;
+			if (sev)
+				*sev = f->severity;
+			if (kind)
+				*kind = f->kind;
+			if (verdict)
+				*verdict = f->verdict;
+			return true;
+		}
+	}
+	return false;
+}
+
+char *vsc_report_redact_text(const struct vsc_report *rep, const char *s)
+{
+	struct vsc_render_options ro = { .redact = true };
+	struct vsc_render_ctx ctx = { .rep = rep, .opts = &ro };
+	char *copy = NULL;
+
+	if (!rep || !s)
+		return NULL;
+	vsc_sb_init(&ctx.tmp);
+	s = vsc__scrub(&ctx, s);
+	if (!ctx.oom)
+		copy = strdup(s);
+	vsc_sb_deinit(&ctx.tmp);
+	return copy;
+}
+
 /* ---- sections ----------------------------------------------------------- */
 
 /* Child section, table or code block of @s with @id (one namespace). */

@@ -1,0 +1,1052 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `batch`: reports for many dumps, one JSON line each.
+ *
+ * The parent collects the inputs (files as given; directories scanned for
+ * dump files, BATCH_MAX_DEPTH levels deep), then runs one worker process per
+ * dump, at most --jobs at a time.  A worker does what `vtdscope report`
+ * does (open, run every built-in analyzer into one report), optionally
+ * renders the Markdown report, and sends its JSON line back through a pipe:
+ *
+ *   "<exit>\t<top finding kind|->\t<error kind|->\t<report errors>\n<JSON line>\n"
+ *
+ * A worker that crashes or runs past --timeout becomes an error line; the
+ * batch goes on.  Lines are written in input order (each carries its
+ * "index" too), as soon as every earlier dump is done.
+ *
+ * Exit status: 4 if a worker crashed or timed out, else 3 if any dump could
+ * not be read, else 1 if any dump had findings of warning severity or
+ * worse, else 0; 2 for a bad command line.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vtdscope/analyzer.h>
+#include <vtdscope/report.h>
+
+#include "cli.h"
+
+#define BATCH_MAX_DEPTH       4     /* directory levels below a DIR argument */
+#define BATCH_MAX_JOBS        256
+#define BATCH_DEFAULT_TIMEOUT 600   /* seconds per dump */
+#define BATCH_SNIFF_LEN       18    /* signatures and the ELF e_type */
+
+struct batch_item {
+	char *path;
+	char *rel;              /* path below its DIR argument (basename for files) */
+	char *md_path;          /* DIR/<name>.md, or NULL */
+	pid_t pid;              /* running worker, or 0 */
+	int fd;                 /* read end of its pipe, or -1 */
+	double started;
+	bool timed_out;
+	char *buf;              /* what the worker sent */
+	size_t len, cap;
+	bool done;
+	int exit;               /* the dump's status, as `vtdscope report` would exit */
+	size_t report_errors;   /* errors inside the report: the analysis is incomplete */
+	char *kind;             /* most severe finding's kind, or NULL */
+	char *err_kind;         /* error kind when the dump failed, or NULL */
+	const char *line;       /* the JSON line, inside buf */
+};
+
+struct batch {
+	struct cli_options *opts;
+	struct batch_item *items;
+	size_t n, cap;
+	unsigned jobs;
+	unsigned timeout;
+	const char *md_dir;
+	FILE *out;
+	bool progress;
+	double t0, last_progress;
+	size_t next_start, next_write, running, finished, failed;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+/* Length of the valid UTF-8 sequence at @p, or 0 if it is not valid. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	unsigned char c = p[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * @s as a JSON string.  Bytes that are not valid UTF-8 (a path can hold
+ * anything) become the four characters "\xNN", as in the report model.
+ */
+static void json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	putc('"', f);
+	while (*p) {
+		size_t n = utf8_seq(p);
+
+		if (n > 1) {
+			fwrite(p, 1, n, f);
+			p += n;
+			continue;
+		}
+		if (!n) {
+			fprintf(f, "\\\\x%02x", *p++);
+			continue;
+		}
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				putc(*p, f);
+		}
+		p++;
+	}
+	putc('"', f);
+}
+
+/* A string of the report as the renderers would print it (redacted or not). */
+static void json_report_str(FILE *f, const struct vsc_report *rep, bool redact, const char *s)
+{
+	char *r;
+
+	if (!redact || !s) {
+		json_str(f, s);
+		return;
+	}
+	r = vsc_report_redact_text(rep, s);
+	json_str(f, r ? r : "<redacted>");
+	free(r);
+}
+
+static void json_head(FILE *f, size_t index, const char *path)
+{
+	fprintf(f, "{\"index\":%zu,\"path\":", index);
+	json_str(f, path);
+}
+
+static void json_tail(FILE *f, size_t report_errors, int exit_code, double seconds,
+		      const char *md_path, const char *err_kind, const char *err_msg)
+{
+	fprintf(f, ",\"report_errors\":%zu,\"exit\":%d,\"seconds\":%.3f", report_errors,
+		exit_code, seconds);
+	if (md_path) {
+		fputs(",\"markdown\":", f);
+		json_str(f, md_path);
+	}
+	fputs(",\"error\":", f);
+	if (err_kind) {
+		fputs("{\"kind\":", f);
+		json_str(f, err_kind);
+		fputs(",\"message\":", f);
+		json_str(f, err_msg);
+		putc('}', f);
+	} else {
+		fputs("null", f);
+	}
+	fputs("}\n", f);
+}
+
+/* An error line without a report: "verdict": null, "findings": []. */
+static void json_error_line(FILE *f, size_t index, const char *path, int exit_code,
+			    double seconds, const char *err_kind, const char *err_msg,
+			    bool redact)
+{
+	struct vsc_report *rep = NULL;
+	char *msg = NULL;
+
+	/* The message may quote addresses read from the dump. */
+	if (redact && !vsc_report_create(&rep))
+		msg = vsc_report_redact_text(rep, err_msg);
+	json_head(f, index, path);
+	fputs(",\"verdict\":null,\"findings\":[]", f);
+	json_tail(f, 0, exit_code, seconds, NULL, err_kind, msg ? msg : err_msg);
+	free(msg);
+	vsc_report_destroy(rep);
+}
+
+/* ---- the worker ------------------------------------------------------------ */
+
+/* The same analysis as `vtdscope report`: every built-in analyzer, in order. */
+static void analyze(struct vsc_target *t, struct vsc_report *rep, const char *path, bool verbose)
+{
+	struct vsc_analysis a;
+	size_t n;
+	const struct vsc_analyzer *const *all = vsc_builtin_analyzers(&n);
+
+	vsc_report_set_title(rep, "%s", "vtdscope report");
+	vsc_report_set_tool_version(rep, VTDSCOPE_VERSION);
+	vsc_report_set_target(rep, path);
+	vsc_analysis_init(&a, t, rep);
+	a.opts.verbose = verbose;
+	for (size_t i = 0; i < n; i++)
+		vsc_analyzer_run(all[i], &a);
+	vsc_analysis_deinit(&a);
+}
+
+/* Markdown report to item->md_path; the error, or NULL. */
+static struct vsc_error *write_markdown(struct cli_options *opts, const struct vsc_report *rep,
+					const char *md_path, int *exit_code)
+{
+	struct vsc_render_options ro = { .format = VSC_FORMAT_MARKDOWN, .redact = opts->redact,
+					 .verbose = opts->verbose };
+	struct vsc_error *err;
+	FILE *f = fopen(md_path, "w");
+
+	if (!f) {
+		*exit_code = VSC_EXIT_INPUT;
+		return vsc_error_create(VSC_ERR_IO, "%s: %s", md_path, strerror(errno));
+	}
+	err = vsc_report_render(rep, f, &ro);
+	if (fclose(f) && !err)
+		err = vsc_error_create(VSC_ERR_IO, "%s: %s", md_path, strerror(errno));
+	if (err)
+		*exit_code = VSC_EXIT_INTERNAL;
+	return err;
+}
+
+/* Analyze one dump; returns the message for the parent (header + JSON line). */
+static char *work(struct batch *b, size_t index, size_t *len)
+{
+	struct batch_item *it = &b->items[index];
+	struct vsc_open_options oo = { .vmlinux = b->opts->vmlinux, .types = b->opts->types };
+	bool redact = b->opts->redact;
+	struct vsc_target *t = NULL;
+	struct vsc_report *rep = NULL;
+	struct vsc_error *err;
+	const char *top_kind = NULL;
+	char *msg = NULL;
+	double t0 = now();
+	int exit_code;
+	FILE *f = open_memstream(&msg, len);
+
+	if (!f)
+		return NULL;
+	err = vsc_target_open(it->path, &oo, &t);
+	if (err) {
+		fprintf(f, "%d\t-\t%s\t0\n", VSC_EXIT_INPUT, vsc_error_kind_name(err->kind));
+		json_error_line(f, index, it->path, VSC_EXIT_INPUT, now() - t0,
+				vsc_error_kind_name(err->kind), err->message, redact);
+		vsc_error_destroy(err);
+		goto out;
+	}
+	err = vsc_report_create(&rep);
+	if (!err) {
+		analyze(t, rep, it->path, b->opts->verbose);
+		err = vsc_report_check(rep);
+	}
+	if (err) {
+		fprintf(f, "%d\t-\tinternal\t0\n", VSC_EXIT_INTERNAL);
+		json_error_line(f, index, it->path, VSC_EXIT_INTERNAL, now() - t0, "internal",
+				err->message, redact);
+		vsc_error_destroy(err);
+		goto out;
+	}
+	exit_code = cli_exit_for(rep);
+	if (it->md_path)
+		err = write_markdown(b->opts, rep, it->md_path, &exit_code);
+	vsc_report_finding_get(rep, 0, NULL, &top_kind, NULL);
+	fprintf(f, "%d\t%s\t%s\t%zu\n", exit_code, top_kind ? top_kind : "-",
+		err ? vsc_error_kind_name(err->kind) : "-", vsc_report_error_count(rep));
+	json_head(f, index, it->path);
+	fputs(",\"verdict\":", f);
+	json_report_str(f, rep, redact, vsc_report_verdict(rep));
+	fputs(",\"findings\":[", f);
+	for (size_t i = 0; i < vsc_report_finding_count(rep); i++) {
+		enum vsc_severity sev;
+		const char *kind, *verdict;
+
+		if (!vsc_report_finding_get(rep, i, &sev, &kind, &verdict))
+			break;
+		fprintf(f, "%s{\"severity\":", i ? "," : "");
+		json_str(f, vsc_severity_name(sev));
+		fputs(",\"kind\":", f);
+		json_str(f, kind);
+		fputs(",\"verdict\":", f);
+		json_report_str(f, rep, redact, verdict);
+		putc('}', f);
+	}
+	putc(']', f);
+	json_tail(f, vsc_report_error_count(rep), exit_code, now() - t0, it->md_path,
+		  err ? vsc_error_kind_name(err->kind) : NULL, err ? err->message : NULL);
+	vsc_error_destroy(err);
+out:
+	vsc_report_destroy(rep);
+	vsc_target_destroy(t);
+	if (fclose(f)) {
+		free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static bool write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		len -= (size_t)w;
+	}
+	return true;
+}
+
+/* A result the parent makes itself: the worker could not start, crashed or hung. */
+static void fail_item(struct batch *b, size_t index, const char *kind, const char *what)
+{
+	struct batch_item *it = &b->items[index];
+	char *msg = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	free(it->buf);
+	free(it->err_kind);
+	it->buf = NULL;
+	it->len = 0;
+	it->exit = VSC_EXIT_INTERNAL;
+	it->err_kind = strdup(kind);
+	f = open_memstream(&msg, &len);
+	if (f) {
+		json_error_line(f, index, it->path, VSC_EXIT_INTERNAL, now() - it->started, kind,
+				what, false);
+		if (fclose(f)) {
+			free(msg);
+			msg = NULL;
+		}
+	}
+	it->buf = msg;
+	it->len = msg ? len : 0;
+	it->line = msg;
+	it->done = true;
+}
+
+/* Fork the worker for @index; false if it could not be started (item failed). */
+static bool start_worker(struct batch *b, size_t index)
+{
+	struct batch_item *it = &b->items[index];
+	char what[128];
+	int p[2];
+	pid_t pid;
+
+	it->started = now();
+	if (pipe(p)) {
+		snprintf(what, sizeof(what), "cannot start a worker: pipe: %s", strerror(errno));
+		fail_item(b, index, "internal", what);
+		return false;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(what, sizeof(what), "cannot start a worker: fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		fail_item(b, index, "internal", what);
+		return false;
+	}
+	if (pid == 0) {
+		size_t len = 0;
+		char *msg;
+		int devnull = open("/dev/null", O_WRONLY);
+
+		/* stdout may be the results file: nothing else may write there. */
+		if (devnull >= 0)
+			dup2(devnull, STDOUT_FILENO);
+		close(p[0]);
+		for (size_t i = b->next_write; i < b->n; i++)
+			if (b->items[i].fd >= 0)
+				close(b->items[i].fd);
+		signal(SIGPIPE, SIG_DFL);
+		msg = work(b, index, &len);
+		_exit(msg && write_all(p[1], msg, len) ? 0 : 125);
+	}
+	close(p[1]);
+	it->pid = pid;
+	it->fd = p[0];
+	b->running++;
+	return true;
+}
+
+/* The worker's pipe reached EOF: reap it and turn what it sent into a result. */
+static void finish_worker(struct batch *b, size_t index)
+{
+	struct batch_item *it = &b->items[index];
+	int status = 0;
+	char *nl, *tab1, *tab2, *tab3;
+	long code;
+
+	close(it->fd);
+	it->fd = -1;
+	while (waitpid(it->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	it->pid = 0;
+	b->running--;
+	it->done = true;
+	if (it->timed_out || !WIFEXITED(status) || WEXITSTATUS(status))
+		goto failed;
+	/* Header: exit TAB kind TAB error-kind TAB report-errors NL, then the line. */
+	if (!it->len || memchr(it->buf, '\0', it->len))
+		goto failed;
+	nl = strchr(it->buf, '\n');
+	tab1 = strchr(it->buf, '\t');
+	tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
+	tab3 = tab2 ? strchr(tab2 + 1, '\t') : NULL;
+	if (!nl || !tab3 || tab3 > nl || it->buf[it->len - 1] != '\n')
+		goto failed;
+	*nl = *tab1 = *tab2 = *tab3 = '\0';
+	it->report_errors = strtoul(tab3 + 1, NULL, 10);
+	code = strtol(it->buf, NULL, 10);
+	it->exit = (int)code;
+	if (strcmp(tab1 + 1, "-"))
+		it->kind = strdup(tab1 + 1);
+	if (strcmp(tab2 + 1, "-"))
+		it->err_kind = strdup(tab2 + 1);
+	it->line = nl + 1;
+	return;
+
+failed:
+	{
+		char what[128];
+
+		if (it->timed_out)
+			snprintf(what, sizeof(what), "analysis did not finish in %u s (--timeout)",
+				 b->timeout);
+		else if (WIFSIGNALED(status))
+			snprintf(what, sizeof(what), "worker killed by signal %d (%s)",
+				 WTERMSIG(status), strsignal(WTERMSIG(status)));
+		else
+			snprintf(what, sizeof(what), "worker exited with status %d and no result",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		fail_item(b, index, it->timed_out ? "timeout" : "crash", what);
+	}
+}
+
+static void read_worker(struct batch *b, size_t index)
+{
+	struct batch_item *it = &b->items[index];
+	char chunk[65536];
+	ssize_t r = read(it->fd, chunk, sizeof(chunk));
+
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r <= 0) {
+		finish_worker(b, index);
+		return;
+	}
+	if (it->len + (size_t)r + 1 > it->cap) {
+		size_t cap = (it->len + (size_t)r + 1) * 2;
+		char *nb = realloc(it->buf, cap);
+
+		if (!nb) {
+			/* Treat as a failed worker: kill it, the EOF path reports it. */
+			kill(it->pid, SIGKILL);
+			return;
+		}
+		it->buf = nb;
+		it->cap = cap;
+	}
+	memcpy(it->buf + it->len, chunk, (size_t)r);
+	it->len += (size_t)r;
+	it->buf[it->len] = '\0';
+}
+
+/* ---- progress and summary -------------------------------------------------- */
+
+static void progress(struct batch *b, bool force)
+{
+	double t = now();
+	char bar[31];
+	size_t fill;
+
+	if (!b->progress || (!force && t - b->last_progress < 0.2))
+		return;
+	b->last_progress = t;
+	fill = b->n ? b->finished * (sizeof(bar) - 1) / b->n : 0;
+	memset(bar, '#', fill);
+	memset(bar + fill, '.', sizeof(bar) - 1 - fill);
+	bar[sizeof(bar) - 1] = '\0';
+	fprintf(stderr, "\r\033[K[%s] %zu/%zu dumps, %zu error%s, %.1f s", bar, b->finished, b->n,
+		b->failed, b->failed == 1 ? "" : "s", t - b->t0);
+	if (b->finished && b->finished < b->n)
+		fprintf(stderr, ", ~%.0f s left",
+			(t - b->t0) / (double)b->finished * (double)(b->n - b->finished));
+	fflush(stderr);
+}
+
+struct tally {
+	const char *name;
+	size_t count;
+};
+
+static void tally_add(struct tally *t, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (!strcmp(t[i].name, name)) {
+			t[i].count++;
+			return;
+		}
+	}
+	t[(*n)++] = (struct tally){ name, 1 };
+}
+
+static int tally_cmp(const void *a, const void *b)
+{
+	const struct tally *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void summary(struct batch *b, double seconds)
+{
+	struct tally *kinds = calloc(b->n + 1, sizeof(*kinds));
+	struct tally *errs = calloc(b->n + 1, sizeof(*errs));
+	size_t nk = 0, ne = 0, ok = 0, findings = 0, errors = 0, incomplete = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		const struct batch_item *it = &b->items[i];
+
+		if (it->exit == VSC_EXIT_OK)
+			ok++;
+		else if (it->exit == VSC_EXIT_FINDINGS)
+			findings++;
+		else
+			errors++;
+		if (it->err_kind && errs)
+			tally_add(errs, &ne, it->err_kind);
+		if (it->report_errors)
+			incomplete++;
+		if (it->exit != VSC_EXIT_OK && it->exit != VSC_EXIT_FINDINGS)
+			continue;
+		if (kinds)
+			tally_add(kinds, &nk, it->kind ? it->kind : "(no findings)");
+	}
+	fprintf(stderr, "vtdscope batch: %zu dump%s in %.1f s (%.0f dumps/min, %u job%s)\n",
+		b->n, b->n == 1 ? "" : "s", seconds, seconds > 0 ? (double)b->n * 60 / seconds : 0.0,
+		b->jobs, b->jobs == 1 ? "" : "s");
+	fprintf(stderr, "  %-28s %6zu\n", "ok (exit 0)", ok);
+	fprintf(stderr, "  %-28s %6zu\n", "with findings (exit 1)", findings);
+	fprintf(stderr, "  %-28s %6zu\n", "errors (exit 3, 4)", errors);
+	if (incomplete)
+		fprintf(stderr, "  %-28s %6zu\n", "incomplete (report errors)", incomplete);
+	if (nk) {
+		qsort(kinds, nk, sizeof(*kinds), tally_cmp);
+		fprintf(stderr, "  by verdict (most severe finding):\n");
+		for (size_t i = 0; i < nk; i++)
+			fprintf(stderr, "    %-26s %6zu\n", kinds[i].name, kinds[i].count);
+	}
+	if (ne) {
+		qsort(errs, ne, sizeof(*errs), tally_cmp);
+		fprintf(stderr, "  errors by kind:\n");
+		for (size_t i = 0; i < ne; i++)
+			fprintf(stderr, "    %-26s %6zu\n", errs[i].name, errs[i].count);
+	}
+	free(kinds);
+	free(errs);
+}
+
+/* ---- inputs ---------------------------------------------------------------- */
+
+static int add_item(struct batch *b, const char *path, const char *rel)
+{
+	struct batch_item *it;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct batch_item *ni = realloc(b->items, cap * sizeof(*ni));
+
+		if (!ni)
+			return -1;
+		b->items = ni;
+		b->cap = cap;
+	}
+	it = &b->items[b->n];
+	memset(it, 0, sizeof(*it));
+	it->fd = -1;
+	it->path = strdup(path);
+	it->rel = strdup(rel);
+	if (!it->path || !it->rel) {
+		free(it->path);
+		free(it->rel);
+		return -1;
+	}
+	b->n++;
+	return 0;
+}
+
+/*
+ * Does @path start like a dump: an ELF core, a kdump-compressed or
+ * diskdump file, or a flattened makedumpfile stream (listed so that its
+ * line says how to convert it)?  Unreadable files count: their line says why.
+ */
+static bool looks_like_dump(const char *path)
+{
+	unsigned char h[BATCH_SNIFF_LEN];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	unsigned type;
+
+	if (fd < 0)
+		return errno == EACCES;
+	n = read(fd, h, sizeof(h));
+	close(fd);
+	if (n >= 8 && (!memcmp(h, "KDUMP   ", 8) || !memcmp(h, "DISKDUMP", 8)))
+		return true;
+	if (n >= 12 && !memcmp(h, "makedumpfile", 12))
+		return true;
+	if (n < 18 || memcmp(h, "\177ELF", 4))
+		return false;
+	type = h[5] == 2 ? (unsigned)h[16] << 8 | h[17] : (unsigned)h[17] << 8 | h[16];
+	return type == 4; /* ET_CORE: not vmlinux, modules or programs */
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Dumps under @dir (sorted by name, hidden entries skipped), @depth levels deep. */
+static int scan_dir(struct batch *b, const char *dir, const char *rel, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	if (!d)
+		return 0; /* a subdirectory we cannot list is not a dump */
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof(*nn));
+
+			if (!nn) {
+				rc = -1;
+				break;
+			}
+			names = nn;
+		}
+		if (!(names[n] = strdup(de->d_name))) {
+			rc = -1;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n && !rc; i++) {
+		char *path = NULL, *sub = NULL;
+		struct stat st;
+
+		if (asprintf(&path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+			     names[i]) < 0)
+			path = NULL;
+		if (asprintf(&sub, "%s%s%s", rel, *rel ? "/" : "", names[i]) < 0)
+			sub = NULL;
+		if (!path || !sub)
+			rc = -1;
+		else if (stat(path, &st))
+			; /* dangling link */
+		else if (S_ISDIR(st.st_mode) && depth < BATCH_MAX_DEPTH)
+			rc = scan_dir(b, path, sub, depth + 1);
+		else if (S_ISREG(st.st_mode) && looks_like_dump(path))
+			rc = add_item(b, path, sub);
+		free(path);
+		free(sub);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+static bool md_name_taken(struct batch *b, size_t upto, const char *md)
+{
+	for (size_t i = 0; i < upto; i++)
+		if (b->items[i].md_path && !strcmp(b->items[i].md_path, md))
+			return true;
+	return false;
+}
+
+static bool basename_shared(struct batch *b, size_t index)
+{
+	const char *base = strrchr(b->items[index].path, '/');
+
+	base = base ? base + 1 : b->items[index].path;
+	for (size_t i = 0; i < b->n; i++) {
+		const char *o = strrchr(b->items[i].path, '/');
+
+		o = o ? o + 1 : b->items[i].path;
+		if (i != index && !strcmp(o, base))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * DIR/<basename>.md; when several dumps share a basename (fixtures/X/vmcore.elf)
+ * the path below the DIR argument with '/' as '_', and the index if that
+ * still collides.
+ */
+static int assign_markdown_paths(struct batch *b)
+{
+	const char *dir = b->md_dir;
+	const char *slash = dir[strlen(dir) - 1] == '/' ? "" : "/";
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct batch_item *it = &b->items[i];
+		const char *base = strrchr(it->path, '/');
+		char *name, *md = NULL;
+
+		base = base ? base + 1 : it->path;
+		name = strdup(basename_shared(b, i) ? it->rel : base);
+		if (!name)
+			return -1;
+		for (char *p = name; *p; p++)
+			if (*p == '/')
+				*p = '_';
+		if (asprintf(&md, "%s%s%s.md", dir, slash, name) < 0)
+			md = NULL;
+		if (md && md_name_taken(b, i, md)) {
+			free(md);
+			if (asprintf(&md, "%s%s%s-%zu.md", dir, slash, name, i) < 0)
+				md = NULL;
+		}
+		free(name);
+		if (!md)
+			return -1;
+		it->md_path = md;
+	}
+	return 0;
+}
+
+/* ---- the command ------------------------------------------------------------ */
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vtdscope: batch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see vtdscope batch --help)\n", stderr);
+	return VSC_EXIT_USAGE;
+}
+
+static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max || s[0] == '-')
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* --jobs N / -j N / --jobs=N: the value, or NULL if @a is not that option. */
+static const char *opt_arg(char **argv, int argc, int *i, const char *lng, const char *shrt,
+			   bool *missing)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(lng);
+
+	*missing = false;
+	if (!strcmp(a, lng) || (shrt && !strcmp(a, shrt))) {
+		if (*i + 1 >= argc) {
+			*missing = true;
+			return NULL;
+		}
+		return argv[++*i];
+	}
+	if (!strncmp(a, lng, n) && a[n] == '=')
+		return a + n + 1;
+	return NULL;
+}
+
+static void free_batch(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->items[i].path);
+		free(b->items[i].rel);
+		free(b->items[i].md_path);
+		free(b->items[i].buf);
+		free(b->items[i].kind);
+		free(b->items[i].err_kind);
+	}
+	free(b->items);
+}
+
+static void write_ready(struct batch *b)
+{
+	while (b->next_write < b->next_start && b->items[b->next_write].done) {
+		struct batch_item *it = &b->items[b->next_write];
+
+		if (it->line)
+			fputs(it->line, b->out);
+		fflush(b->out);
+		/* Keep what the summary needs; drop the line. */
+		free(it->buf);
+		it->buf = NULL;
+		it->line = NULL;
+		b->next_write++;
+	}
+}
+
+static void run_batch(struct batch *b)
+{
+	struct pollfd *pfd = calloc(b->jobs, sizeof(*pfd));
+	size_t *idx = calloc(b->jobs, sizeof(*idx));
+
+	if (!pfd || !idx) {
+		free(pfd);
+		free(idx);
+		b->jobs = 1;
+		pfd = calloc(1, sizeof(*pfd));
+		idx = calloc(1, sizeof(*idx));
+		if (!pfd || !idx)
+			abort(); /* cannot run anything */
+	}
+	while (b->next_write < b->n) {
+		size_t np = 0;
+		double t = now();
+
+		while (b->running < b->jobs && b->next_start < b->n) {
+			if (!start_worker(b, b->next_start++)) {
+				b->finished++;
+				b->failed++;
+			}
+		}
+		for (size_t i = b->next_write; i < b->next_start && np < b->jobs; i++) {
+			struct batch_item *it = &b->items[i];
+
+			if (it->fd < 0)
+				continue;
+			if (!it->timed_out && b->timeout && t - it->started > b->timeout) {
+				it->timed_out = true;
+				kill(it->pid, SIGKILL);
+			}
+			pfd[np] = (struct pollfd){ .fd = it->fd, .events = POLLIN };
+			idx[np++] = i;
+		}
+		if (np && poll(pfd, np, 200) > 0) {
+			for (size_t k = 0; k < np; k++) {
+				if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+					continue;
+				read_worker(b, idx[k]);
+				if (b->items[idx[k]].done) {
+					b->finished++;
+					if (b->items[idx[k]].exit == VSC_EXIT_INPUT ||
+					    b->items[idx[k]].exit == VSC_EXIT_INTERNAL)
+						b->failed++;
+					progress(b, true);
+				}
+			}
+		}
+		write_ready(b);
+		progress(b, false);
+	}
+	free(pfd);
+	free(idx);
+}
+
+int cmd_batch(struct cli_options *opts)
+{
+	struct batch b = { .opts = opts, .timeout = BATCH_DEFAULT_TIMEOUT };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *jobs = NULL, *timeout = NULL;
+	int rc = VSC_EXIT_OK;
+	bool dashdash = false, missing;
+	int ninputs = 0;
+	double seconds;
+
+	for (int i = 0; i < opts->argc; i++) {
+		const char *a = opts->argv[i], *v;
+
+		if (dashdash || a[0] != '-' || !a[1]) {
+			ninputs++;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			dashdash = true;
+			continue;
+		}
+		if ((v = opt_arg(opts->argv, opts->argc, &i, "--jobs", "-j", &missing)))
+			jobs = v;
+		else if (!missing &&
+			 (v = opt_arg(opts->argv, opts->argc, &i, "--markdown-dir", NULL, &missing)))
+			b.md_dir = v;
+		else if (!missing &&
+			 (v = opt_arg(opts->argv, opts->argc, &i, "--timeout", NULL, &missing)))
+			timeout = v;
+		else if (missing)
+			return usage_error("%s needs a value", a);
+		else
+			return usage_error("unknown option '%s'", a);
+	}
+	if (!ninputs)
+		return usage_error("%s", "no dumps or directories given");
+	b.jobs = ncpu > 0 ? (unsigned)(ncpu < BATCH_MAX_JOBS ? ncpu : BATCH_MAX_JOBS) : 1;
+	if (jobs && parse_uint(jobs, 1, BATCH_MAX_JOBS, &b.jobs))
+		return usage_error("--jobs must be a number from 1 to 256, not '%s'", jobs);
+	if (timeout && parse_uint(timeout, 0, 86400, &b.timeout))
+		return usage_error("--timeout must be seconds from 0 (none) to 86400, not '%s'",
+				   timeout);
+	if (b.md_dir && !*b.md_dir)
+		return usage_error("%s", "--markdown-dir needs a directory");
+
+	/* Inputs, in order: files as given, directories scanned. */
+	dashdash = false;
+	for (int i = 0; i < opts->argc; i++) {
+		const char *a = opts->argv[i];
+		struct stat st;
+		size_t before = b.n;
+
+		if (!dashdash && !strcmp(a, "--")) {
+			dashdash = true;
+			continue;
+		}
+		if (!dashdash && a[0] == '-' && a[1]) {
+			if (!strchr(a, '=') && strcmp(a, "--"))
+				i++; /* its value */
+			continue;
+		}
+		if (!stat(a, &st) && S_ISDIR(st.st_mode)) {
+			if (scan_dir(&b, a, "", 1)) {
+				fprintf(stderr, "vtdscope: batch: out of memory\n");
+				free_batch(&b);
+				return VSC_EXIT_INTERNAL;
+			}
+			if (b.n == before)
+				fprintf(stderr, "vtdscope: batch: %s: no dump files found\n", a);
+		} else {
+			const char *base = strrchr(a, '/');
+
+			if (add_item(&b, a, base && base[1] ? base + 1 : a)) {
+				fprintf(stderr, "vtdscope: batch: out of memory\n");
+				free_batch(&b);
+				return VSC_EXIT_INTERNAL;
+			}
+		}
+	}
+	if (!b.n) {
+		free_batch(&b);
+		return VSC_EXIT_INPUT;
+	}
+	if (b.jobs > b.n)
+		b.jobs = (unsigned)b.n;
+	if (b.md_dir) {
+		if (mkdir(b.md_dir, 0777) && errno != EEXIST) {
+			fprintf(stderr, "vtdscope: %s: %s\n", b.md_dir, strerror(errno));
+			free_batch(&b);
+			return VSC_EXIT_INPUT;
+		}
+		if (assign_markdown_paths(&b)) {
+			fprintf(stderr, "vtdscope: batch: out of memory\n");
+			free_batch(&b);
+			return VSC_EXIT_INTERNAL;
+		}
+	}
+	b.out = stdout;
+	if (opts->output && strcmp(opts->output, "-")) {
+		b.out = fopen(opts->output, "w");
+		if (!b.out) {
+			fprintf(stderr, "vtdscope: %s: %s\n", opts->output, strerror(errno));
+			free_batch(&b);
+			return VSC_EXIT_INPUT;
+		}
+	}
+	/* A bar on the terminal, never into a log or between result lines on it. */
+	b.progress = isatty(STDERR_FILENO) && !(b.out == stdout && isatty(STDOUT_FILENO));
+	b.t0 = now();
+	run_batch(&b);
+	seconds = now() - b.t0;
+	if (b.progress)
+		fputs("\r\033[K", stderr);
+	if (b.out != stdout ? fclose(b.out) : fflush(b.out)) {
+		fprintf(stderr, "vtdscope: %s: %s\n", opts->output ? opts->output : "stdout",
+			strerror(errno));
+		rc = VSC_EXIT_INTERNAL;
+	}
+	summary(&b, seconds);
+	for (size_t i = 0; i < b.n; i++) {
+		int e = b.items[i].exit;
+
+		/* Precedence: internal (4) over unreadable (3) over findings (1). */
+		if (e == VSC_EXIT_INTERNAL ||
+		    (e == VSC_EXIT_INPUT && rc != VSC_EXIT_INTERNAL) ||
+		    (e == VSC_EXIT_FINDINGS && rc == VSC_EXIT_OK))
+			rc = e;
+	}
+	free_batch(&b);
+	return rc;
+}

@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""`vtdscope batch` over the fixture set.
+
+  - one JSON line per dump found, in input order (index 0, 1, ...), with the
+    documented members and types;
+  - every line agrees with `vtdscope report --format json` on the same dump
+    (verdict, findings in order, exit status), and the exit member follows
+    vtdscope(1): 1 exactly when a finding is of warning severity or worse;
+  - flattened files, unreadable and missing inputs become error lines and
+    the batch goes on; a worker that hangs (a FIFO) is killed by --timeout;
+  - --markdown-dir writes one report per dump under distinct names;
+  - --redact leaves no kernel address in the lines;
+  - the exit status follows the documented precedence (4 > 3 > 1 > 0), usage
+    errors exit 2;
+  - the summary goes to stderr, with no progress bar when stderr is not a
+    terminal, and a progress bar when it is (via script(1), if installed);
+  - throughput: at least 100 dumps/min with --jobs 2 over >= 24 dumps (links
+    to the fixture dumps).
+
+Environment: VTDSCOPE (the binary), VTDSCOPE_CACHE (fixtures under
+$VTDSCOPE_CACHE/fixtures, default ~/.cache/vtdscope), VTDSCOPE_BATCH_MIN_RATE
+(dumps/min, default 100).  Exit 77 when there is no fixture dump.  Last line:
+"N passed, N failed".
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+SRC = os.environ.get("VTDSCOPE_SOURCE_DIR") or \
+    os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+CACHE = os.environ.get("VTDSCOPE_CACHE") or os.path.expanduser("~/.cache/vtdscope")
+TIMEOUT = 900
+SEVERITIES = ["info", "warning", "error", "critical"]
+MEMBERS = {"index": int, "path": str, "verdict": (str, type(None)), "findings": list,
+           "report_errors": int, "exit": int, "seconds": float, "error": (dict, type(None))}
+
+
+class Results:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+
+    def check(self, cond, what, detail=""):
+        if cond:
+            self.passed += 1
+            print("ok   %s" % what)
+        else:
+            self.failed += 1
+            print("FAIL %s" % what)
+            for line in str(detail).splitlines()[:20]:
+                print("       %s" % line)
+        return cond
+
+    def skip(self, what, why):
+        self.skipped += 1
+        print("skip %s: %s" % (what, why))
+
+
+def find_exe():
+    for cand in (os.environ.get("VTDSCOPE"), os.path.join(SRC, "build", "vtdscope")):
+        if cand and os.path.isfile(cand) and os.access(cand, os.X_OK):
+            return os.path.abspath(cand)
+    return None
+
+
+def run(argv, timeout=TIMEOUT, **kw):
+    try:
+        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=timeout, **kw)
+        return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        return "timeout", "", "timed out after %d s" % timeout
+
+
+def read_lines(res, path, what):
+    lines = []
+    try:
+        text = open(path, encoding="utf-8").read()
+    except OSError as e:
+        res.check(False, "%s: results file written" % what, str(e))
+        return lines
+    for n, raw in enumerate(text.splitlines()):
+        try:
+            lines.append(json.loads(raw))
+        except ValueError as e:
+            res.check(False, "%s: line %d is JSON" % (what, n + 1), "%s\n%s" % (e, raw[:300]))
+    res.check(text.endswith("\n") or not text, "%s: every line ends with a newline" % what)
+    return lines
+
+
+def check_shape(res, lines, what):
+    bad = []
+    for i, l in enumerate(lines):
+        for k, t in MEMBERS.items():
+            if k not in l or not isinstance(l[k], t) or isinstance(l[k], bool):
+                bad.append("line %d: %s is %r" % (i, k, l.get(k, "<missing>")))
+        for f in l.get("findings") or []:
+            if set(f) != {"severity", "kind", "verdict"} or f.get("severity") not in SEVERITIES:
+                bad.append("line %d: finding %r" % (i, f))
+        e = l.get("error")
+        if e is not None and (set(e) != {"kind", "message"} or not e["message"]):
+            bad.append("line %d: error %r" % (i, e))
+        if (e is None) != (l.get("exit") in (0, 1)) and not (e and e.get("kind") == "io"
+                                                                and l.get("markdown")):
+            bad.append("line %d: exit %r with error %r" % (i, l.get("exit"), e))
+    res.check(not bad, "%s: every line has the documented members" % what, "\n".join(bad))
+    idx = [l.get("index") for l in lines]
+    res.check(idx == list(range(len(lines))), "%s: lines are in input order (index 0..n-1)" % what,
+              "indexes: %s" % idx)
+
+
+def worst_rule(findings):
+    return 1 if any(SEVERITIES.index(f["severity"]) >= 1 for f in findings) else 0
+
+
+def fixture_dumps():
+    """Dump files under the fixture dirs, as batch should find them (sorted)."""
+    out = []
+    for d in sorted(glob.glob(os.path.join(CACHE, "fixtures", "*"))):
+        if not os.path.isdir(d) or os.path.basename(d).startswith("."):
+            continue
+        for f in sorted(os.listdir(d)):
+            if f.startswith("vmcore.") and f.split(".", 1)[1] in ("elf", "kdump", "flat"):
+                out.append(os.path.join(d, f))
+    return out
+
+
+def main():
+    exe = find_exe()
+    if not exe:
+        print("skip: no vtdscope binary (set VTDSCOPE)")
+        print("0 passed, 0 failed")
+        return 77
+    dumps = fixture_dumps()
+    readable = [d for d in dumps if not d.endswith(".flat")]
+    if not readable:
+        print("skip: no fixture dump under %s/fixtures (run the fixture harness first)" % CACHE)
+        print("0 passed, 0 failed")
+        return 77
+    res = Results()
+    tmp = tempfile.mkdtemp(prefix="vtdscope-batch-")
+    try:
+        run_checks(res, exe, tmp, dumps, readable)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed%s" % (res.passed, res.failed,
+                                       ", %d skipped" % res.skipped if res.skipped else ""))
+    return 1 if res.failed else 0
+
+
+def run_checks(res, exe, tmp, dumps, readable):
+    fixdir = os.path.join(CACHE, "fixtures")
+    out = os.path.join(tmp, "all.jsonl")
+    md = os.path.join(tmp, "md")
+    t0 = time.time()
+    rc, so, se = run([exe, "batch", fixdir, "--jobs", "2", "-o", out, "--markdown-dir", md])
+    wall = time.time() - t0
+    res.check(isinstance(rc, int) and rc >= 0, "batch over the fixture set finishes", se)
+    lines = read_lines(res, out, "fixture batch")
+    check_shape(res, lines, "fixture batch")
+    res.check([l["path"] for l in lines] == dumps,
+              "batch finds every fixture dump (vmcore.elf/.kdump/.flat), in name order",
+              "found:    %s\nexpected: %s" % ([l["path"] for l in lines], dumps))
+    res.check(not so, "nothing on stdout with -o", so[:300])
+    res.check("\r" not in se and "\x1b" not in se, "no progress bar when stderr is not a tty",
+              repr(se[:300]))
+    m = re.search(r"(\d+) dumps? in ([\d.]+) s", se)
+    res.check(m and int(m.group(1)) == len(lines), "the summary counts the dumps", se)
+    print("     fixture batch: %d dumps in %.1f s" % (len(lines), wall))
+
+    any_error = any(l["exit"] in (3, 4) for l in lines)
+    any_find = any(l["exit"] == 1 for l in lines)
+    want_rc = 4 if any(l["exit"] == 4 for l in lines) else 3 if any_error else \
+        1 if any_find else 0
+    res.check(rc == want_rc, "batch exit status follows the precedence (got %s, want %d)" %
+              (rc, want_rc), se[-1000:])
+
+    mds = set()
+    for l in lines:
+        p = l["path"]
+        name = os.path.relpath(p, fixdir)
+        if p.endswith(".flat"):
+            e = l["error"] or {}
+            res.check(l["exit"] == 3 and e.get("kind") == "format" and
+                      "makedumpfile -R" in e.get("message", ""),
+                      "%s: flattened file is an error line saying how to convert it" % name,
+                      json.dumps(l)[:500])
+            continue
+        rrc, rout, rerr = run([exe, "report", "--format", "json", p])
+        try:
+            rep = json.loads(rout)
+        except ValueError:
+            res.check(False, "%s: vtdscope report --format json works" % name,
+                      "exit %s\n%s" % (rrc, rerr))
+            continue
+        want = [{"severity": f["severity"], "kind": f["kind"], "verdict": f["verdict"]}
+                for f in rep.get("findings", [])]
+        res.check(l["verdict"] == rep.get("verdict") and l["findings"] == want,
+                  "%s: batch line has the report's verdict and findings" % name,
+                  "batch:  %s\nreport: %s" % (json.dumps([l["verdict"], l["findings"]])[:600],
+                                              json.dumps([rep.get("verdict"), want])[:600]))
+        res.check(l["exit"] == rrc, "%s: exit member %s is what `vtdscope report` exits (%s)" %
+                  (name, l["exit"], rrc))
+        res.check(l["report_errors"] == len(rep.get("errors", [])),
+                  "%s: report_errors (%d) counts the report's errors (%d)" %
+                  (name, l["report_errors"], len(rep.get("errors", []))))
+        res.check(l["exit"] == worst_rule(l["findings"]),
+                  "%s: exit %s follows vtdscope(1): 1 iff a finding is warning or worse" %
+                  (name, l["exit"]),
+                  "findings: %s" % [f["severity"] + " " + f["kind"] for f in l["findings"]])
+        mdp = l.get("markdown")
+        ok = bool(mdp) and os.path.isfile(mdp) and \
+            open(mdp, encoding="utf-8").read().startswith("# ")
+        res.check(ok, "%s: Markdown report written (%s)" % (name, mdp))
+        if mdp:
+            mds.add(mdp)
+    res.check(len(mds) == len([l for l in lines if not l["path"].endswith(".flat")]),
+              "Markdown file names are distinct", sorted(mds))
+
+    check_errors(res, exe, tmp, readable)
+    check_redact(res, exe, tmp, readable)
+    check_usage(res, exe, tmp, readable)
+    check_tty(res, exe, tmp, readable)
+    check_rate(res, exe, tmp, readable)
+
+
+def check_errors(res, exe, tmp, readable):
+    """Missing, random and hanging inputs become error lines; the batch goes on."""
+    rnd = os.path.join(tmp, "random.bin")
+    with open(rnd, "wb") as f:
+        f.write(os.urandom(65536))
+    fifo = os.path.join(tmp, "hang.fifo")
+    os.mkfifo(fifo)
+    missing = os.path.join(tmp, "missing.vmcore")
+    out = os.path.join(tmp, "errors.jsonl")
+    argv = [exe, "batch", missing, rnd, readable[0], fifo, "--timeout", "3", "--jobs", "2",
+            "-o", out]
+    rc, so, se = run(argv, timeout=120)
+    lines = read_lines(res, out, "error batch")
+    check_shape(res, lines, "error batch")
+    if not res.check(len(lines) == 4, "error batch: one line per input", se):
+        return
+    res.check(lines[0]["error"] and lines[0]["error"]["kind"] == "io" and lines[0]["exit"] == 3,
+              "a missing file is an io error line, exit 3", json.dumps(lines[0]))
+    res.check(lines[1]["error"] and lines[1]["error"]["kind"] == "format" and
+              lines[1]["exit"] == 3, "random bytes are a format error line, exit 3",
+              json.dumps(lines[1]))
+    res.check(lines[2]["error"] is None, "the good dump after them is analyzed",
+              json.dumps(lines[2])[:500])
+    res.check(lines[3]["error"] and lines[3]["error"]["kind"] == "timeout" and
+              lines[3]["exit"] == 4, "a worker that hangs (FIFO) is killed by --timeout",
+              json.dumps(lines[3]))
+    res.check(rc == 4, "exit status 4 when a worker timed out (over 3 and 1), got %s" % rc, se)
+    m = re.search(r"errors \(exit 3, 4\)\s+(\d+)", se)
+    res.check(m and m.group(1) == "3", "the summary counts 3 errors", se)
+
+    rc, so, se = run([exe, "batch", missing, rnd, "-o", out], timeout=120)
+    res.check(rc == 3, "exit status 3 when dumps cannot be read, got %s" % rc, se)
+    # Standard output when there is no -o.
+    rc, so, se = run([exe, "batch", rnd], timeout=120)
+    res.check(rc == 3 and len(so.splitlines()) == 1 and json.loads(so)["path"] == rnd,
+              "without -o the lines go to stdout", so[:300] + se[:300])
+
+
+def check_redact(res, exe, tmp, readable):
+    out = os.path.join(tmp, "redact.jsonl")
+    rc, so, se = run([exe, "--redact", "batch"] + readable + ["-o", out, "--jobs", "2"])
+    text = open(out).read() if os.path.isfile(out) else ""
+    res.check(text and not re.search(r"0xffff[0-9a-f]{4}", text),
+              "--redact: no kernel address in the lines",
+              "\n".join(re.findall(r".{40}0xffff[0-9a-f]{4}.{20}", text)[:5]))
+
+
+def check_usage(res, exe, tmp, readable):
+    for argv, what in (([exe, "batch"], "no inputs"),
+                       ([exe, "batch", readable[0], "--jobs", "0"], "--jobs 0"),
+                       ([exe, "batch", readable[0], "--jobs", "x"], "--jobs x"),
+                       ([exe, "batch", readable[0], "--frobnicate"], "an unknown option"),
+                       ([exe, "batch", readable[0], "--jobs"], "--jobs without a value")):
+        rc, so, se = run(argv, timeout=60)
+        res.check(rc == 2 and len(se.splitlines()) == 1 and not so,
+                  "batch with %s: exit 2, one line on stderr" % what,
+                  "exit %s\nstderr: %s\nstdout: %s" % (rc, se, so[:200]))
+    empty = os.path.join(tmp, "emptydir")
+    os.mkdir(empty)
+    rc, so, se = run([exe, "batch", empty, "-o", os.path.join(tmp, "e.jsonl")], timeout=60)
+    res.check(rc == 3 and "no dump" in se, "batch on a directory without dumps: exit 3 and says so",
+              "exit %s\n%s" % (rc, se))
+
+
+def check_tty(res, exe, tmp, readable):
+    if not shutil.which("script"):
+        res.skip("progress bar on a terminal", "script(1) is not installed")
+        return
+    out = os.path.join(tmp, "tty.jsonl")
+    cmd = " ".join("'%s'" % a for a in [exe, "batch"] + readable[:2] + ["-o", out])
+    rc, so, se = run(["script", "-qec", cmd, "/dev/null"], timeout=120)
+    res.check("\r" in so and "dumps" in so and "[" in so,
+              "a progress bar on stderr when it is a terminal", repr(so[:400]))
+
+
+def check_rate(res, exe, tmp, readable):
+    """>= 100 dumps/min on 2 jobs: links to the fixture dumps, 24 or more."""
+    many = os.path.join(tmp, "many")
+    os.mkdir(many)
+    n = 0
+    while n < 24:
+        for d in readable:
+            os.symlink(d, os.path.join(many, "d%03d-%s" % (n, os.path.basename(d))))
+            n += 1
+    out = os.path.join(tmp, "many.jsonl")
+    # Warm the page cache so that the rate measures vtdscope, not the disk.
+    run([exe, "batch", many, "--jobs", "2", "-o", out])
+    before = os.times()
+    t0 = time.time()
+    rc, so, se = run([exe, "batch", many, "--jobs", "2", "-o", out])
+    wall = time.time() - t0
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + \
+        (after.children_system - before.children_system)
+    lines = read_lines(res, out, "throughput batch")
+    rate = len(lines) * 60.0 / wall if wall > 0 else 0
+    # What 2 idle cores would do: the CPU time spread over 2 cores.
+    cpu_rate = len(lines) * 60.0 / (cpu / 2) if cpu > 0 else 0
+    want = float(os.environ.get("VTDSCOPE_BATCH_MIN_RATE", "100"))
+    load = float(open("/proc/loadavg").read().split()[0])
+    print("     throughput: %d dumps in %.1f s = %.0f dumps/min wall, %.0f dumps/min from CPU "
+          "time (%.1f s) on 2 cores; load average %.2f" % (len(lines), wall, rate, cpu_rate,
+                                                          cpu, load))
+    res.check(len(lines) == n and cpu_rate >= want,
+              "throughput >= %.0f dumps/min on 2 cores by CPU time (%.0f over %d dumps)" %
+              (want, cpu_rate, n), se)
+    if load <= 2.5:
+        res.check(rate >= want, "throughput >= %.0f dumps/min on 2 jobs by the clock (%.0f)" %
+                  (want, rate), se)
+    else:
+        res.skip("throughput by the clock (%.0f dumps/min)" % rate,
+                 "the machine is busy (load average %.2f)" % load)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Backtraces of real dumps against their oracles.
+
+For every fixture under ${VTDSCOPE_FIXTURES:-${VTDSCOPE_CACHE:-~/.cache/vtdscope}/fixtures}
+whose manifest.json has oracle.stacks (crash `bt -a` on 6.1, the kernel's own
+NMI backtraces on 6.12), run `vtdscope bt DUMP --all --format json` on each of
+its dumps (ELF and kdump-compressed) and compare, per CPU, the function names
+innermost first.
+
+How the oracle is read (crash's habits, not ours):
+  * crash prints an interrupted function twice, once as "[exception RIP: f]"
+    and once as the next "#n f" frame; it also repeats the function that
+    switched stacks (common_interrupt on both sides of "--- <IRQ stack> ---").
+    Consecutive repeats are collapsed on both sides before comparing.
+  * GCC clone suffixes (.part.0, .isra.0, .constprop.0) are dropped: crash
+    names some clones by their vmlinux symbol, kallsyms by the clone.
+  * The panicking CPU: crash starts at "panic"; the dump's registers show
+    where panic() was spinning (delay_tsc, ...): up to 3 extra innermost
+    frames of ours are allowed before the oracle's first frame.
+  * "WARNING: possibly bogus exception frame" in oracle/crash-bt-a.txt: crash
+    could not unwind past that frame, so its list is only a prefix of ours.
+  * A CPU caught entering the kernel from user mode (our trace: entry code
+    only, ending in user mode) where crash instead shows the task's stale
+    stack: reported as an oracle disagreement, not a failure.
+
+Every dump in the fixture set and in the synthetic-dump cache must also give
+`bt` a clean exit (0 or 1 with JSON, or 3 with a message), never a crash or a
+hang.  Environment: VTDSCOPE (the binary), VTDSCOPE_FIXTURES, VTDSCOPE_CACHE,
+VTDSCOPE_BT_VERBOSE=1 (print both lists for every CPU).
+Exit 77 when no fixture has oracle stacks; last line "N passed, N failed".
+"""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+
+TIMEOUT = 60
+PANIC_SPIN_SLACK = 3
+CACHE = os.environ.get("VTDSCOPE_CACHE") or os.path.expanduser("~/.cache/vtdscope")
+FIXTURES = os.environ.get("VTDSCOPE_FIXTURES") or os.path.join(CACHE, "fixtures")
+VERBOSE = os.environ.get("VTDSCOPE_BT_VERBOSE") == "1"
+CLONE = re.compile(r"\.(part|isra|constprop|lto_priv)\.\d+")
+
+
+class Results:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+
+    def ok(self, name, what):
+        self.passed += 1
+        print("ok   %s: %s" % (name, what))
+
+    def fail(self, name, what, detail=""):
+        self.failed += 1
+        print("FAIL %s: %s" % (name, what))
+        for line in str(detail).splitlines()[:30]:
+            print("       %s" % line)
+
+    def skip(self, name, what):
+        self.skipped += 1
+        print("skip %s: %s" % (name, what))
+
+
+def norm(names):
+    out = []
+    for n in names:
+        n = CLONE.sub("", n or "?")
+        if not out or out[-1] != n:
+            out.append(n)
+    return out
+
+
+def run_bt(binary, dump):
+    try:
+        p = subprocess.run([binary, "bt", dump, "--all", "--format", "json"],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None, "timed out after %d s" % TIMEOUT
+    if p.returncode < 0:
+        return None, "killed by signal %d\n%s" % (-p.returncode, p.stderr)
+    if p.returncode not in (0, 1):
+        return None, "exit %d: %s" % (p.returncode, p.stderr.strip())
+    try:
+        return json.loads(p.stdout), None
+    except ValueError as e:
+        return None, "bad JSON: %s" % e
+
+
+def our_stacks(doc):
+    """{cpu: (function names, end_reason, kinds)} from bt's JSON."""
+    stacks = {}
+    for sec in doc["sections"]["bt"].get("sections", {}).values():
+        fields = sec.get("fields", {})
+        if "cpu" not in fields or "frames" not in sec.get("tables", {}):
+            continue
+        rows = [r for r in sec["tables"]["frames"]["rows"] if r["kind"] != "marker"]
+        stacks[int(fields["cpu"])] = ([r["function"] or "?" for r in rows],
+                                      fields.get("end_reason"), rows)
+    return stacks
+
+
+def crash_bogus_cpus(fixture):
+    """CPUs whose crash bt ends in a "possibly bogus exception frame"."""
+    path = os.path.join(fixture, "oracle", "crash-bt-a.txt")
+    bogus = set()
+    if not os.path.exists(path):
+        return bogus
+    cpu = None
+    for line in open(path, errors="replace"):
+        m = re.match(r"PID:.*\bCPU:\s+(\d+)", line)
+        if m:
+            cpu = int(m.group(1))
+        elif "possibly bogus exception frame" in line and cpu is not None:
+            bogus.add(cpu)
+    return bogus
+
+
+def entered_from_user(rows, end):
+    return end == "user-mode" and 0 < len(rows) <= 2 and all(
+        (r["function"] or "").startswith(("asm_", "entry_")) for r in rows)
+
+
+def compare_crash(oracle, ours, panic_cpu, bogus):
+    """crash bt -a, read from the same dump: the lists must agree.
+    Returns (matched, total, error or None, note)."""
+    o, m = norm(oracle), norm(ours)
+    start = 0
+    if panic_cpu and o and o[0] in m[:PANIC_SPIN_SLACK + 1]:
+        start = m.index(o[0])
+    m = m[start:]
+    matched = 0
+    for a, b in zip(o, m):
+        if a != b:
+            break
+        matched += 1
+    note = "; %d panic-loop frames first" % start if start else ""
+    if matched == len(o) and (bogus or len(m) == len(o)):
+        return matched, len(o), None, note + ("; crash stops at a bogus frame" if bogus else "")
+    if matched == len(o):
+        return matched, len(o), "we have %d more frames: %s" % (len(m) - len(o), m[len(o):]), ""
+    return matched, len(o), "first difference at oracle frame %d: oracle %s, ours %s" % (
+        matched, o[matched], m[matched] if matched < len(m) else "(end)"), ""
+
+
+def compare_console(oracle, rows):
+    """The kernel's own NMI backtrace, printed before the dump was taken.
+
+    It shows the interrupted context (not the NMI handler), its first entry is
+    the "RIP:" function and further pt_regs appear as register dumps, not as
+    Call Trace lines; so our NMI-stack frames and our exception frames after
+    the first are left out.  The CPU kept running between the backtrace and
+    the dump: the outermost frames must agree; innermost oracle frames may be
+    calls that had returned by dump time (then our innermost frame is the
+    function that made them), and we may be deeper than the oracle.
+    """
+    rows = [r for r in rows if r["stack"] != "nmi"]
+    m = norm([r["function"] for i, r in enumerate(rows) if i == 0 or r["kind"] != "exception"])
+    o = norm(oracle)
+    common = 0
+    while common < min(len(o), len(m)) and o[len(o) - 1 - common] == m[len(m) - 1 - common]:
+        common += 1
+    if common == len(o):
+        extra = len(m) - len(o)
+        return common, len(o), None, "; we are %d frames deeper" % extra if extra else ""
+    if common and common == len(m):
+        return common, len(o), None, "; the %d innermost oracle frames had returned by " \
+            "dump time" % (len(o) - common)
+    return common, len(o), "outermost %d frames agree, then oracle %s, ours %s" % (
+        common, o[:len(o) - common], m[:len(m) - common]), ""
+
+
+def check_fixture(binary, fixture, manifest, res):
+    name = os.path.basename(fixture)
+    oracle = manifest["oracle"]["stacks"]
+    source = manifest["oracle"].get("stacks_source", "?")
+    bogus = crash_bogus_cpus(fixture)
+    panic = manifest.get("panic") or {}
+    panic_cpus = {panic.get("cpu")} if panic.get("cpu") is not None else set()
+    for cpu, frames in oracle.items():
+        if frames and frames[0] == "panic":
+            panic_cpus.add(int(cpu))
+    dumps = [os.path.join(fixture, f["name"]) for k, f in manifest.get("files", {}).items()
+             if k.startswith("vmcore") and isinstance(f, dict) and "name" in f]
+    for dump in dumps:
+        if not os.path.exists(dump):
+            continue
+        tag = "%s/%s" % (name, os.path.basename(dump))
+        doc, err = run_bt(binary, dump)
+        if err and err.startswith("exit 3:"):
+            res.skip(tag, "not readable: %s" % err)
+            continue
+        if err:
+            res.fail(tag, "bt --all", err)
+            continue
+        ours = our_stacks(doc)
+        for cpu in sorted(oracle, key=int):
+            c = int(cpu)
+            if c not in ours:
+                res.fail(tag, "cpu %d: no stack" % c)
+                continue
+            funcs, end, rows = ours[c]
+            if VERBOSE:
+                print("     cpu %d oracle (%s): %s" % (c, source, norm(oracle[cpu])))
+                print("     cpu %d ours (end %s): %s" % (c, end, norm(funcs)))
+            if source.startswith("crash"):
+                matched, total, why, note = compare_crash(oracle[cpu], funcs, c in panic_cpus,
+                                                          c in bogus)
+            else:
+                matched, total, why, note = compare_console(oracle[cpu], rows)
+            what = "cpu %d: %d/%d %s frames matched (%d frames, end: %s)%s" % (
+                c, matched, total, source, len(funcs), end, note)
+            if not why:
+                res.ok(tag, what)
+            elif entered_from_user(rows, end) and oracle[cpu] and \
+                    norm(oracle[cpu])[-1].startswith("entry_SYSCALL_64"):
+                res.skip(tag, "cpu %d: caught entering the kernel from user mode (%s); crash "
+                         "shows the task's stale stack %s" % (c, funcs, oracle[cpu]))
+            else:
+                res.fail(tag, what, "%s\noracle: %s\nours:   %s" % (
+                    why, norm(oracle[cpu]), norm(funcs)))
+
+
+def robustness(binary, res):
+    """Every dump we can find: bt must end cleanly and quickly."""
+    dumps = sorted(set(glob.glob(os.path.join(FIXTURES, "*", "vmcore.*")) +
+                       glob.glob(os.path.join(CACHE, "synth", "**", "*.elf"), recursive=True) +
+                       glob.glob(os.path.join(CACHE, "synth", "**", "*.kdump"), recursive=True)))
+    for dump in dumps:
+        if dump.endswith((".flat", ".json", ".log")):
+            continue
+        tag = os.path.relpath(dump, CACHE)
+        try:
+            p = subprocess.run([binary, "bt", dump, "--all", "--format", "json"],
+                               capture_output=True, text=True, timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            res.fail(tag, "bt --all: timed out")
+            continue
+        if p.returncode in (0, 1):
+            try:
+                json.loads(p.stdout)
+                res.ok(tag, "bt --all ends cleanly")
+            except ValueError as e:
+                res.fail(tag, "bt --all: bad JSON", e)
+        elif p.returncode == 3 and p.stderr.strip():
+            res.ok(tag, "bt --all refuses cleanly: %s" % p.stderr.strip().splitlines()[0])
+        else:
+            res.fail(tag, "bt --all: exit %d" % p.returncode, p.stderr)
+
+
+def main():
+    binary = os.environ.get("VTDSCOPE") or "vtdscope"
+    res = Results()
+    fixtures = []
+    for mpath in sorted(glob.glob(os.path.join(FIXTURES, "*", "manifest.json"))):
+        try:
+            manifest = json.load(open(mpath))
+        except ValueError:
+            continue
+        if (manifest.get("oracle") or {}).get("stacks"):
+            fixtures.append((os.path.dirname(mpath), manifest))
+    if not fixtures:
+        print("no fixture with oracle stacks under %s" % FIXTURES)
+        print("0 passed, 0 failed")
+        return 77
+    for fixture, manifest in fixtures:
+        check_fixture(binary, fixture, manifest, res)
+    robustness(binary, res)
+    print("%d passed, %d failed%s" % (res.passed, res.failed,
+                                      ", %d skipped" % res.skipped if res.skipped else ""))
+    return 1 if res.failed else 0
+
+
+
+if __name__ == "__main__":
+    sys.exit(main())
