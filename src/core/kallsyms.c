@@ -69,8 +69,8 @@ struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 	char *ttable = NULL, *name = NULL;
 	int32_t *offs = NULL;
 	uint64_t *abs = NULL;
-	uint64_t *addrs = NULL;
-	char **names = NULL;
+	uint32_t *sym_of = NULL;   /* kallsyms index -> symtab index, UINT32_MAX if unnamed */
+	size_t base_index;
 	size_t ttable_len;
 	struct stream s = { .t = t };
 	struct vsc_error *err = NULL;
@@ -142,13 +142,16 @@ struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 		goto out;
 	}
 
-	names = calloc(num, sizeof(*names));
+	if (!t->symtab)
+		t->symtab = vsc_symtab_create();
+	sym_of = malloc((size_t)num * sizeof(*sym_of));
 	s.buf = malloc(NAMES_CHUNK);
 	name = malloc(0x4000 * 64);
-	if (!names || !s.buf || !name) {
+	if (!t->symtab || !sym_of || !s.buf || !name || vsc_symtab_reserve(t->symtab, num)) {
 		err = &vsc_error_nomem;
 		goto out;
 	}
+	base_index = vsc_symtab_size(t->symtab);
 	s.base = a_names;
 	s.len = s.pos = 0;
 	s.base -= 0; /* first refill reads at a_names */
@@ -180,12 +183,16 @@ struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 				name[n++] = *tok++;
 		}
 		name[n] = '\0';
-		names[i] = strdup(name);
-		if (!names[i]) {
+		sym_of[i] = UINT32_MAX;
+		if (n < 2)
+			continue;
+		/* Address filled in once the encoding is known. */
+		sym_of[i] = (uint32_t)(vsc_symtab_size(t->symtab) - base_index);
+		if (vsc_symtab_add(t->symtab, name + 1, 0, 0, name[0], NULL)) {
 			err = &vsc_error_nomem;
 			goto out;
 		}
-		if (stext_idx == UINT32_MAX && n > 1 && !strcmp(name + 1, "_stext"))
+		if (stext_idx == UINT32_MAX && !strcmp(name + 1, "_stext"))
 			stext_idx = i;
 	}
 	if (stext_idx == UINT32_MAX) {
@@ -211,37 +218,22 @@ struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 				       (unsigned long long)stext);
 		goto out;
 	}
-	if (!t->symtab)
-		t->symtab = vsc_symtab_create();
-	if (!t->symtab) {
-		err = &vsc_error_nomem;
-		goto out;
-	}
-	for (uint32_t i = 0; i < num; i++) {
-		uint64_t a = decode_addr((enum addr_encoding)enc, offs, abs, base, a_offsets, i);
-
-		if (!names[i][0])
-			continue;
-		if (vsc_symtab_add(t->symtab, names[i] + 1, a, 0, names[i][0], NULL)) {
-			err = &vsc_error_nomem;
-			goto out;
-		}
-	}
+	for (uint32_t i = 0; i < num; i++)
+		if (sym_of[i] != UINT32_MAX)
+			vsc_symtab_set_address(t->symtab, base_index + sym_of[i],
+					       decode_addr((enum addr_encoding)enc, offs, abs, base,
+							   a_offsets, i));
 	vsc_symtab_finish(t->symtab);
 	free(t->s_symbols);
 	if (asprintf(&t->s_symbols, "kallsyms from memory (%u symbols)", num) < 0)
 		t->s_symbols = NULL;
 	t->info.symbols_source = t->s_symbols;
 out:
-	if (names)
-		for (uint32_t i = 0; i < num; i++)
-			free(names[i]);
-	free(names);
+	free(sym_of);
 	free(name);
 	free(s.buf);
 	free(ttable);
 	free(offs);
 	free(abs);
-	free(addrs);
 	return err;
 }

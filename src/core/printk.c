@@ -66,8 +66,8 @@ static struct vsc_error *lockless(struct vsc_target *t, vsc_log_fn fn, void *arg
 	unsigned char ring[256];
 	uint32_t count_bits, size_bits;
 	uint64_t descs, infos, head, tail, data, count, dsize;
-	unsigned char *d = NULL, *in = NULL, *text = NULL;
-	struct vsc_error *err = NULL;
+	const void *blob = NULL;
+	struct vsc_error *err;
 
 	if (!vi(t, "SYMBOL(prb)", &prb_sym) ||
 	    !vi(t, "OFFSET(printk_ringbuffer.desc_ring)", &o_desc_ring) ||
@@ -112,32 +112,46 @@ static struct vsc_error *lockless(struct vsc_target *t, vsc_log_fn fn, void *arg
 					count_bits, size_bits);
 	count = 1ULL << count_bits;
 	dsize = 1ULL << size_bits;
-	d = malloc(count * sz_desc);
-	in = malloc(count * sz_info);
-	text = malloc(dsize);
-	if (!d || !in || !text) {
-		err = &vsc_error_nomem;
-		goto out;
-	}
-	err = vsc_read(t, descs, d, count * sz_desc, "printk descriptors");
-	if (!err)
-		err = vsc_read(t, infos, in, count * sz_info, "printk infos");
-	if (!err)
-		err = vsc_read(t, data, text, dsize, "printk text ring");
-	if (err)
-		goto out;
-
+	/*
+	 * Only the live part of the rings is read: ids tail..head (at most two
+	 * chunks of the arrays, kept per target since several analyzers walk
+	 * the log), and each record's text on its own.  A large log_buf_len
+	 * makes the arrays tens of megabytes while a few thousand records live.
+	 */
 	head &= DESC_ID_MASK;
 	tail &= DESC_ID_MASK;
-	for (uint64_t id = tail, n = 0; n <= count; id = (id + 1) & DESC_ID_MASK, n++) {
-		uint64_t idx = id & (count - 1);
-		const unsigned char *dp = d + idx * sz_desc, *ip = in + idx * sz_info;
-		uint64_t sv = rd64(dp + o_sv), begin, next, b, e, avail;
-		unsigned int state = (unsigned int)(sv >> DESC_FLAGS_SHIFT);
-		struct vsc_log_record rec = { 0 };
-		uint16_t text_len;
+	{
+		uint64_t n = ((head - tail) & DESC_ID_MASK) + 1, i0 = tail & (count - 1);
+		uint64_t n1 = n > count ? count : n, first = n1 > count - i0 ? count - i0 : n1;
+		const unsigned char *dchunk[2] = { NULL, NULL }, *ichunk[2] = { NULL, NULL };
+		char *tbuf = malloc(65536 + 16);
 
-		if ((sv & DESC_ID_MASK) == id && (state == DESC_COMMITTED || state == DESC_FINALIZED)) {
+		if (!tbuf)
+			return &vsc_error_nomem;
+		err = vsc_read_blob(t, descs + i0 * sz_desc, first * sz_desc, "printk descriptors", &blob);
+		dchunk[0] = blob;
+		if (!err)
+			err = vsc_read_blob(t, infos + i0 * sz_info, first * sz_info, "printk infos", &blob);
+		ichunk[0] = blob;
+		if (!err && n1 > first) {
+			err = vsc_read_blob(t, descs, (n1 - first) * sz_desc, "printk descriptors", &blob);
+			dchunk[1] = blob;
+			if (!err)
+				err = vsc_read_blob(t, infos, (n1 - first) * sz_info, "printk infos", &blob);
+			ichunk[1] = blob;
+		}
+		for (uint64_t k = 0; !err && k < n1; k++) {
+			uint64_t id = (tail + k) & DESC_ID_MASK;
+			int c = k < first ? 0 : 1;
+			uint64_t off = k < first ? k : k - first;
+			const unsigned char *dp = dchunk[c] + off * sz_desc, *ip = ichunk[c] + off * sz_info;
+			uint64_t sv = rd64(dp + o_sv), begin, next, b, e, avail;
+			unsigned int state = (unsigned int)(sv >> DESC_FLAGS_SHIFT);
+			struct vsc_log_record rec = { 0 };
+			uint16_t text_len;
+
+			if ((sv & DESC_ID_MASK) != id || (state != DESC_COMMITTED && state != DESC_FINALIZED))
+				continue;
 			begin = rd64(dp + o_lpos + o_begin);
 			next = rd64(dp + o_lpos + o_next);
 			text_len = rd16(ip + o_len);
@@ -154,21 +168,21 @@ static struct vsc_error *lockless(struct vsc_target *t, vsc_log_fn fn, void *arg
 					b = 0; /* wrapped: data starts at index 0 */
 				if (e > b + 8) {
 					avail = e - b - 8;
-					rec.text = (const char *)text + b + 8;
 					rec.text_len = text_len < avail ? text_len : avail;
+					if (rec.text_len > 65536)
+						rec.text_len = 65536;
+					err = vsc_read(t, data + b + 8, tbuf, rec.text_len, "printk text");
+					if (err)
+						break;
+					rec.text = tbuf;
 				}
 			}
 			if (fn(arg, &rec))
 				break;
 		}
-		if (id == head)
-			break;
+		free(tbuf);
+		return err;
 	}
-out:
-	free(d);
-	free(in);
-	free(text);
-	return err;
 }
 
 static struct vsc_error *legacy(struct vsc_target *t, vsc_log_fn fn, void *arg)

@@ -169,6 +169,36 @@ next:;
 	}
 }
 
+int vsc_symtab_reserve(struct vsc_symtab *st, size_t n)
+{
+	void *p;
+
+	if (st->nr + n <= st->cap)
+		return 0;
+	p = realloc(st->syms, (st->nr + n) * sizeof(*st->syms));
+	if (!p)
+		return -1;
+	st->syms = p;
+	st->cap = st->nr + n;
+	return 0;
+}
+
+size_t vsc_symtab_size(const struct vsc_symtab *st)
+{
+	return st->nr;
+}
+
+void vsc_symtab_set_address(struct vsc_symtab *st, size_t index, uint64_t addr)
+{
+	if (index < st->nr)
+		st->syms[index].address = addr;
+}
+
+const char *vsc_symtab_name_at(const struct vsc_symtab *st, size_t index)
+{
+	return index < st->nr ? st->syms[index].name : NULL;
+}
+
 const struct vsc_symbol *vsc_symtab_find_name(const struct vsc_symtab *st, const char *name)
 {
 	size_t h;

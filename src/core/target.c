@@ -338,17 +338,66 @@ static struct vsc_error *read_virt(struct vsc_target *t, uint64_t addr, void *bu
 	if (t->kcore)
 		return vsc_kcore_read(t->kcore, addr, buf, len);
 	while (len) {
-		uint64_t paddr;
-		size_t chunk = 4096 - (addr & 4095);
+		uint64_t paddr, next_pa;
+		size_t run = 4096 - (addr & 4095);
 
-		if (chunk > len)
-			chunk = len;
+		if (run > len)
+			run = len;
 		VSC_TRY(vsc_paging_translate(t, addr, &paddr));
-		VSC_TRY(vsc_dumpfile_read_phys(t->dump, paddr, p, chunk));
-		p += chunk;
-		addr += chunk;
-		len -= chunk;
+		/* Extend over physically contiguous pages: one read per run. */
+		next_pa = paddr + run;
+		while (run < len) {
+			uint64_t pa;
+			size_t more = len - run < 4096 ? len - run : 4096;
+			struct vsc_error *err = vsc_paging_translate(t, addr + run, &pa);
+
+			if (err) {
+				vsc_error_destroy(err);
+				break;
+			}
+			if (pa != next_pa)
+				break;
+			run += more;
+			next_pa += more;
+		}
+		VSC_TRY(vsc_dumpfile_read_phys(t->dump, paddr, p, run));
+		p += run;
+		addr += run;
+		len -= run;
 	}
+	return NULL;
+}
+
+struct vsc_error *vsc_read_blob(struct vsc_target *t, uint64_t addr, size_t len,
+				const char *label, const void **out)
+{
+	struct vsc_blob *b;
+	struct vsc_error *err;
+
+	for (unsigned int i = 0; i < t->nr_blobs; i++) {
+		if (t->blobs[i].addr == addr && t->blobs[i].len == len) {
+			*out = t->blobs[i].data;
+			return NULL;
+		}
+	}
+	if (t->nr_blobs == sizeof(t->blobs) / sizeof(t->blobs[0])) {
+		free(t->blobs[0].data);
+		memmove(&t->blobs[0], &t->blobs[1], sizeof(t->blobs) - sizeof(t->blobs[0]));
+		t->nr_blobs--;
+	}
+	b = &t->blobs[t->nr_blobs];
+	b->data = malloc(len ? len : 1);
+	if (!b->data)
+		return &vsc_error_nomem;
+	err = vsc_read(t, addr, b->data, len, label);
+	if (err) {
+		free(b->data);
+		return err;
+	}
+	b->addr = addr;
+	b->len = len;
+	t->nr_blobs++;
+	*out = b->data;
 	return NULL;
 }
 
@@ -631,6 +680,8 @@ void vsc_target_destroy(struct vsc_target *t)
 	vsc_symtab_destroy(t->symtab);
 	if (t->fd >= 0)
 		close(t->fd);
+	for (unsigned int i = 0; i < t->nr_blobs; i++)
+		free(t->blobs[i].data);
 	free(t->vmcoreinfo_raw);
 	free(t->vmcoreinfo);
 	free(t->notes);

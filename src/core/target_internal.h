@@ -72,12 +72,28 @@ struct vsc_target {
 	void *unwind_priv;
 	void (*unwind_priv_destroy)(void *priv);
 
+	/* large reads kept for the life of the target (printk ring, ...) */
+	struct vsc_blob {
+		uint64_t addr;
+		size_t len;
+		void *data;
+	} blobs[8];
+	unsigned int nr_blobs;
+
 	/* owned strings behind info */
 	char *s_release, *s_build_id, *s_types, *s_symbols, *s_path, *s_vmlinux;
 };
 
 /* target.c */
 struct vsc_error *vsc_target_parse_vmcoreinfo(struct vsc_target *t, const char *text, size_t len);
+
+/*
+ * Read @len bytes at @addr once per target and keep them: the returned
+ * buffer is owned by the target.  For large structures several analyzers
+ * walk (the printk rings).
+ */
+struct vsc_error *vsc_read_blob(struct vsc_target *t, uint64_t addr, size_t len,
+				const char *label, const void **out);
 
 /* paging.c */
 struct vsc_error *vsc_paging_init(struct vsc_target *t);
@@ -92,6 +108,10 @@ void vsc_symtab_destroy(struct vsc_symtab *st);
 /* @name is copied. */
 int vsc_symtab_add(struct vsc_symtab *st, const char *name, uint64_t addr, uint64_t size,
 		   char type, const char *module);
+int vsc_symtab_reserve(struct vsc_symtab *st, size_t n);
+size_t vsc_symtab_size(const struct vsc_symtab *st);
+void vsc_symtab_set_address(struct vsc_symtab *st, size_t index, uint64_t addr);
+const char *vsc_symtab_name_at(const struct vsc_symtab *st, size_t index);
 /* Sort and index; call once after adding. */
 void vsc_symtab_finish(struct vsc_symtab *st);
 const struct vsc_symbol *vsc_symtab_find_name(const struct vsc_symtab *st, const char *name);
