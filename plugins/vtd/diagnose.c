@@ -76,6 +76,14 @@ static const char *const qi_wrappers[] = {
 	"qi_batch_add_iotlb", "qi_batch_add_dev_iotlb", "qi_batch_add_piotlb",
 };
 
+/* "qi_submit_sync.cold" is qi_submit_sync: GCC clones keep the name before the first dot. */
+static bool func_is(const char *f, const char *name)
+{
+	size_t n = strlen(name);
+
+	return f && !strncmp(f, name, n) && (f[n] == '\0' || f[n] == '.');
+}
+
 static bool is_slowpath(const char *f)
 {
 	return f && (strstr(f, "queued_spin_lock_slowpath") != NULL);
@@ -85,7 +93,7 @@ static bool is_slowpath(const char *f)
 static bool is_wrapper(const char *f)
 {
 	for (size_t i = 0; i < sizeof(qi_wrappers) / sizeof(qi_wrappers[0]); i++)
-		if (!strcmp(f, qi_wrappers[i]))
+		if (func_is(f, qi_wrappers[i]))
 			return true;
 	return false;
 }
@@ -112,7 +120,7 @@ static void classify(const struct cpu_view *v, struct cpu_role *r)
 	if (!v->valid)
 		return;
 	for (int i = 0; i < v->nframes; i++) {
-		if (v->func[i] && !strcmp(v->func[i], "qi_submit_sync")) {
+		if (func_is(v->func[i], "qi_submit_sync")) {
 			r->qi_frame = i;
 			break;
 		}
@@ -129,7 +137,7 @@ static void classify(const struct cpu_view *v, struct cpu_role *r)
 	/* Who asked: a known role above qi_submit_sync, else the first non-wrapper caller. */
 	for (int i = r->qi_frame + 1; i < v->nframes && !r->role[0]; i++) {
 		for (size_t k = 0; k < sizeof(submitter_roles) / sizeof(submitter_roles[0]); k++) {
-			if (v->func[i] && !strcmp(v->func[i], submitter_roles[k].func)) {
+			if (func_is(v->func[i], submitter_roles[k].func)) {
 				snprintf(r->role, sizeof(r->role), "%s: %s", submitter_roles[k].role,
 					 v->func[i]);
 				snprintf(r->label, sizeof(r->label), "%s", v->func[i]);
@@ -138,7 +146,7 @@ static void classify(const struct cpu_view *v, struct cpu_role *r)
 		}
 	}
 	for (int i = r->qi_frame + 1; i < v->nframes && !r->role[0]; i++) {
-		if (!v->func[i] || is_wrapper(v->func[i]))
+		if (!v->func[i] || is_wrapper(v->func[i]) || func_is(v->func[i], "qi_submit_sync"))
 			continue;
 		if (v->module[i]) {
 			snprintf(r->role, sizeof(r->role), "%s [%s]", v->func[i], v->module[i]);
