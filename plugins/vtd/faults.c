@@ -80,7 +80,9 @@ struct fault_ctx {
 	struct vsc_table *tb;
 	const struct vtd_pci *dev;
 	unsigned int pending, partial, incomplete_groups;
-	unsigned int dev_pending, dev_partial;
+	unsigned int dev_pending, dev_partial, dev_groups;
+	uint32_t partial_grp[64];     /* distinct group ids among partial requests */
+	unsigned int nr_partial_grp;
 };
 
 static void perm_text(uint32_t perm, char *buf)
@@ -139,14 +141,24 @@ static struct vsc_error *walk_list(struct fault_ctx *c, uint64_t head, uint64_t 
 
 static struct vsc_error *on_event(struct fault_ctx *c, uint64_t evt)
 {
-	c->pending++, c->dev_pending++;
+	c->pending++, c->dev_pending++, c->dev_groups++;
 	return add_fault(c, evt + c->f[FE_FAULT].info.offset, "pending", evt, NULL);
 }
 
 static struct vsc_error *on_partial(struct fault_ctx *c, uint64_t iopf)
 {
+	uint64_t fault = iopf + c->f[IF_FAULT].info.offset;
+	uint32_t grpid;
+	bool known = false;
+
 	c->partial++, c->dev_partial++;
-	return add_fault(c, iopf + c->f[IF_FAULT].info.offset, "partial", iopf, NULL);
+	VSC_TRY(vsc_read_u32(c->t, fault + c->f[F_PRM].info.offset + c->f[PR_GRPID].info.offset,
+			     &grpid, "page request grpid"));
+	for (unsigned int i = 0; i < c->nr_partial_grp; i++)
+		known |= c->partial_grp[i] == grpid;
+	if (!known && c->nr_partial_grp < 64)
+		c->partial_grp[c->nr_partial_grp++] = grpid;
+	return add_fault(c, fault, "partial", iopf, NULL);
 }
 
 static struct vsc_error *on_group_fault(struct fault_ctx *c, uint64_t iopf)
@@ -157,6 +169,7 @@ static struct vsc_error *on_group_fault(struct fault_ctx *c, uint64_t iopf)
 
 static struct vsc_error *on_group(struct fault_ctx *c, uint64_t group)
 {
+	c->dev_groups++;
 	/* The group's faults list includes its last fault (moved there at creation). */
 	return walk_list(c, group + c->f[IG_FAULTS].info.offset, c->f[IF_LIST].info.offset,
 			 on_group_fault, "iopf_group.faults");
@@ -194,7 +207,7 @@ static struct vsc_error *faults_run(struct vsc_analysis *a)
 		struct vsc_error *err;
 
 		c.dev = &m->pci[i];
-		c.dev_pending = c.dev_partial = 0;
+		c.dev_pending = c.dev_partial = c.dev_groups = c.nr_partial_grp = 0;
 		err = vsc_read_u64(a->target, m->pci[i].address + f[PD_IOMMU].info.offset, &dev_iommu,
 				   "pci_dev.dev.iommu");
 		if (!err && dev_iommu)
@@ -225,8 +238,9 @@ static struct vsc_error *faults_run(struct vsc_analysis *a)
 		}
 		if (c.dev_pending || c.dev_partial) {
 			struct vsc_finding *fd = vsc_report_finding(a->report, VSC_SEV_WARNING, "iopf-pending",
-				"%s: %u page request(s) awaiting a response, %u partial (group not complete)",
-				m->pci[i].name, c.dev_pending, c.dev_partial);
+				"%s: %u page group(s) awaiting a response (%u requests), %u incomplete group(s) "
+				"without a last-page request (%u requests)", m->pci[i].name, c.dev_groups,
+				c.dev_pending, c.nr_partial_grp, c.dev_partial);
 
 			vsc_finding_evidence_at(fd, vsc_ref_table(c.tb), "see the pending page-fault table");
 			vsc_finding_next(fd, "a page request is answered by iommu_page_response() / "
@@ -235,6 +249,8 @@ static struct vsc_error *faults_run(struct vsc_analysis *a)
 			vsc_finding_fact(fd, "device", vsc_val_str(m->pci[i].name));
 			vsc_finding_fact(fd, "pending", vsc_val_uint(c.dev_pending));
 			vsc_finding_fact(fd, "partial", vsc_val_uint(c.dev_partial));
+			vsc_finding_fact(fd, "groups", vsc_val_uint(c.dev_groups));
+			vsc_finding_fact(fd, "incomplete_groups", vsc_val_uint(c.nr_partial_grp));
 		}
 	}
 	vsc_section_kv(s, "pending_total", vsc_val_uint(c.pending));
