@@ -214,15 +214,19 @@ unsigned int vsc_orc_version_detect(const uint8_t *hash, const char *release);
 void vsc_orc_entry_format(const struct vsc_orc_entry *e, char *buf, size_t size);
 
 /*
- * The ORC entry that covers @ip (vmlinux or module text), with @version
- * the layout that was decoded.  VSC_ERR_NOTFOUND when no table covers @ip.
+ * The ORC entry that covers @ip (vmlinux or module text), decoded in the
+ * layout this kernel uses.  The tables are read on first use and cached on
+ * the target.  VSC_ERR_NOTFOUND when no table covers @ip ("... is not in
+ * kernel or module text" when @ip is in no text at all), VSC_ERR_NODATA when
+ * the table's page is not in the dump.
  */
 struct vsc_error *vsc_orc_find(struct vsc_target *t, uint64_t ip, struct vsc_orc_entry *out);
 
 /*
  * Symbolize a code address, including module text (module symbols are read
  * from each module's kallsyms when the symbol table lacks them).  @name and
- * @module are borrowed from the target.  False if nothing contains @addr.
+ * @module are borrowed from the target.  False if no symbol contains @addr;
+ * @module is still set when @addr lies in a module's text.
  */
 bool vsc_code_symbol(struct vsc_target *t, uint64_t addr, const char **name, uint64_t *offset,
 		     const char **module);

@@ -53,6 +53,8 @@ static void regs_lines(struct vsc_code *c, const struct vsc_regs *r, enum vsc_fr
 /* The stack words of each frame, like crash's bt -f. */
 static void detail_lines(struct vsc_target *t, struct vsc_code *c, const struct vsc_stack *st)
 {
+	unsigned int n = 0;
+
 	for (size_t i = 0; i < st->nr_frames; i++) {
 		const struct vsc_frame *f = &st->frames[i];
 		uint64_t lo = f->sp, hi = 0, w[4];
@@ -67,12 +69,12 @@ static void detail_lines(struct vsc_target *t, struct vsc_code *c, const struct 
 				break;
 			}
 		vsc_frame_format(f, name, sizeof(name));
-		vsc_code_line(c, "#%zu %s", i, name);
+		vsc_code_line(c, "#%u %s", n++, name);
 		if (!hi || (hi - lo) / 8 > MAX_DETAIL_WORDS)
 			continue;
 		for (uint64_t a = lo; a < hi; a += 32) {
-			size_t n = (size_t)((hi - a) / 8 < 4 ? (hi - a) / 8 : 4);
-			struct vsc_error *err = vsc_read(t, a, w, n * 8, "stack words");
+			size_t nw = (size_t)((hi - a) / 8 < 4 ? (hi - a) / 8 : 4);
+			struct vsc_error *err = vsc_read(t, a, w, nw * 8, "stack words");
 			char line[128];
 			int len;
 
@@ -82,7 +84,7 @@ static void detail_lines(struct vsc_target *t, struct vsc_code *c, const struct 
 				break;
 			}
 			len = snprintf(line, sizeof(line), "    %016" PRIx64 ":", a);
-			for (size_t k = 0; k < n && len > 0 && (size_t)len < sizeof(line); k++)
+			for (size_t k = 0; k < nw && len > 0 && (size_t)len < sizeof(line); k++)
 				len += snprintf(line + len, sizeof(line) - (size_t)len, " %016" PRIx64,
 						w[k]);
 			vsc_code_line(c, "%s", line);

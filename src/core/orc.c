@@ -287,10 +287,10 @@ static bool tab_need(struct vsc_target *t, struct orc_table *tb, size_t i, bool 
 	       (!entry || !tb->orc_chunk || tb->orc_chunk[c] == CHUNK_OK);
 }
 
-static const struct orc_table *sort_tab;
-static int cmp_order(const void *a, const void *b)
+static int cmp_order(const void *a, const void *b, void *arg)
 {
-	uint64_t x = tab_ip(sort_tab, *(const uint32_t *)a), y = tab_ip(sort_tab, *(const uint32_t *)b);
+	const struct orc_table *tb = arg;
+	uint64_t x = tab_ip(tb, *(const uint32_t *)a), y = tab_ip(tb, *(const uint32_t *)b);
 
 	return x < y ? -1 : x > y;
 }
@@ -353,9 +353,7 @@ static struct vsc_error *table_load(struct vsc_target *t, uint64_t ip_addr, uint
 		}
 		for (size_t i = 0; i < n; i++)
 			tb->order[i] = (uint32_t)i;
-		sort_tab = tb;   /* qsort has no context argument; single-threaded use */
-		qsort(tb->order, n, sizeof(uint32_t), cmp_order);
-		sort_tab = NULL;
+		qsort_r(tb->order, n, sizeof(uint32_t), cmp_order, tb);
 	}
 	return NULL;
 }

@@ -127,7 +127,8 @@ void vsc_qspinlock_format(const struct vsc_qspinlock_word *w, char *buf, size_t 
 
 /* ---- evidence ---- */
 
-static void ev_add(struct vsc_evidence *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ev_add(struct vsc_evidence *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void ev_add(struct vsc_evidence *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -267,8 +268,7 @@ static struct vsc_error *qnodes_load(struct vsc_target *t, struct qnodes *q)
 		struct cpu_nodes *cn = &q->cpu[c];
 		unsigned char buf[MAX_NODES * 256];
 
-		if (!vsc_cpu_online(t, c))
-			continue;
+		/* Not only online CPUs: after a panic the stopped ones are marked offline. */
 		err = vsc_per_cpu_addr(t, sym, c, &cn->base);
 		if (!err)
 			err = vsc_read(t, cn->base, buf, MAX_NODES * q->node_size, "qnodes");
@@ -725,9 +725,14 @@ static void collect_spins(struct analysis *a)
 			s->idx = (long)i;
 			s->sp.frame = frame_no(st, i);
 			s->sp.slowpath = f->symbol;
-			for (size_t k = 1; k <= i; k++)
-				if (st->frames[k].kind == VSC_FRAME_EXCEPTION)
+			/* An exception frame above it, other than the dump's own registers. */
+			for (size_t k = 0, first = 1; k <= i; k++) {
+				if (st->frames[k].kind == VSC_FRAME_MARKER)
+					continue;
+				if (!first && st->frames[k].kind == VSC_FRAME_EXCEPTION)
 					s->sp.interrupted = true;
+				first = 0;
+			}
 			{
 				long k = caller_frame(st, (long)i);
 
@@ -800,12 +805,12 @@ static long queue_pos(const struct vsc_contended_lock *l, const struct vsc_lock_
 	return -1;
 }
 
-static const struct vsc_contended_lock *sort_lock;
-static int cmp_spinner(const void *x, const void *y)
+static int cmp_spinner(const void *x, const void *y, void *arg)
 {
+	const struct vsc_contended_lock *l = arg;
 	const struct vsc_lock_spinner *a = x, *b = y;
-	long pa = a->role == VSC_WAITER_PENDING ? -1 : queue_pos(sort_lock, a);
-	long pb = b->role == VSC_WAITER_PENDING ? -1 : queue_pos(sort_lock, b);
+	long pa = a->role == VSC_WAITER_PENDING ? -1 : queue_pos(l, a);
+	long pb = b->role == VSC_WAITER_PENDING ? -1 : queue_pos(l, b);
 
 	/* pending first, then queue order, then the ones not found in the queue */
 	if (pa == -1 && a->role != VSC_WAITER_PENDING)
@@ -839,6 +844,21 @@ static const char *reg_holding(const struct vsc_regs *r, uint64_t v)
 		if (vals[i] == v)
 			return names[i];
 	return NULL;
+}
+
+/*
+ * The same source function: GCC splits and clones keep the name before the
+ * first '.' (qi_submit_sync.cold, nmi_handle.part.0, foo.isra.0).
+ */
+static bool same_function(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	if (!a || !b)
+		return false;
+	la = strcspn(a, ".");
+	lb = strcspn(b, ".");
+	return la == lb && !strncmp(a, b, la);
 }
 
 /* Is @addr inside one of the stack's saved pt_regs (reported as registers instead)? */
@@ -877,8 +897,8 @@ static void find_holders(struct analysis *a, struct vsc_contended_lock *l)
 			continue;
 		for (size_t i = 0; i < st->nr_frames && func < 0; i++)
 			for (size_t k = 0; k < nc; k++)
-				if (st->frames[i].symbol && st->frames[i].kind != VSC_FRAME_MARKER &&
-				    !strcmp(st->frames[i].symbol, callers[k]))
+				if (st->frames[i].kind != VSC_FRAME_MARKER &&
+				    same_function(st->frames[i].symbol, callers[k]))
 					func = (long)i;
 		if (l->addr) {
 			for (size_t i = 0; i < st->nr_frames && !reg; i++)
@@ -1115,15 +1135,20 @@ static struct vsc_error *build_locks(struct analysis *a, struct vsc_locks_report
 			if (p >= 0)
 				l->spinners[i].role = l->lock.waiters[p].role;
 		}
-		sort_lock = l;
-		qsort(l->spinners, l->nr_spinners, sizeof(*l->spinners), cmp_spinner);
-		sort_lock = NULL;
+		qsort_r(l->spinners, l->nr_spinners, sizeof(*l->spinners), cmp_spinner, l);
 		if (l->addr && l->lock.note[0])
 			ev_add(&l->evidence, "queue: %s", l->lock.note);
 		if (l->addr && !l->lock.word.locked)
 			ev_add(&l->evidence, "the lock was free at dump time (a waiter was about to "
 			       "take it)");
 		find_holders(a, l);
+		/* A holder candidate in the same function that also has the address: corroborated. */
+		if (l->addr && l->confidence == VSC_CONF_MEDIUM && l->nr_holders &&
+		    l->holders[0].confidence == VSC_CONF_HIGH) {
+			l->confidence = VSC_CONF_HIGH;
+			ev_add(&l->evidence, "CPU %d, in the same function and not spinning, also "
+			       "holds this address", l->holders[0].cpu);
+		}
 		if (l->addr && l->lock.word.locked && !l->nr_holders)
 			ev_add(&l->evidence, "no CPU shows signs of holding it: the holder may be a "
 			       "preempted task, or the lock was never released");

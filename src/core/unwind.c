@@ -151,8 +151,8 @@ static bool read_u64_quiet(struct vsc_target *t, uint64_t addr, uint64_t *out, c
 
 /*
  * A per-CPU pointer-sized value that lived as a standalone variable, then in
- * struct pcpu_hot (v6.2, 7bf7e8e5b3cb... through v6.14), then standalone
- * again.  We ask for the variable first, then the pcpu_hot member.
+ * struct pcpu_hot (v6.2 through v6.14), then standalone again (v6.15).  We
+ * ask for the variable first, then the pcpu_hot member.
  */
 static bool percpu_word(struct vsc_target *t, unsigned int cpu, const char *var,
 			const char *hot_member, uint64_t *out)
@@ -255,7 +255,6 @@ struct unwinder {
 	size_t cap;
 	enum vsc_stack_kind cur_stack;
 	bool started;
-	uint64_t task_lo, task_hi;
 };
 
 static bool push(struct unwinder *u, const struct vsc_frame *f)
@@ -397,7 +396,8 @@ static bool emit(struct unwinder *u, const struct ustate *s)
 	f.pc = s->ip;
 	f.sp = s->sp;
 	f.stack = kind;
-	f.reliable = s->reliable;
+	/* off every stack we know of this CPU has: the kernel's unwinder would refuse */
+	f.reliable = s->reliable && !(kind == VSC_STACK_UNKNOWN && u->map.n);
 	if (vsc_code_symbol(u->t, look, &f.symbol, &f.offset, &f.module))
 		f.offset += s->ip - look;
 	else
@@ -678,6 +678,8 @@ static struct vsc_error *unwind_from_regs(struct unwinder *u, const struct vsc_r
 	state_from_regs(&s, r);
 	if (r->cs & 3) {
 		/* Interrupted in user mode: nothing of the kernel on this CPU. */
+		u->st->user_regs_valid = true;
+		u->st->user_regs = *r;
 		set_end(u, VSC_UNWIND_USER_MODE, "user RIP 0x%" PRIx64 " RSP 0x%" PRIx64, r->ip, r->sp);
 		return NULL;
 	}
@@ -814,7 +816,8 @@ struct vsc_error *vsc_unwind_task(struct vsc_target *t, uint64_t task, struct vs
 	map_add(&u.map, st.stack_base, st.stack_size, VSC_STACK_TASK);
 	frame_layout(t, &size, &bp_off, &ret_off);
 	memset(&s, 0, sizeof(s));
-	s.reliable = true;
+	/* Running, but no registers for its CPU (live kernel): thread.sp is stale. */
+	s.reliable = !tk.on_cpu;
 	if (size > sizeof(words) || (size & 7) || bp_off + 8 > size || ret_off + 8 > size) {
 		size = 56;
 		bp_off = 40;
@@ -828,7 +831,11 @@ struct vsc_error *vsc_unwind_task(struct vsc_target *t, uint64_t task, struct vs
 	/* A new task that has not run yet resumes in ret_from_fork: an exact IP. */
 	s.signal = vsc_code_symbol(t, s.ip, &name, &off, &mod) && off == 0 &&
 		   (!strcmp(name, "ret_from_fork") || !strcmp(name, "ret_from_fork_asm"));
-	return finish(run(&u, &s), &st, out);
+	err = run(&u, &s);
+	if (!err && tk.on_cpu && !st.end_detail[0])
+		snprintf(st.end_detail, sizeof(st.end_detail),
+			 "task is running and its CPU has no registers: saved stack may be stale");
+	return finish(err, &st, out);
 }
 
 /* ---- helpers ---- */

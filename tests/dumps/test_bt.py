@@ -103,18 +103,23 @@ def our_stacks(doc):
 
 
 def crash_bogus_cpus(fixture):
-    """CPUs whose crash bt ends in a "possibly bogus exception frame"."""
+    """{cpu: number of crash's functions before its "possibly bogus exception frame"}."""
     path = os.path.join(fixture, "oracle", "crash-bt-a.txt")
-    bogus = set()
+    bogus = {}
     if not os.path.exists(path):
         return bogus
-    cpu = None
+    cpu, names = None, []
     for line in open(path, errors="replace"):
         m = re.match(r"PID:.*\bCPU:\s+(\d+)", line)
         if m:
-            cpu = int(m.group(1))
-        elif "possibly bogus exception frame" in line and cpu is not None:
-            bogus.add(cpu)
+            cpu, names = int(m.group(1)), []
+            continue
+        m = re.match(r"\s*#\d+ \[[0-9a-f]+\] (\S+) at", line) or \
+            re.match(r"\s*\[exception RIP: ([A-Za-z_][\w.]*)\+", line)
+        if m:
+            names.append(m.group(1))
+        elif "possibly bogus exception frame" in line and cpu is not None and cpu not in bogus:
+            bogus[cpu] = len(norm(names))
     return bogus
 
 
@@ -123,8 +128,19 @@ def entered_from_user(rows, end):
         (r["function"] or "").startswith(("asm_", "entry_")) for r in rows)
 
 
-def compare_crash(oracle, ours, panic_cpu, bogus):
+def is_subsequence(small, big):
+    it = iter(big)
+    return all(x in it for x in small)
+
+
+def compare_crash(oracle, ours, panic_cpu, bogus_at):
     """crash bt -a, read from the same dump: the lists must agree.
+
+    @bogus_at: None, or how many (normalized) oracle frames precede crash's
+    "possibly bogus exception frame"; past it crash guesses from stack words
+    (it skips entry frames such as asm_sysvec_apic_timer_interrupt), so there
+    its frames need only appear in ours in order, or be missing (crash
+    stopped) with ours going on.
     Returns (matched, total, error or None, note)."""
     o, m = norm(oracle), norm(ours)
     start = 0
@@ -137,8 +153,14 @@ def compare_crash(oracle, ours, panic_cpu, bogus):
             break
         matched += 1
     note = "; %d panic-loop frames first" % start if start else ""
-    if matched == len(o) and (bogus or len(m) == len(o)):
-        return matched, len(o), None, note + ("; crash stops at a bogus frame" if bogus else "")
+    if matched == len(o) and len(m) == len(o):
+        return matched, len(o), None, note
+    if bogus_at is not None and matched >= min(bogus_at, len(o)):
+        rest_o, rest_m = o[matched:], m[matched:]
+        if is_subsequence(rest_o, rest_m):
+            extra = [f for f in rest_m if f not in rest_o]
+            return len(o), len(o), None, note + "; crash hit a bogus exception frame after " \
+                "%d frames%s" % (bogus_at, ", we also show %s" % extra if extra else "")
     if matched == len(o):
         return matched, len(o), "we have %d more frames: %s" % (len(m) - len(o), m[len(o):]), ""
     return matched, len(o), "first difference at oracle frame %d: oracle %s, ours %s" % (
@@ -207,7 +229,7 @@ def check_fixture(binary, fixture, manifest, res):
                 print("     cpu %d ours (end %s): %s" % (c, end, norm(funcs)))
             if source.startswith("crash"):
                 matched, total, why, note = compare_crash(oracle[cpu], funcs, c in panic_cpus,
-                                                          c in bogus)
+                                                          bogus.get(c))
             else:
                 matched, total, why, note = compare_console(oracle[cpu], rows)
             what = "cpu %d: %d/%d %s frames matched (%d frames, end: %s)%s" % (

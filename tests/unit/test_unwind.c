@@ -151,7 +151,10 @@ static void test_orc_v3(void **state)
 	assert_int_equal(e.bp_reg, VSC_ORC_REG_PREV_SP);
 }
 
-/* v4 (v7.1, 1735858caa4b): as v3 with AX=1 DX=2 SP=3 BP=4 DI=5 R10=6 R13=7 PREV_SP=8 SP_IND=9 BP_IND=10 */
+/*
+ * v4 (v7.1, 1735858caa4b): as v3, registers renumbered:
+ * AX=1 DX=2 SP=3 BP=4 DI=5 R10=6 R13=7 PREV_SP=8 SP_INDIRECT=9 BP_INDIRECT=10
+ */
 static void test_orc_v4(void **state)
 {
 	struct vsc_orc_entry e;
