@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* `log`: the kernel log, streamed. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <inttypes.h>
 #include <regex.h>
 #include <stdio.h>
@@ -72,15 +73,26 @@ int cmd_log(struct cli_options *opts)
 		}
 		f.use_re = true;
 	}
+	if (opts->output) {
+		f.out = fopen(opts->output, "w");
+		if (!f.out) {
+			fprintf(stderr, "vtdscope: %s: %s\n", opts->output, strerror(errno));
+			if (f.use_re)
+				regfree(&f.re);
+			return VSC_EXIT_INPUT;
+		}
+	}
 	rc = cli_open_target(opts, opts->argc ? opts->argv[0] : NULL, &t);
 	if (!rc) {
 		err = vsc_log_foreach(t, log_cb, &f);
 		if (err) {
-			cli_error(err);
+			cli_error(vsc_error_wrap(err, "%s", opts->argv[0]));
 			rc = VSC_EXIT_INPUT;
 		}
 		vsc_target_destroy(t);
 	}
+	if (f.out != stdout)
+		fclose(f.out);
 	if (f.use_re)
 		regfree(&f.re);
 	return rc;

@@ -65,6 +65,8 @@ struct vsc_error *vsc_dumpfile_open(const char *path, int fd, struct vsc_dumpfil
 		free(df);
 		return &vsc_error_nomem;
 	}
+	/* read(2), not mmap: a file cut short must give an error, never SIGBUS. */
+	kdump_set_number_attr(df->ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
 	/* Notes are parsed by us; tell the library the architecture up front. */
 	kdump_set_string_attr(df->ctx, KDUMP_ATTR_ARCH_NAME, "x86_64");
 	st = kdump_open_fd(df->ctx, fd);

@@ -42,6 +42,12 @@
 #define SUBHDR_SIZE_VMCOREINFO 40
 #define SUBHDR_OFFSET_NOTE 48
 #define SUBHDR_SIZE_NOTE 56
+#define DISKDUMP_SUB_HDR_SIZE_OFF 432
+#define DISKDUMP_BITMAP_BLOCKS_OFF 436
+#define DISKDUMP_MAX_MAPNR_OFF 440
+#define SUBHDR_MAX_MAPNR_64 96
+#define PAGE_DESC_SIZE 24              /* struct page_desc: offset, size, flags, page_flags */
+#define MAX_BITMAP_CHECK (64u << 20)
 
 static struct vsc_error *pread_full(int fd, void *buf, size_t len, uint64_t off, const char *path,
 				    const char *what)
@@ -260,6 +266,13 @@ static struct vsc_error *read_elf_notes(struct vsc_target *t, const char *path, 
 
 		VSC_TRY(pread_full(t->fd, &ph, sizeof(ph), eh.e_phoff + (uint64_t)i * sizeof(ph),
 				   path, "program header"));
+		if (ph.p_type == PT_LOAD && t->file_size &&
+		    (ph.p_offset > t->file_size || ph.p_filesz > t->file_size - ph.p_offset))
+			return vsc_error_create(VSC_ERR_FORMAT,
+						"%s: truncated dump: memory segment %u needs %llu bytes, the file "
+						"has %llu", path, i,
+						(unsigned long long)(ph.p_offset + ph.p_filesz),
+						(unsigned long long)t->file_size);
 		if (ph.p_type != PT_NOTE || ph.p_filesz == 0)
 			continue;
 		if (ph.p_filesz > MAX_NOTES_SIZE)
@@ -278,9 +291,68 @@ static struct vsc_error *read_elf_notes(struct vsc_target *t, const char *path, 
 	return NULL;
 }
 
+/*
+ * A kdump-compressed file lists its pages as descriptors after the bitmaps,
+ * one per set bit of the second ("dumpable") bitmap, in file order.  The
+ * file is complete when the last page's data ends inside it.
+ */
+static struct vsc_error *check_diskdump_size(struct vsc_target *t, const char *path,
+					     const unsigned char *hdr, const unsigned char *sub,
+					     int32_t version, int32_t block_size)
+{
+	uint32_t sub_blocks, bitmap_blocks, mapnr32;
+	uint64_t max_mapnr, half, ndesc = 0, desc_off, last_off, bytes;
+	unsigned char *bm, last[PAGE_DESC_SIZE];
+	struct vsc_error *err;
+
+	memcpy(&sub_blocks, hdr + DISKDUMP_SUB_HDR_SIZE_OFF, 4);
+	memcpy(&bitmap_blocks, hdr + DISKDUMP_BITMAP_BLOCKS_OFF, 4);
+	memcpy(&mapnr32, hdr + DISKDUMP_MAX_MAPNR_OFF, 4);
+	max_mapnr = version >= 6 ? get64(sub + SUBHDR_MAX_MAPNR_64) : mapnr32;
+	half = (uint64_t)bitmap_blocks * (uint64_t)block_size / 2;
+	if (!half || half > MAX_BITMAP_CHECK || !t->file_size)
+		return NULL; /* too large to check cheaply: rely on read errors */
+	if ((1 + (uint64_t)sub_blocks + bitmap_blocks) * (uint64_t)block_size > t->file_size)
+		return vsc_error_create(VSC_ERR_FORMAT, "%s: truncated dump: the page bitmaps end past "
+					"the end of the file", path);
+	bm = malloc(half);
+	if (!bm)
+		return &vsc_error_nomem;
+	err = pread_full(t->fd, bm, half, (1 + (uint64_t)sub_blocks) * block_size + half, path,
+			 "kdump page bitmap");
+	if (!err) {
+		bytes = (max_mapnr + 7) / 8 < half ? (max_mapnr + 7) / 8 : half;
+		for (uint64_t i = 0; i < bytes; i++)
+			ndesc += (uint64_t)__builtin_popcount(bm[i]);
+	}
+	free(bm);
+	if (err)
+		return err;
+	if (!ndesc)
+		return NULL;
+	desc_off = (1 + (uint64_t)sub_blocks + bitmap_blocks) * (uint64_t)block_size;
+	if (desc_off + ndesc * PAGE_DESC_SIZE > t->file_size)
+		return vsc_error_create(VSC_ERR_FORMAT, "%s: truncated dump: %llu page descriptors do "
+					"not fit in the file", path, (unsigned long long)ndesc);
+	VSC_TRY(pread_full(t->fd, last, sizeof(last), desc_off + (ndesc - 1) * PAGE_DESC_SIZE, path,
+			   "last page descriptor"));
+	last_off = get64(last);
+	{
+		uint32_t size;
+
+		memcpy(&size, last + 8, 4);
+		if (last_off > t->file_size || size > t->file_size - last_off)
+			return vsc_error_create(VSC_ERR_FORMAT,
+						"%s: truncated dump: page data runs to byte %llu, the file "
+						"has %llu", path, (unsigned long long)(last_off + size),
+						(unsigned long long)t->file_size);
+	}
+	return NULL;
+}
+
 static struct vsc_error *read_diskdump_notes(struct vsc_target *t, const char *path)
 {
-	unsigned char hdr[512], sub[64];
+	unsigned char hdr[512], sub[128];
 	int32_t version, block_size;
 	uint64_t off_vi, size_vi, off_note, size_note;
 	struct vsc_error *err = NULL;
@@ -297,6 +369,7 @@ static struct vsc_error *read_diskdump_notes(struct vsc_target *t, const char *p
 	size_vi = get64(sub + SUBHDR_SIZE_VMCOREINFO);
 	off_note = get64(sub + SUBHDR_OFFSET_NOTE);
 	size_note = get64(sub + SUBHDR_SIZE_NOTE);
+	VSC_TRY(check_diskdump_size(t, path, hdr, sub, version, block_size));
 
 	if (version >= 4 && size_note > 0) {
 		unsigned char *buf;
@@ -507,6 +580,11 @@ static struct vsc_error *sniff(struct vsc_target *t, const char *path, const cha
 		*kind = "kcore";
 		return NULL;
 	}
+	if (!S_ISREG(st.st_mode))
+		return vsc_error_create(VSC_ERR_IO, "%s: not a regular file (a pipe or device?), not a dump",
+					path);
+	t->file_size = (uint64_t)st.st_size;
+	fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) & ~O_NONBLOCK);
 	if (S_ISREG(st.st_mode) && st.st_size == 0)
 		return vsc_error_create(VSC_ERR_FORMAT, "%s: empty file, not a dump", path);
 	n = pread(t->fd, magic, sizeof(magic), 0);
@@ -551,7 +629,8 @@ struct vsc_error *vsc_target_open(const char *path, const struct vsc_open_option
 	t->s_path = strdup(path);
 	t->info.path = t->s_path;
 	t->info.arch = "x86_64";
-	t->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO or device must not hang the open; cleared below. */
+	t->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (t->fd < 0) {
 		err = vsc_error_create(VSC_ERR_IO, "%s: %s%s", path, strerror(errno),
 				       errno == EACCES && !strcmp(path, "/proc/kcore") ?
@@ -787,6 +866,15 @@ static struct vsc_error *load_types(struct vsc_target *t, const struct vsc_open_
 			err = vsc_error_wrap(err, "vmlinux %s", vmlinux);
 			free(vmlinux);
 			return err;
+		}
+		if (build_id_plausible(t->info.build_id) && bid && strcmp(bid, t->info.build_id) &&
+		    !opts->vmlinux) {
+			/* Found by name, not given: someone else's build.  Use the dump's BTF. */
+			free(bid);
+			free(vmlinux);
+			VSC_TRY(load_btf(t));
+			t->info.types_source = t->types->description;
+			return NULL;
 		}
 		if (build_id_plausible(t->info.build_id) && bid && strcmp(bid, t->info.build_id)) {
 			err = vsc_error_create(VSC_ERR_MISMATCH,
