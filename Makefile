@@ -12,7 +12,7 @@ CACHE ?= $(or $(VTDSCOPE_CACHE),$(HOME)/.cache/vtdscope)
 
 BUILD_DEPS = build-essential cmake pkg-config libkdumpfile-dev libdw-dev libelf-dev libbpf-dev \
 	libncurses-dev libjson-c-dev libcmocka-dev zlib1g-dev
-TEST_DEPS = python3 python3-jsonschema cmark-gfm valgrind
+TEST_DEPS = python3 python3-jsonschema cmark-gfm valgrind groff-base man-db
 FIXTURE_DEPS = qemu-system-x86 busybox-static cpio makedumpfile crash gdb zstd kmod
 
 .PHONY: all deps build demo fixtures check check-sanitize clean

@@ -74,7 +74,11 @@ struct batch {
 	bool progress;
 	double t0, last_progress;
 	size_t next_start, next_write, running, finished, failed;
+	struct pollfd *pfd;     /* one per job */
+	size_t *pfd_item;       /* the item each pfd belongs to */
 };
+
+static void free_batch(struct batch *b);
 
 static double now(void)
 {
@@ -385,7 +389,7 @@ static bool start_worker(struct batch *b, size_t index)
 {
 	struct batch_item *it = &b->items[index];
 	char what[128];
-	int p[2];
+	int p[2], rc;
 	pid_t pid;
 
 	it->started = now();
@@ -417,7 +421,11 @@ static bool start_worker(struct batch *b, size_t index)
 				close(b->items[i].fd);
 		signal(SIGPIPE, SIG_DFL);
 		msg = work(b, index, &len);
-		_exit(msg && write_all(p[1], msg, len) ? 0 : 125);
+		rc = msg && write_all(p[1], msg, len) ? 0 : 125;
+		/* The parent's state, copied by fork: freed for leak checkers' sake. */
+		free(msg);
+		free_batch(b);
+		_exit(rc);
 	}
 	close(p[1]);
 	it->pid = pid;
@@ -835,6 +843,10 @@ static const char *opt_arg(char **argv, int argc, int *i, const char *lng, const
 
 static void free_batch(struct batch *b)
 {
+	free(b->pfd);
+	free(b->pfd_item);
+	b->pfd = NULL;
+	b->pfd_item = NULL;
 	for (size_t i = 0; i < b->n; i++) {
 		free(b->items[i].path);
 		free(b->items[i].rel);
@@ -864,18 +876,9 @@ static void write_ready(struct batch *b)
 
 static void run_batch(struct batch *b)
 {
-	struct pollfd *pfd = calloc(b->jobs, sizeof(*pfd));
-	size_t *idx = calloc(b->jobs, sizeof(*idx));
+	struct pollfd *pfd = b->pfd;
+	size_t *idx = b->pfd_item;
 
-	if (!pfd || !idx) {
-		free(pfd);
-		free(idx);
-		b->jobs = 1;
-		pfd = calloc(1, sizeof(*pfd));
-		idx = calloc(1, sizeof(*idx));
-		if (!pfd || !idx)
-			abort(); /* cannot run anything */
-	}
 	while (b->next_write < b->n) {
 		size_t np = 0;
 		double t = now();
@@ -915,8 +918,6 @@ static void run_batch(struct batch *b)
 		write_ready(b);
 		progress(b, false);
 	}
-	free(pfd);
-	free(idx);
 }
 
 int cmd_batch(struct cli_options *opts)
@@ -1024,6 +1025,15 @@ int cmd_batch(struct cli_options *opts)
 			free_batch(&b);
 			return VSC_EXIT_INPUT;
 		}
+	}
+	b.pfd = calloc(b.jobs, sizeof(*b.pfd));
+	b.pfd_item = calloc(b.jobs, sizeof(*b.pfd_item));
+	if (!b.pfd || !b.pfd_item) {
+		fprintf(stderr, "vtdscope: batch: out of memory\n");
+		if (b.out != stdout)
+			fclose(b.out);
+		free_batch(&b);
+		return VSC_EXIT_INTERNAL;
 	}
 	/* A bar on the terminal, never into a log or between result lines on it. */
 	b.progress = isatty(STDERR_FILENO) && !(b.out == stdout && isatty(STDOUT_FILENO));
