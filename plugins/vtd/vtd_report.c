@@ -218,12 +218,24 @@ void vtd_fill_report(struct vsc_report *rep, const struct vtd_model *m,
 	struct vsc_table *units;
 
 	if (!m->intel_iommu_present) {
-		vsc_section_note(s, "this kernel has no Intel VT-d driver (no dmar_drhd_units)");
+		vsc_section_note(s, "VT-d is not active: this kernel has no Intel VT-d driver (no dmar_drhd_units)");
 		return;
 	}
 	if (!m->nr_units) {
-		vsc_section_note(s, "VT-d is not active: no DMAR units registered");
+		vsc_section_note(s, "VT-d is not active: no DMAR units registered (no ACPI DMAR table, "
+				    "or an AMD/virtual IOMMU)");
 		return;
+	}
+	{
+		bool translating = false, known = false;
+
+		for (int i = 0; i < m->nr_units; i++) {
+			known |= m->units[i].gcmd_present;
+			translating |= (m->units[i].gcmd >> 31) & 1;
+		}
+		if (known && !translating)
+			vsc_section_note(s, "VT-d DMA remapping is not active: no unit has translation enabled%s",
+					 m->units[0].has_qi ? " (queued invalidation serves interrupt remapping only)" : "");
 	}
 	units = vsc_section_table(s, "units", "DMAR units", unit_cols, VSC_ARRAY_SIZE(unit_cols));
 	for (int i = 0; i < m->nr_units; i++) {
