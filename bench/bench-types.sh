@@ -85,7 +85,7 @@ TYPES = """struct q_inval|struct intel_iommu|struct qi_desc|struct qi_batch|stru
 |struct dmar_domain|struct pci_dev|struct pci_bus|struct device|struct module|struct inactive_task_frame
 |struct iommu_fault_param|struct iommu_fault_event|struct iommu_fault|struct iopf_group
 |struct iommu_device|struct list_head|union fpregs_state|struct no_such_type_vtdscope
-|raw_spinlock_t|spinlock_t|atomic_t|u64|pid_t|unsigned long|long unsigned int|int|enum desc_state"""
+|raw_spinlock_t|spinlock_t|atomic_t|u64|pid_t|unsigned long|int|enum desc_state"""
 PATHS = """struct task_struct thread.sp|struct task_struct thread.fsbase|struct task_struct se.vruntime
 |struct task_struct state|struct task_struct __state|struct task_struct stack|struct task_struct comm
 |struct printk_ringbuffer desc_ring.count_bits|struct printk_ringbuffer text_data_ring.size_bits
@@ -247,14 +247,14 @@ static double now_ms(void)
 
 static double cpu_ms(void)
 {
-	return clock_ms(CLOCK_PROCESS_CPUTIME_ID);
+	return clock_ms(CLOCK_THREAD_CPUTIME_ID);
 }
 
 int main(int argc, char **argv)
 {
 	struct vsc_types *ty;
 	struct vsc_error *err;
-	double t0, t1, t2, c1, c2, first = 0, parse = 0;
+	double t0, t1, t2, c1, c2, first = 0, parse = 0, create_cpu = 0;
 	int nstructs = 0, nmembers = 0, missing = 0;
 
 	if (argc != 3)
@@ -274,11 +274,13 @@ int main(int argc, char **argv)
 		fclose(f);
 		/* libbpf's own parse, to tell it from our index: once to warm up malloc */
 		btf__free(btf__new(blob, n));
-		t0 = now_ms();
+		c1 = cpu_ms();
 		btf__free(btf__new(blob, n));
-		parse = now_ms() - t0;
+		parse = cpu_ms() - c1;
+		c1 = cpu_ms();
 		t0 = now_ms();
 		err = vsc_btf_types_create(blob, n, &ty);
+		create_cpu = cpu_ms() - c1;
 		free(blob);
 	} else {
 		err = vsc_dwarf_types_create(argv[2], &ty);
@@ -309,8 +311,8 @@ int main(int argc, char **argv)
 	}
 	t2 = now_ms();
 	c2 = cpu_ms();
-	printf("%.2f %.2f %.2f %.2f %d %d %d %.2f\n", t1 - t0, t2 - t1, first, c2 - c1, nstructs,
-	       nmembers, missing, parse);
+	printf("%.2f %.2f %.2f %.2f %d %d %d %.2f %.2f\n", t1 - t0, t2 - t1, first, c2 - c1,
+	       nstructs, nmembers, missing, parse, create_cpu);
 	ty->ops->destroy(ty->priv);
 	free(ty->description);
 	free(ty);
@@ -331,7 +333,7 @@ build_driver() { # -> path of the driver binary
 best() { sort -n | head -1; }
 
 bench_one() { # backend path ver
-	local r i create resolve first cpu parse n m miss extra=""
+	local r i create resolve first cpu parse ccpu n m miss extra=""
 	r=$(for i in 1 2 3 4 5 6 7; do "$WORK/driver" "$1" "$2"; done)
 	create=$(awk '{ print $1 }' <<<"$r" | best)
 	resolve=$(awk '{ print $2 }' <<<"$r" | best)
@@ -339,9 +341,10 @@ bench_one() { # backend path ver
 	cpu=$(awk '{ print $4 }' <<<"$r" | best)
 	read -r _ _ _ _ n m miss _ <<<"$(head -1 <<<"$r")"
 	if [[ $1 == btf ]]; then
-		# index = create - btf__new, per run
+		# CPU times: our index = create - btf__new (best of each)
 		parse=$(awk '{ print $8 }' <<<"$r" | best)
-		extra=" (btf__new $parse ms, index $(awk '{ print $1 - $8 }' <<<"$r" | best) ms)"
+		ccpu=$(awk '{ print $9 }' <<<"$r" | best)
+		extra=" (cpu: create $ccpu ms = btf__new $parse ms + index $(awk -v a="$ccpu" -v b="$parse" 'BEGIN { printf "%.2f", a - b }') ms)"
 	fi
 	printf '%-5s %s: create %s ms%s, %d structs %s ms (cpu %s ms; first lookup %s ms; %d members, %d absent)\n' \
 		"$1" "$3" "$create" "$extra" "$n" "$resolve" "$cpu" "$first" "$m" "$miss"

@@ -588,7 +588,7 @@ static void find_sections(struct dwarf_types *dt)
 		dt->strs = NULL;
 }
 
-/* ---- hinted CUs ---------------------------------------------------------- */
+/* ---- lookup: hinted CUs first ------------------------------------------- */
 
 static bool is_file_place(const char *place)
 {
@@ -713,31 +713,6 @@ static bool cu_of_address(const struct dwarf_types *dt, uint64_t addr, Dwarf_Off
 	return false;
 }
 
-/* Scan the CUs @place names (a function's CU or a source file's CUs) until @found. */
-static struct vsc_error *scan_place(struct dwarf_types *dt, const char *place,
-				    bool (*found)(const struct dwarf_types *, const void *),
-				    const void *arg)
-{
-	if (is_file_place(place)) {
-		VSC_TRY(read_cus(dt));
-		for (size_t i = 0; i < dt->ncus && !found(dt, arg); i++) {
-			if (!dt->cus[i].scanned && cu_is_file(dt->cus[i].name, place))
-				VSC_TRY(scan_cu(dt, dt->cus[i].die_off));
-		}
-	} else {
-		struct anchor key = { .name = place }, *a;
-		Dwarf_Off die_off;
-
-		VSC_TRY(resolve_anchors(dt));
-		a = bsearch(&key, dt->anchors, dt->nanchors, sizeof(key), cmp_anchor);
-		if (a && a->addr && cu_of_address(dt, a->addr, &die_off) && !cu_scanned(dt, die_off))
-			VSC_TRY(scan_cu(dt, die_off));
-	}
-	return NULL;
-}
-
-/* ---- lookup -------------------------------------------------------------- */
-
 struct wanted {
 	const uint32_t *nss; /* name spaces, in order of preference */
 	size_t nns;
@@ -756,9 +731,27 @@ static const struct name_slot *find_wanted(const struct dwarf_types *dt, const s
 	return NULL;
 }
 
-static bool wanted_found(const struct dwarf_types *dt, const void *arg)
+/* Scan the CUs @place names (a function's CU, or a source file's CUs until @w is found). */
+static struct vsc_error *scan_place(struct dwarf_types *dt, const char *place,
+				    const struct wanted *w)
 {
-	return find_wanted(dt, arg) != NULL;
+	if (is_file_place(place)) {
+		VSC_TRY(read_cus(dt));
+		for (size_t i = 0; i < dt->ncus && !find_wanted(dt, w); i++) {
+			if (!dt->cus[i].scanned && cu_is_file(dt->cus[i].name, place))
+				VSC_TRY(scan_cu(dt, dt->cus[i].die_off));
+		}
+	} else {
+		struct anchor key = { .name = place }, *a;
+		Dwarf_Off die_off;
+
+		VSC_TRY(resolve_anchors(dt));
+		a = bsearch(&key, dt->anchors, dt->nanchors, sizeof(key), cmp_anchor);
+		if (a && a->addr && cu_of_address(dt, a->addr, &die_off) &&
+		    !cu_scanned(dt, die_off))
+			VSC_TRY(scan_cu(dt, die_off));
+	}
+	return NULL;
 }
 
 /*
@@ -784,7 +777,7 @@ static struct vsc_error *lookup_name(struct dwarf_types *dt, const uint32_t *nss
 	/* functions first: finding their CUs is cheap, listing CUs by name is not */
 	for (size_t i = 0; !s && hint && i < 4 && hint->places[i]; i++) {
 		if (!is_file_place(hint->places[i])) {
-			VSC_TRY(scan_place(dt, hint->places[i], wanted_found, &w));
+			VSC_TRY(scan_place(dt, hint->places[i], &w));
 			s = find_wanted(dt, &w);
 		}
 	}
@@ -798,7 +791,7 @@ static struct vsc_error *lookup_name(struct dwarf_types *dt, const uint32_t *nss
 	}
 	for (size_t i = 0; !s && hint && i < 4 && hint->places[i]; i++) {
 		if (is_file_place(hint->places[i])) {
-			VSC_TRY(scan_place(dt, hint->places[i], wanted_found, &w));
+			VSC_TRY(scan_place(dt, hint->places[i], &w));
 			s = find_wanted(dt, &w);
 		}
 	}
@@ -870,7 +863,8 @@ static struct vsc_error *lookup_type(struct dwarf_types *dt, const char *spec, D
 		for (size_t i = 0; i < sizeof(base_aliases) / sizeof(base_aliases[0]); i++) {
 			const char *alias = base_aliases[i][1];
 
-			if (strlen(base_aliases[i][0]) != len || strncmp(base_aliases[i][0], p, len))
+			if (strlen(base_aliases[i][0]) != len ||
+			    strncmp(base_aliases[i][0], p, len) != 0)
 				continue;
 			vsc_error_destroy(err);
 			err = lookup_name(dt, &base_ns, 1, alias, strlen(alias), &s);
@@ -986,7 +980,8 @@ static uint64_t subrange_count(Dwarf_Die *sr)
 	} else {
 		unsigned int form = dwarf_whatform(&a);
 
-		if ((form == DW_FORM_data1 && ub == 0xff) || (form == DW_FORM_data2 && ub == 0xffff) ||
+		if ((form == DW_FORM_data1 && ub == 0xff) ||
+		    (form == DW_FORM_data2 && ub == 0xffff) ||
 		    (form == DW_FORM_data4 && ub == 0xffffffff) || ub == ~(Dwarf_Word)0)
 			return 0; /* -1: zero-length array */
 	}
@@ -1009,8 +1004,8 @@ static struct vsc_error *array_shape(struct dwarf_types *dt, Dwarf_Die *arr, int
 		if (dwarf_tag(&child) != DW_TAG_subrange_type)
 			continue;
 		if (n == MAX_DIMS)
-			return vsc_error_create(VSC_ERR_CORRUPT, "array with more than %d dimensions",
-						MAX_DIMS);
+			return vsc_error_create(VSC_ERR_CORRUPT,
+						"array with more than %d dimensions", MAX_DIMS);
 		dims[n++] = subrange_count(&child);
 	}
 	if (r < 0)
@@ -1061,7 +1056,8 @@ static struct vsc_error *type_bytes(struct dwarf_types *dt, Dwarf_Die *die, int 
 	case DW_TAG_subroutine_type:
 		break;
 	default:
-		if (!dwarf_hasattr(&t, DW_AT_declaration) && attr_udata(&t, DW_AT_byte_size, &bytes)) {
+		if (!dwarf_hasattr(&t, DW_AT_declaration) &&
+		    attr_udata(&t, DW_AT_byte_size, &bytes)) {
 			*size = bytes;
 			return NULL;
 		}
@@ -1156,7 +1152,8 @@ static struct vsc_error *member_bits(struct dwarf_types *dt, Dwarf_Die *m, uint6
 		else if (storage * 8 >= v + bit_size)
 			*bitpos += storage * 8 - v - bit_size;
 		else
-			return vsc_error_create(VSC_ERR_CORRUPT, "bit field outside its storage unit");
+			return vsc_error_create(VSC_ERR_CORRUPT,
+						"bit field outside its storage unit");
 	}
 	return NULL;
 }
@@ -1432,7 +1429,8 @@ static char *render_decl(Dwarf_Die *die, const char *decl, int depth)
 			char *p = NULL;
 
 			if (dwarf_tag(&child) == DW_TAG_formal_parameter)
-				p = render_decl(type_of(&child, &ptype) ? &ptype : NULL, "", depth + 1);
+				p = render_decl(type_of(&child, &ptype) ? &ptype : NULL, "",
+						depth + 1);
 			else if (dwarf_tag(&child) == DW_TAG_unspecified_parameters)
 				p = strdup("...");
 			else
@@ -1506,7 +1504,8 @@ static void describe_members(struct dwarf_types *dt, FILE *f, Dwarf_Die *comp, u
 		mname = dwarf_diename(&m);
 		err = member_bits(dt, &m, &bitpos, &bitsize);
 		if (err) {
-			fprintf(f, "%.*s/* %s: %s */\n", depth, TABS, mname ? mname : "?", err->message);
+			fprintf(f, "%.*s/* %s: %s */\n", depth, TABS, mname ? mname : "?",
+				err->message);
 			vsc_error_destroy(err);
 			continue;
 		}
@@ -1562,7 +1561,8 @@ static struct vsc_error *describe_scalar(struct dwarf_types *dt, Dwarf_Die *die,
 	if (!f)
 		return &vsc_error_nomem;
 	if (dwarf_tag(die) == DW_TAG_typedef) {
-		decl = render_decl(type_of(die, &target) ? &target : NULL, dwarf_diename(die) ?: "?", 0);
+		decl = render_decl(type_of(die, &target) ? &target : NULL,
+				   dwarf_diename(die) ?: "?", 0);
 		fprintf(f, "typedef %s;", decl ? decl : "?");
 		free(decl);
 	} else if (dwarf_tag(die) == DW_TAG_enumeration_type) {
@@ -1570,8 +1570,10 @@ static struct vsc_error *describe_scalar(struct dwarf_types *dt, Dwarf_Die *die,
 		for (r = dwarf_child(die, &child); r == 0; r = dwarf_siblingof(&child, &child)) {
 			int64_t v;
 
-			if (dwarf_tag(&child) == DW_TAG_enumerator && enumerator_value(&child, die, &v))
-				fprintf(f, "\t%s = %" PRId64 ",\n", dwarf_diename(&child) ?: "?", v);
+			if (dwarf_tag(&child) != DW_TAG_enumerator ||
+			    !enumerator_value(&child, die, &v))
+				continue;
+			fprintf(f, "\t%s = %" PRId64 ",\n", dwarf_diename(&child) ?: "?", v);
 		}
 		fprintf(f, "};");
 	} else {
@@ -1683,8 +1685,8 @@ struct vsc_error *vsc_dwarf_types_create(const char *vmlinux, struct vsc_types *
 	}
 	dt->dw = dwarf_begin(dt->fd, DWARF_C_READ);
 	if (!dt->dw) {
-		err = vsc_error_create(VSC_ERR_FORMAT, "%s: no usable DWARF debug info: %s", vmlinux,
-				       dwarf_errmsg(-1));
+		err = vsc_error_create(VSC_ERR_FORMAT, "%s: no usable DWARF debug info: %s",
+				       vmlinux, dwarf_errmsg(-1));
 		goto fail;
 	}
 	find_sections(dt);

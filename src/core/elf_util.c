@@ -40,9 +40,10 @@ static struct vsc_error *elf_file_open(struct elf_file *ef, const char *path)
 		return vsc_error_create(VSC_ERR_IO, "opening %s: %s", path, strerror(errno));
 	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
 	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF) {
-		struct vsc_error *err = vsc_error_create(VSC_ERR_FORMAT, "%s is not an ELF file%s%s",
-							 path, ef->elf ? "" : ": ",
-							 ef->elf ? "" : elf_errmsg(-1));
+		struct vsc_error *err;
+
+		err = vsc_error_create(VSC_ERR_FORMAT, "%s is not an ELF file%s%s", path,
+				       ef->elf ? "" : ": ", ef->elf ? "" : elf_errmsg(-1));
 
 		elf_end(ef->elf);
 		close(ef->fd);
@@ -216,6 +217,7 @@ struct vsc_error *vsc_elf_symtab_foreach(const char *path, vsc_elf_sym_fn fn, vo
 		Elf32_Word shndx = 0;
 		const char *name;
 		GElf_Sym sym;
+		char letter;
 		int type;
 
 		if (!gelf_getsymshndx(syms, xndx, (int)i, &sym, &shndx))
@@ -228,7 +230,8 @@ struct vsc_error *vsc_elf_symtab_foreach(const char *path, vsc_elf_sym_fn fn, vo
 			continue;
 		if (sym.st_shndx != SHN_XINDEX)
 			shndx = sym.st_shndx;
-		if (fn(arg, name, sym.st_value, sym.st_size, sym_letter(&sym, shndx, shdrs, nshdrs)))
+		letter = sym_letter(&sym, shndx, shdrs, nshdrs);
+		if (fn(arg, name, sym.st_value, sym.st_size, letter))
 			break;
 	}
 out:

@@ -21,8 +21,6 @@
  * Exit status 77 when every test was skipped.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,8 +76,9 @@ static void fails_with(struct vsc_error *err, enum vsc_error_kind kind, const ch
 		fail();
 	}
 	if (err->kind != kind) {
-		print_error("%s: %s error \"%s\", expected %s\n", what, vsc_error_kind_name(err->kind),
-			    err->message, vsc_error_kind_name(kind));
+		print_error("%s: %s error \"%s\", expected %s\n", what,
+			    vsc_error_kind_name(err->kind), err->message,
+			    vsc_error_kind_name(kind));
 		vsc_error_destroy(err);
 		fail();
 	}
@@ -539,7 +538,7 @@ static void test_btf_corrupt(void **state)
 	size_t size;
 	unsigned char *blob = synthetic_btf(&size), *copy = malloc(size);
 	uint32_t rnd = 12345;
-	int saved_stderr, devnull, accepted = 0;
+	int accepted = 0;
 
 	(void)state;
 	assert_non_null(copy);
@@ -547,12 +546,6 @@ static void test_btf_corrupt(void **state)
 	fails_with(vsc_btf_types_create(junk, sizeof(junk), &t), VSC_ERR_FORMAT, "zeros");
 	fails_with(vsc_btf_types_create(blob, size - 5, &t), VSC_ERR_FORMAT, "truncated");
 
-	/* libbpf reports what it rejects on stderr: keep the test output readable */
-	fflush(stderr);
-	saved_stderr = dup(2);
-	devnull = open("/dev/null", O_WRONLY);
-	if (devnull >= 0)
-		dup2(devnull, 2);
 	for (int round = 0; round < 3000; round++) {
 		struct vsc_error *err;
 		struct vsc_member_info mi;
@@ -564,7 +557,9 @@ static void test_btf_corrupt(void **state)
 		for (int k = 0; k < 1 + round % 4; k++) {
 			rnd = rnd * 1103515245 + 12345;
 			/* mostly the type section: after the 24-byte header, before the strings */
-			copy[24 + (rnd >> 8) % (size - 24)] ^= (unsigned char)(1u << (rnd >> 4) % 8);
+			size_t at = 24 + (rnd >> 8) % (size - 24);
+
+			copy[at] ^= (unsigned char)(1u << (rnd >> 4) % 8);
 		}
 		err = vsc_btf_types_create(copy, size, &t);
 		if (err) {
@@ -588,12 +583,6 @@ static void test_btf_corrupt(void **state)
 		vsc_error_destroy(err);
 		types_free(t);
 	}
-	if (devnull >= 0) {
-		fflush(stderr);
-		dup2(saved_stderr, 2);
-		close(devnull);
-	}
-	close(saved_stderr);
 	print_message("%d of 3000 damaged blobs accepted by libbpf\n", accepted);
 	free(copy);
 	free(blob);
@@ -714,7 +703,8 @@ static char *cache_path(const char *a, const char *b, const char *c, const char 
 	if (cache && *cache)
 		n = asprintf(&path, "%s/%s%s%s%s", cache, a, b, c, d);
 	else
-		n = asprintf(&path, "%s/.cache/vtdscope/%s%s%s%s", home ? home : "/root", a, b, c, d);
+		n = asprintf(&path, "%s/.cache/vtdscope/%s%s%s%s", home ? home : "/root", a, b, c,
+			     d);
 	assert_true(n > 0);
 	return path;
 }
