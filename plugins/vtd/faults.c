@@ -83,6 +83,8 @@ struct fault_ctx {
 	unsigned int dev_pending, dev_partial, dev_groups;
 	uint32_t partial_grp[64];     /* distinct group ids among partial requests */
 	unsigned int nr_partial_grp;
+	uint32_t pending_grp[64];     /* group ids with a reported last-page request */
+	unsigned int nr_pending_grp;
 };
 
 static void perm_text(uint32_t perm, char *buf)
@@ -92,6 +94,15 @@ static void perm_text(uint32_t perm, char *buf)
 	buf[2] = perm & 4 ? 'x' : '-';
 	buf[3] = perm & 8 ? 'p' : '-';
 	buf[4] = '\0';
+}
+
+static void note_grp(uint32_t *set, unsigned int *n, uint32_t grpid)
+{
+	for (unsigned int i = 0; i < *n; i++)
+		if (set[i] == grpid)
+			return;
+	if (*n < 64)
+		set[(*n)++] = grpid;
 }
 
 /* One struct iommu_fault at @fault. */
@@ -113,6 +124,8 @@ static struct vsc_error *add_fault(struct fault_ctx *c, uint64_t fault, const ch
 		snprintf(pasid_text, sizeof(pasid_text), "0x%x", pasid);
 	else
 		snprintf(pasid_text, sizeof(pasid_text), "none");
+	if (!strcmp(list, "pending"))
+		note_grp(c->pending_grp, &c->nr_pending_grp, grpid);
 	vsc_table_row(c->tb, vsc_val_str(c->dev->name), vsc_val_str(list), vsc_val_uint(grpid),
 		      vsc_val_str(pasid_text), vsc_val_hex(addr), vsc_val_str(ptext),
 		      vsc_val_bool(flags & PRQ_LAST_PAGE), vsc_val_hex(flags), vsc_val_addr(record));
@@ -149,15 +162,11 @@ static struct vsc_error *on_partial(struct fault_ctx *c, uint64_t iopf)
 {
 	uint64_t fault = iopf + c->f[IF_FAULT].info.offset;
 	uint32_t grpid;
-	bool known = false;
 
 	c->partial++, c->dev_partial++;
 	VSC_TRY(vsc_read_u32(c->t, fault + c->f[F_PRM].info.offset + c->f[PR_GRPID].info.offset,
 			     &grpid, "page request grpid"));
-	for (unsigned int i = 0; i < c->nr_partial_grp; i++)
-		known |= c->partial_grp[i] == grpid;
-	if (!known && c->nr_partial_grp < 64)
-		c->partial_grp[c->nr_partial_grp++] = grpid;
+	note_grp(c->partial_grp, &c->nr_partial_grp, grpid);
 	return add_fault(c, fault, "partial", iopf, NULL);
 }
 
@@ -207,7 +216,7 @@ static struct vsc_error *faults_run(struct vsc_analysis *a)
 		struct vsc_error *err;
 
 		c.dev = &m->pci[i];
-		c.dev_pending = c.dev_partial = c.dev_groups = c.nr_partial_grp = 0;
+		c.dev_pending = c.dev_partial = c.dev_groups = c.nr_partial_grp = c.nr_pending_grp = 0;
 		err = vsc_read_u64(a->target, m->pci[i].address + f[PD_IOMMU].info.offset, &dev_iommu,
 				   "pci_dev.dev.iommu");
 		if (!err && dev_iommu)
@@ -237,10 +246,28 @@ static struct vsc_error *faults_run(struct vsc_analysis *a)
 			continue;
 		}
 		if (c.dev_pending || c.dev_partial) {
-			struct vsc_finding *fd = vsc_report_finding(a->report, VSC_SEV_WARNING, "iopf-pending",
+			unsigned int incomplete = 0, orphans = 0;
+			struct vsc_finding *fd;
+
+			/* A partial request whose group's last page is pending was never collected. */
+			for (unsigned int g = 0; g < c.nr_partial_grp; g++) {
+				bool done = false;
+
+				for (unsigned int k = 0; k < c.nr_pending_grp; k++)
+					done |= c.pending_grp[k] == c.partial_grp[g];
+				if (done)
+					orphans++;
+				else
+					incomplete++;
+			}
+			fd = vsc_report_finding(a->report, VSC_SEV_WARNING, "iopf-pending",
 				"%s: %u page group(s) awaiting a response (%u requests), %u incomplete group(s) "
-				"without a last-page request (%u requests)", m->pci[i].name, c.dev_groups,
-				c.dev_pending, c.nr_partial_grp, c.dev_partial);
+				"without a last-page request (%u partial requests)", m->pci[i].name, c.dev_groups,
+				c.dev_pending, incomplete, c.dev_partial);
+			if (orphans)
+				vsc_finding_evidence(fd, "%u group(s) have their last page reported while earlier "
+						     "requests are still on the partial list: the fault handler "
+						     "never collected them", orphans);
 
 			vsc_finding_evidence_at(fd, vsc_ref_table(c.tb), "see the pending page-fault table");
 			vsc_finding_next(fd, "a page request is answered by iommu_page_response() / "
@@ -250,7 +277,7 @@ static struct vsc_error *faults_run(struct vsc_analysis *a)
 			vsc_finding_fact(fd, "pending", vsc_val_uint(c.dev_pending));
 			vsc_finding_fact(fd, "partial", vsc_val_uint(c.dev_partial));
 			vsc_finding_fact(fd, "groups", vsc_val_uint(c.dev_groups));
-			vsc_finding_fact(fd, "incomplete_groups", vsc_val_uint(c.nr_partial_grp));
+			vsc_finding_fact(fd, "incomplete_groups", vsc_val_uint(incomplete));
 		}
 	}
 	vsc_section_kv(s, "pending_total", vsc_val_uint(c.pending));
