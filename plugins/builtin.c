@@ -5,11 +5,15 @@
 extern const struct vsc_analyzer vsc_analyzer_system;
 extern const struct vsc_analyzer vsc_analyzer_vtd;
 extern const struct vsc_analyzer vsc_analyzer_faults;
+extern const struct vsc_analyzer vsc_analyzer_locks;
+extern const struct vsc_analyzer vsc_analyzer_stacks;
 
 static const struct vsc_analyzer *const builtins[] = {
 	&vsc_analyzer_system,
 	&vsc_analyzer_vtd,
 	&vsc_analyzer_faults,
+	&vsc_analyzer_locks,
+	&vsc_analyzer_stacks,
 };
 
 const struct vsc_analyzer *const *vsc_builtin_analyzers(size_t *count)

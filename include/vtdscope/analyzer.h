@@ -22,6 +22,18 @@ struct vsc_analysis_options {
 	const char *unit;      /* only this DMAR unit ("dmar0"), or NULL */
 	bool all_slots;        /* list free queue slots too */
 	bool verbose;
+	/*
+	 * "stacks": with full_stacks (the `bt` command), every frame of the CPU
+	 * @cpu (-1 = every CPU) or of the tasks with PID @pid (-1 = none), with
+	 * the stack words of each frame if @frames_detail.  Without it (the
+	 * report), every CPU with its stack trimmed to what matters and idle
+	 * CPUs left out unless @verbose; @cpu, @pid and @frames_detail are
+	 * ignored then, so the zeroed options of vsc_analysis_init() are fine.
+	 */
+	int cpu;
+	int pid;
+	bool frames_detail;
+	bool full_stacks;
 };
 
 /* Shared per-run state: analyzers cache what others may reuse. */

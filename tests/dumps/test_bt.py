@@ -24,6 +24,13 @@ How the oracle is read (crash's habits, not ours):
     only, ending in user mode) where crash instead shows the task's stale
     stack: reported as an oracle disagreement, not a failure.
 
+The same dumps' `vtdscope report` must show the sections in analyzer order
+(system, vtd, faults, locks, bt) and, in bt, each CPU's stack trimmed to
+what matters (a prefix of bt's, down to 3 frames past the last interesting
+frame -- qi_submit_sync, a spinlock slowpath, panic, module code -- or 8
+frames), idle CPUs only in the section's note; `report --verbose` every
+frame of every CPU.
+
 Every dump in the fixture set and in the synthetic-dump cache must also give
 `bt` a clean exit (0 or 1 with JSON, or 3 with a message), never a crash or a
 hang.  Environment: VTDSCOPE (the binary), VTDSCOPE_FIXTURES, VTDSCOPE_CACHE,
@@ -218,6 +225,7 @@ def check_fixture(binary, fixture, manifest, res):
             res.fail(tag, "bt --all", err)
             continue
         ours = our_stacks(doc)
+        check_report_view(binary, tag, dump, doc, manifest, res)
         for cpu in sorted(oracle, key=int):
             c = int(cpu)
             if c not in ours:
@@ -243,6 +251,111 @@ def check_fixture(binary, fixture, manifest, res):
             else:
                 res.fail(tag, what, "%s\noracle: %s\nours:   %s" % (
                     why, norm(oracle[cpu]), norm(funcs)))
+
+
+# ---- the report's view of the same stacks ----
+
+REPORT_ORDER = ["system", "vtd", "faults", "locks", "bt"]
+FRAMES_PAST_INTERESTING = 3
+FRAMES_UNINTERESTING = 8
+
+
+def run_json(binary, *args):
+    try:
+        p = subprocess.run([binary] + list(args) + ["--format", "json"],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None, "timed out after %d s" % TIMEOUT
+    if p.returncode not in (0, 1):
+        return None, "exit %d: %s" % (p.returncode, p.stderr.strip())
+    try:
+        return json.loads(p.stdout), None
+    except ValueError as e:
+        return None, "bad JSON: %s" % e
+
+
+def interesting(row):
+    f = (row["function"] or "").split(".")[0]
+    return row["kind"] != "marker" and (
+        bool(row["module"]) or f in ("qi_submit_sync", "panic", "vpanic") or
+        f.endswith("queued_spin_lock_slowpath"))
+
+
+def cpu_sections(doc):
+    """{cpu: section} of the bt section."""
+    return {int(sec["fields"]["cpu"]): sec
+            for sec in doc["sections"]["bt"].get("sections", {}).values()
+            if "cpu" in sec.get("fields", {})}
+
+
+def check_report_view(binary, tag, dump, full, manifest, res):
+    """`report` shows the CPUs of `bt --all`, trimmed; `report --verbose` all of them.
+
+    @full: bt's JSON.  Trimmed: a prefix of bt's rows, down to the third frame
+    past the last interesting one (or 8 frames), the rest counted in a note;
+    CPUs left out must be idle-looking and listed in the section's note."""
+    doc, err = run_json(binary, "report", dump)
+    if err:
+        res.fail(tag, "report", err)
+        return
+    order = [k for k in doc["sections"] if k in REPORT_ORDER]
+    if order == REPORT_ORDER:
+        res.ok(tag, "report sections in order %s" % order)
+    else:
+        res.fail(tag, "report sections in order %s" % REPORT_ORDER, order)
+    full_cpus, shown = cpu_sections(full), cpu_sections(doc)
+    notes = " ".join(doc["sections"]["bt"].get("notes", []))
+    must_show = set(int(c) for c in manifest.get("expected_spinners") or [])
+    if (manifest.get("panic") or {}).get("cpu") is not None:
+        must_show.add(int(manifest["panic"]["cpu"]))
+    bad = []
+    for cpu, sec in sorted(full_cpus.items()):
+        rows = sec["tables"]["frames"]["rows"]
+        frames = [r for r in rows if r["kind"] != "marker"]
+        if cpu not in shown:
+            if any(interesting(r) for r in rows) or cpu in must_show:
+                bad.append("cpu %d left out but it matters" % cpu)
+            elif not re.search(r"idle CPUs? not shown .*\b%d\b" % cpu,
+                               re.sub(r"(\d+)-(\d+)", lambda m: " ".join(
+                                   str(i) for i in range(int(m.group(1)),
+                                                         int(m.group(2)) + 1)), notes)):
+                bad.append("cpu %d left out and not in the idle note %r" % (cpu, notes))
+            continue
+        got = shown[cpu]["tables"]["frames"]["rows"]
+        last = max([i for i, r in enumerate(frames) if interesting(r)], default=None)
+        want = min(len(frames), FRAMES_UNINTERESTING if last is None
+                   else last + 1 + FRAMES_PAST_INTERESTING)
+        fields = shown[cpu]["fields"]
+        got_frames = [r for r in got if r["kind"] != "marker"]
+        if [(r["function"], r["pc"]) for r in got] != [(r["function"], r["pc"])
+                                                        for r in rows[:len(got)]]:
+            bad.append("cpu %d: report frames are not a prefix of bt's" % cpu)
+        elif len(got_frames) != want or fields.get("frames_shown") != want or \
+                fields.get("frames") != len(frames):
+            bad.append("cpu %d: %d of %d frames shown (frames_shown %s), want %d" % (
+                cpu, len(got_frames), len(frames), fields.get("frames_shown"), want))
+        elif want < len(frames) and "%d more frames (--verbose)" % (len(frames) - want) \
+                not in shown[cpu].get("notes", []):
+            bad.append("cpu %d: no note for the %d frames left out: %s" % (
+                cpu, len(frames) - want, shown[cpu].get("notes")))
+    if bad:
+        res.fail(tag, "report: CPUs trimmed to what matters", "\n".join(bad))
+    else:
+        res.ok(tag, "report: %d of %d CPUs shown, trimmed to what matters (%s)" % (
+            len(shown), len(full_cpus), notes or "no idle CPU"))
+    doc, err = run_json(binary, "report", dump, "--verbose")
+    if err:
+        res.fail(tag, "report --verbose", err)
+        return
+    verbose = cpu_sections(doc)
+    same = sorted(verbose) == sorted(full_cpus) and all(
+        verbose[c]["tables"]["frames"]["rows"] == full_cpus[c]["tables"]["frames"]["rows"]
+        for c in full_cpus)
+    if same:
+        res.ok(tag, "report --verbose: every CPU, every frame")
+    else:
+        res.fail(tag, "report --verbose: every CPU, every frame",
+                 "bt: %s, report --verbose: %s" % (sorted(full_cpus), sorted(verbose)))
 
 
 def robustness(binary, res):

@@ -6,7 +6,8 @@ Real fixtures under ${VTDSCOPE_FIXTURES:-${VTDSCOPE_CACHE:-~/.cache/vtdscope}/fi
   * idle-*: no contended lock, exit 0;
   * qi-hang-* (after the RCU-stall panic, or "live": dumped while hung):
     one contended lock at the unit's q_inval (q_lock is its first
-    member) whose waiters are exactly the manifest's expected spinners, and
+    member), named "dmar0 qi->q_lock" (JSON and text), whose waiters are
+    exactly the manifest's expected spinners, and
     whose best holder candidate is the scenario module's submitter CPU, in
     qi_submit_sync (or its .cold part, printing with the lock held).
 
@@ -86,6 +87,20 @@ def check_idle(binary, name, dump, res):
               "no contended lock, exit 0", json.dumps(sec["fields"]))
 
 
+def check_q_lock_name(binary, name, dump, manifest, locks, res):
+    """The lock at q_inval (q_lock is struct q_inval's first member) is named for its unit."""
+    q_inval = int(manifest["iommu"]["q_inval"], 16)
+    want = "%s qi->q_lock" % manifest["iommu"].get("name", "dmar0")
+    at = [lk for lk in locks if lk["fields"].get("address") == "0x%x" % q_inval]
+    res.check(len(at) == 1 and at[0]["fields"].get("name") == want and
+              at[0]["fields"].get("name_source") == "caller", name,
+              "the lock at q_inval 0x%x is named \"%s\"" % (q_inval, want),
+              "\n".join(describe(lk) for lk in locks))
+    rc, out, err = run(binary, "locks", dump)
+    res.check(rc in (0, 1) and want in out and "lock at 0x%x" % q_inval not in out, name,
+              "text output says \"%s\"" % want, out[-2000:] + err)
+
+
 def check_qi_hang(binary, name, dump, manifest, res):
     rc, sec, err = locks_json(binary, dump)
     if sec is None:
@@ -106,6 +121,7 @@ def check_qi_hang(binary, name, dump, manifest, res):
     addr = lk["fields"].get("address")
     res.check(addr is not None and 0 <= int(addr, 16) - q_inval < 64, name,
               "the lock is the unit's q_lock (q_inval 0x%x)" % q_inval, describe(lk))
+    check_q_lock_name(binary, name, dump, manifest, locks, res)
     waiters = sorted(r["cpu"] for r in lk["tables"]["waiters"]["rows"])
     res.check(waiters == expected, name, "waiters are the expected spinners %s" % expected,
               describe(lk))
@@ -240,6 +256,9 @@ def check_synthetic(binary, fixture, manifest, res):
             res.check(got == want, tag, "waiters in order %s" % want, describe(lk))
             res.check(lk["fields"].get("address") == "0x%x" % q_inval, tag,
                       "lock address 0x%x" % q_inval, describe(lk))
+            lock_name = "%s qi->q_lock" % manifest["iommu"].get("name", "dmar0")
+            res.check(lk["fields"].get("name") == lock_name, tag, "named \"%s\"" % lock_name,
+                      describe(lk))
             res.check(lk["fields"]["confidence"] == "high", tag, "high confidence",
                       describe(lk))
             holders = lk["tables"]["holders"]["rows"]

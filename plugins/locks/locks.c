@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The "locks" analyzer: contended spinlocks, their waiters in queue order and
+ * holder candidates (the engine's vsc_locks_analyze()), into the report.
+ *
+ * Depends on the vtd analyzer's model (../vtd/vtd.h, vtd_model_get()) only to
+ * name each unit's qi->q_lock; without it the locks are still found, unnamed.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vtdscope/analyzer.h>
+#include <vtdscope/locks.h>
+#include <vtdscope/report.h>
+
+#include "../vtd/vtd.h"
+
+static const struct vsc_finding_kind lock_contended = {
+	.id = "spinlock-contended",
+	.severity = VSC_SEV_WARNING,
+	.summary = "CPUs spin in the qspinlock slowpath waiting for a lock",
+	.next_step = "look at the holder candidates' stacks (vtdscope bt DUMP --cpu N)",
+};
+
+static const struct vsc_column waiter_cols[] = {
+	{ .name = "cpu", .kind = VSC_VAL_UINT },
+	{ .name = "role", .kind = VSC_VAL_STR },
+	{ .name = "node", .kind = VSC_VAL_INT },
+	{ .name = "taken in", .key = "function", .kind = VSC_VAL_STR },
+	{ .name = "module", .kind = VSC_VAL_STR },
+	{ .name = "frame", .kind = VSC_VAL_INT },
+	{ .name = "interrupted", .kind = VSC_VAL_BOOL },
+};
+
+static const struct vsc_column holder_cols[] = {
+	{ .name = "cpu", .kind = VSC_VAL_INT },
+	{ .name = "in", .key = "function", .kind = VSC_VAL_STR },
+	{ .name = "confidence", .kind = VSC_VAL_STR },
+	{ .name = "evidence", .kind = VSC_VAL_STR },
+};
+
+static const struct vsc_column evidence_cols[] = {
+	{ .name = "evidence", .kind = VSC_VAL_STR },
+};
+
+/* Names for the locks we know: each VT-d unit's qi->q_lock ("dmar0 qi->q_lock"). */
+struct lock_names {
+	struct vsc_lock_name names[VTD_MAX_UNITS];
+	char text[VTD_MAX_UNITS][sizeof(((struct vtd_unit *)0)->name) + 16];
+	size_t nr;
+};
+
+/* Fills @ln from the VT-d model; a model that cannot be read leaves it empty. */
+static struct vsc_error *lock_names_get(struct vsc_analysis *a, struct vsc_section *s,
+					struct lock_names *ln)
+{
+	struct vtd_model *m;
+	struct vsc_error *err = vtd_model_get(a, &m);
+
+	ln->nr = 0;
+	if (err) {
+		if (err->kind == VSC_ERR_NOMEM)
+			return err;
+		vsc_section_note(s, "locks are not named: %s", err->message);
+		vsc_error_destroy(err);
+		return NULL;
+	}
+	for (int i = 0; i < m->nr_units && ln->nr < VTD_MAX_UNITS; i++) {
+		const struct vtd_unit *u = &m->units[i];
+
+		if (!u->has_qi || !u->q_lock_addr)
+			continue;
+		snprintf(ln->text[ln->nr], sizeof(ln->text[0]), "%s qi->q_lock", u->name);
+		ln->names[ln->nr] = (struct vsc_lock_name){ u->q_lock_addr, ln->text[ln->nr] };
+		ln->nr++;
+	}
+	return NULL;
+}
+
+static char *join(const struct vsc_evidence *e, const char *sep)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < e->nr; i++)
+		len += strlen(e->lines[i]) + strlen(sep);
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0; i < e->nr; i++) {
+		if (i)
+			strcat(s, sep);
+		strcat(s, e->lines[i]);
+	}
+	return s;
+}
+
+static void lock_title(const struct vsc_contended_lock *l, char *buf, size_t size)
+{
+	if (l->addr && l->name[0])
+		snprintf(buf, size, "%s (0x%" PRIx64 ")", l->name, l->addr);
+	else if (l->addr)
+		snprintf(buf, size, "lock at 0x%" PRIx64, l->addr);
+	else
+		snprintf(buf, size, "unidentified lock");
+}
+
+static void add_lock(struct vsc_report *rep, struct vsc_section *parent, size_t k,
+		     const struct vsc_contended_lock *l)
+{
+	struct vsc_section *s;
+	struct vsc_table *wt, *ht, *et;
+	struct vsc_finding *f;
+	char id[32], title[192], word[160], cpus[256] = "";
+	size_t len = 0;
+
+	snprintf(id, sizeof(id), "lock%zu", k);
+	lock_title(l, title, sizeof(title));
+	s = vsc_section_section(parent, id, title);
+	vsc_section_kv(s, "address", l->addr ? vsc_val_addr(l->addr)
+					      : vsc_val_absent("lock word not found"));
+	vsc_section_kv(s, "name", l->name[0] ? vsc_val_str(l->name)
+					      : vsc_val_absent("no symbol or known name"));
+	vsc_section_kv(s, "name_source", l->name_source ? vsc_val_str(l->name_source)
+							: vsc_val_absent("no name"));
+	vsc_section_kv(s, "confidence", vsc_val_str(vsc_confidence_name(l->confidence)));
+	if (l->addr) {
+		vsc_qspinlock_format(&l->lock.word, word, sizeof(word));
+		vsc_section_kv(s, "word", vsc_val_hexw(l->lock.word.val, 8));
+		vsc_section_kv(s, "state", vsc_val_str(word));
+		vsc_section_kv(s, "queued_waiters", vsc_val_uint(l->lock.nr_waiters));
+	}
+	wt = vsc_section_table(s, "waiters", "Waiters (pending first, then queue order)",
+			       waiter_cols, VSC_ARRAY_SIZE(waiter_cols));
+	for (size_t i = 0; i < l->nr_spinners; i++) {
+		const struct vsc_lock_spinner *sp = &l->spinners[i];
+
+		vsc_table_row(wt, vsc_val_uint(sp->cpu), vsc_val_str(vsc_waiter_role_name(sp->role)),
+			      sp->node_idx >= 0 ? vsc_val_int(sp->node_idx)
+						: vsc_val_absent("no queue node"),
+			      vsc_val_str(sp->caller),
+			      sp->caller_module ? vsc_val_str(sp->caller_module)
+						: vsc_val_absent("vmlinux"),
+			      sp->frame >= 0 ? vsc_val_int(sp->frame)
+					     : vsc_val_absent("no slowpath frame"),
+			      vsc_val_bool(sp->interrupted));
+		if (len < sizeof(cpus))
+			len += (size_t)snprintf(cpus + len, sizeof(cpus) - len, "%s%u",
+						i ? ", " : "", sp->cpu);
+	}
+	ht = vsc_section_table(s, "holders", "Holder candidates (qspinlock records no owner)",
+			       holder_cols, VSC_ARRAY_SIZE(holder_cols));
+	for (size_t i = 0; i < l->nr_holders; i++) {
+		const struct vsc_lock_holder *h = &l->holders[i];
+		char *ev = join(&h->evidence, "; ");
+
+		vsc_table_row(ht, vsc_val_int(h->cpu), vsc_val_str(h->function),
+			      vsc_val_str(vsc_confidence_name(h->confidence)), vsc_val_str(ev));
+		free(ev);
+	}
+	et = vsc_section_table(s, "evidence", "Evidence", evidence_cols,
+			       VSC_ARRAY_SIZE(evidence_cols));
+	for (size_t i = 0; i < l->evidence.nr; i++)
+		vsc_table_row(et, vsc_val_str(l->evidence.lines[i]));
+
+	f = vsc_report_finding_of(rep, &lock_contended, "CPU%s %s spin%s on %s",
+				  l->nr_spinners == 1 ? "" : "s", cpus,
+				  l->nr_spinners == 1 ? "s" : "", title);
+	vsc_finding_fact(f, "lock", l->addr ? vsc_val_addr(l->addr) : vsc_val_absent(NULL));
+	vsc_finding_evidence_at(f, vsc_ref_table(wt), "lock identified with %s confidence",
+				vsc_confidence_name(l->confidence));
+	for (size_t i = 0; i < l->nr_holders; i++)
+		vsc_finding_evidence_at(f, vsc_ref_row(ht, i), "holder candidate: CPU %d%s%s (%s "
+					"confidence)", l->holders[i].cpu,
+					l->holders[i].function ? " in " : "",
+					l->holders[i].function ? l->holders[i].function : "",
+					vsc_confidence_name(l->holders[i].confidence));
+	if (!l->nr_holders)
+		vsc_finding_evidence(f, "no holder candidate on any CPU");
+}
+
+static struct vsc_error *locks_run(struct vsc_analysis *a)
+{
+	struct vsc_section *s = vsc_report_section(a->report, "locks", "Contended spinlocks");
+	struct lock_names *ln = calloc(1, sizeof(*ln));
+	struct vsc_locks_options lo;
+	struct vsc_locks_report r;
+	struct vsc_error *err;
+
+	if (!ln)
+		return &vsc_error_nomem;
+	err = lock_names_get(a, s, ln);
+	if (err) {
+		free(ln);
+		return err;
+	}
+	lo = (struct vsc_locks_options){ .names = ln->names, .nr_names = ln->nr };
+	err = vsc_locks_analyze(a->target, &lo, &r);
+	free(ln);
+	if (err) {
+		vsc_section_take_error(s, err, "analysing spinlocks");
+		return NULL;
+	}
+	vsc_section_kv(s, "cpus_unwound", vsc_val_uint(r.cpus_unwound));
+	vsc_section_kv(s, "contended_locks", vsc_val_uint(r.nr_locks));
+	vsc_section_kv(s, "spinlock_kind", vsc_val_str(r.test_and_set
+							       ? "test-and-set (virt_spin_lock)"
+							       : "queued (qspinlock)"));
+	for (size_t i = 0; i < r.notes.nr; i++)
+		vsc_section_note(s, "%s", r.notes.lines[i]);
+	if (!r.nr_locks)
+		vsc_section_para(s, "No CPU spins in a spinlock slowpath.");
+	for (size_t k = 0; k < r.nr_locks; k++)
+		add_lock(a->report, s, k, &r.locks[k]);
+	vsc_locks_report_deinit(&r);
+	return NULL;
+}
+
+const struct vsc_analyzer vsc_analyzer_locks = {
+	.abi = VSC_ANALYZER_ABI,
+	.name = "locks",
+	.summary = "contended spinlocks: waiters in queue order, holder candidates",
+	.run = locks_run,
+};
