@@ -46,16 +46,18 @@ static const struct vsc_finding_kind finding_kinds[] = {
 #undef X
 };
 
-/* Who calls qi_submit_sync, by a function on the stack above it. */
+/*
+ * Who calls qi_submit_sync, by a function on the stack above it.  Most
+ * specific first: the first entry found anywhere above qi_submit_sync wins.
+ */
 static const struct {
 	const char *func;
 	const char *role;
 } submitter_roles[] = {
 	{ "fq_flush_timeout", "flush-queue timer" },
 	{ "intel_iommu_iotlb_sync_map", "DMA map path" },
-	{ "iommu_flush_iotlb_psi", "IOTLB flush" },
-	{ "cache_tag_flush_range_np", "DMA map path" },
-	{ "intel_iommu_tlb_sync", "strict unmap" },
+	{ "intel_iommu_tlb_sync", "strict DMA unmap" },
+	{ "__iommu_dma_unmap", "DMA unmap, flush queue full" },
 	{ "qi_flush_iec", "interrupt remapping" },
 	{ "modify_irte", "interrupt remapping" },
 	{ "prq_event_thread", "page-request handler" },
@@ -65,6 +67,8 @@ static const struct {
 	{ "intel_drain_pasid_prq", "PRQ drain" },
 	{ "domain_context_clear_one", "device detach" },
 	{ "intel_iommu_attach_device", "device attach" },
+	{ "cache_tag_flush_range_np", "DMA map path" },
+	{ "iommu_flush_iotlb_psi", "IOTLB flush" },
 };
 
 /* Wrappers that say nothing about who asked. */
@@ -134,9 +138,9 @@ static void classify(const struct cpu_view *v, struct cpu_role *r)
 	for (int i = 0; i < r->qi_frame; i++)
 		if (is_slowpath(v->func[i]))
 			r->state = CPU_QI_SPINNING;
-	/* Who asked: a known role above qi_submit_sync, else the first non-wrapper caller. */
-	for (int i = r->qi_frame + 1; i < v->nframes && !r->role[0]; i++) {
-		for (size_t k = 0; k < sizeof(submitter_roles) / sizeof(submitter_roles[0]); k++) {
+	/* Who asked: the most specific known role above qi_submit_sync, else the first caller. */
+	for (size_t k = 0; k < sizeof(submitter_roles) / sizeof(submitter_roles[0]) && !r->role[0]; k++) {
+		for (int i = r->qi_frame + 1; i < v->nframes; i++) {
 			if (func_is(v->func[i], submitter_roles[k].func)) {
 				snprintf(r->role, sizeof(r->role), "%s: %s", submitter_roles[k].role,
 					 v->func[i]);
