@@ -449,9 +449,13 @@ static enum vsc_confidence conf_of(int score)
 	return score >= 3 ? VSC_CONF_HIGH : score == 2 ? VSC_CONF_MEDIUM : VSC_CONF_LOW;
 }
 
-static bool plausible_lock_addr(uint64_t v)
+/* A kernel-half address: above 0xffff800000000000 with 4-level paging, 0xff00000000000000 with 5. */
+static bool plausible_lock_addr(struct vsc_target *t, uint64_t v)
 {
-	return v >= 0xffff800000000000ULL && !(v & 3) && v != 0xffffffffffffffffULL;
+	uint64_t kernel_half = vsc_target_info(t)->paging_levels == 5 ? 0xff00000000000000ULL
+								       : 0xffff800000000000ULL;
+
+	return v >= kernel_half && !(v & 3) && v != 0xffffffffffffffffULL;
 }
 
 /* Does the MCS chain ending at @tail_node contain @node? */
@@ -481,7 +485,7 @@ static void cand_eval(struct analysis *a, unsigned int cpu, int idx, enum cand_s
 	const struct qnodes *q = &a->q;
 
 	c->score = 0;
-	if (!plausible_lock_addr(c->addr))
+	if (!plausible_lock_addr(a->t, c->addr))
 		return;
 	err = vsc_read_u32(a->t, c->addr, &val, "candidate lock word");
 	if (err) {
@@ -595,7 +599,7 @@ static size_t frame_words(struct vsc_target *t, const struct vsc_stack *st, size
 		}
 	if (!hi || hi <= lo || (hi - lo) / 8 > max)
 		hi = lo + 8 * (hi > lo ? max : 32);
-	if ((lo & 7) || !plausible_lock_addr(lo))
+	if ((lo & 7) || !plausible_lock_addr(t, lo))
 		return 0;
 	n = (size_t)((hi - lo) / 8);
 	/* read page by page so that a missing page does not lose the rest */
