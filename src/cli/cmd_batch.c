@@ -420,6 +420,19 @@ static bool start_worker(struct batch *b, size_t index)
 			if (b->items[i].fd >= 0)
 				close(b->items[i].fd);
 		signal(SIGPIPE, SIG_DFL);
+		/*
+		 * Test hook: VTDSCOPE_TEST_STALL=NAME makes the worker for the input
+		 * whose file name is NAME stall, so the --timeout path can be tested
+		 * now that no real input hangs the analysis.
+		 */
+		{
+			const char *stall = getenv("VTDSCOPE_TEST_STALL");
+			const char *base = strrchr(b->items[index].path, '/');
+
+			base = base ? base + 1 : b->items[index].path;
+			if (stall && !strcmp(stall, base))
+				sleep(3600);
+		}
 		msg = work(b, index, &len);
 		rc = msg && write_all(p[1], msg, len) ? 0 : 125;
 		/* The parent's state, copied by fork: freed for leak checkers' sake. */

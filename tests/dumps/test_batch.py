@@ -237,14 +237,18 @@ def check_errors(res, exe, tmp, readable):
         f.write(os.urandom(65536))
     fifo = os.path.join(tmp, "hang.fifo")
     os.mkfifo(fifo)
+    stall = os.path.join(tmp, "stall.vmcore")
+    os.symlink(readable[0], stall)
     missing = os.path.join(tmp, "missing.vmcore")
     out = os.path.join(tmp, "errors.jsonl")
-    argv = [exe, "batch", missing, rnd, readable[0], fifo, "--timeout", "3", "--jobs", "2",
+    argv = [exe, "batch", missing, rnd, readable[0], stall, fifo, "--timeout", "3", "--jobs", "2",
             "-o", out]
-    rc, so, se = run(argv, timeout=120)
+    # The worker for stall.vmcore sleeps (test hook): --timeout must kill it.
+    env = dict(os.environ, VTDSCOPE_TEST_STALL="stall.vmcore")
+    rc, so, se = run(argv, timeout=120, env=env)
     lines = read_lines(res, out, "error batch")
     check_shape(res, lines, "error batch")
-    if not res.check(len(lines) == 4, "error batch: one line per input", se):
+    if not res.check(len(lines) == 5, "error batch: one line per input", se):
         return
     res.check(lines[0]["error"] and lines[0]["error"]["kind"] == "io" and lines[0]["exit"] == 3,
               "a missing file is an io error line, exit 3", json.dumps(lines[0]))
@@ -254,11 +258,14 @@ def check_errors(res, exe, tmp, readable):
     res.check(lines[2]["error"] is None, "the good dump after them is analyzed",
               json.dumps(lines[2])[:500])
     res.check(lines[3]["error"] and lines[3]["error"]["kind"] == "timeout" and
-              lines[3]["exit"] == 4, "a worker that hangs (FIFO) is killed by --timeout",
+              lines[3]["exit"] == 4, "a worker that stalls is killed by --timeout",
               json.dumps(lines[3]))
+    res.check(lines[4]["error"] and lines[4]["exit"] == 3 and
+              "not a regular file" in lines[4]["error"]["message"],
+              "a FIFO is refused at once, not waited on", json.dumps(lines[4]))
     res.check(rc == 4, "exit status 4 when a worker timed out (over 3 and 1), got %s" % rc, se)
     m = re.search(r"errors \(exit 3, 4\)\s+(\d+)", se)
-    res.check(m and m.group(1) == "3", "the summary counts 3 errors", se)
+    res.check(m and m.group(1) == "4", "the summary counts 4 errors", se)
 
     rc, so, se = run([exe, "batch", missing, rnd, "-o", out], timeout=120)
     res.check(rc == 3, "exit status 3 when dumps cannot be read, got %s" % rc, se)

@@ -108,7 +108,10 @@ def check_log(r, name, path, d, m):
         # The ring keeps the newest records: the console's last kernel lines must be there.
         oset = set(ours)
         tail = [c for c in cons if c[1]][-10:]
-        absent = [c for c in tail if c not in oset]
+        # The guest is stopped for the dump mid-print: the console's very last line may
+        # be a prefix of the record.
+        absent = [c for c in tail if c not in oset and
+                  not (c is tail[-1] and any(o[0] == c[0] and o[1].startswith(c[1]) for o in ours))]
         r.check(not absent, name, "the console's last %d kernel lines are in the ring" % len(tail),
                 "\n".join("%d %s" % x for x in absent))
 
