@@ -388,8 +388,10 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 	unsigned int nsub = 0;
 	bool verdict_set = false;
 
-	if (!m->intel_iommu_present || !m->nr_units)
+	if (!m->intel_iommu_present || !m->nr_units) {
+		vsc_report_set_verdict(rep, "VT-d is not active on this system: no DMAR units");
 		return;
+	}
 	if (cpus && ncpus) {
 		roles = calloc(ncpus, sizeof(*roles));
 		if (!roles)
@@ -466,26 +468,32 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 					continue;
 				wn += (size_t)snprintf(who + wn, sizeof(who) - wn, "; CPU%u (%s) %s",
 						       r->v->cpu, r->label,
-						       r->state == CPU_QI_SPINNING ?
-						       "spins on q_lock" : "polls in qi_submit_sync");
+						       r->state == CPU_QI_SPINNING ? "spins on" : "polls in qi_submit_sync");
+				if (r->state == CPU_QI_SPINNING && wn < sizeof(who))
+					wn += (size_t)snprintf(who + wn, sizeof(who) - wn, "%s q_lock",
+							       r->unit >= 0 ? m->units[r->unit].name : u->name);
 				if (wn < sizeof(who) && r->batch >= 0 && r->unit == ui)
 					wn += (size_t)snprintf(who + wn, sizeof(who) - wn, " for batch %d-%d",
 							       u->batches[r->batch].first,
 							       u->batches[r->batch].wait);
 			}
-			if (devslot >= 0)
-				f = vsc_report_finding_of(rep, k,
-							  "LOCKUP: device-TLB invalidation to %s never completed on %s (slots %d-%d)%s",
-							  dev, u->name, b0->first, b0->wait, who);
-			else
-				f = vsc_report_finding_of(rep, k,
-							  "LOCKUP: invalidation batch at slots %d-%d never completed on %s%s",
-							  b0->first, b0->wait, u->name, who);
-			if (!verdict_set) {
-				vsc_report_set_verdict(rep, "%s", devslot >= 0 ?
-						       "LOCKUP: a device-TLB invalidation never completed" :
-						       "LOCKUP: an invalidation batch never completed");
-				verdict_set = true;
+			{
+				char verdict[1024];
+
+				if (devslot >= 0)
+					snprintf(verdict, sizeof(verdict),
+						 "LOCKUP: device-TLB invalidation to %s never completed on %s (slots %d-%d)%s",
+						 dev, u->name, b0->first, b0->wait, who);
+				else
+					snprintf(verdict, sizeof(verdict),
+						 "LOCKUP: invalidation batch at slots %d-%d never completed on %s%s",
+						 b0->first, b0->wait, u->name, who);
+				f = vsc_report_finding_of(rep, k, "%s", verdict);
+				/* The first lockup found is the report's one-line verdict. */
+				if (!verdict_set) {
+					vsc_report_set_verdict(rep, "%s", verdict);
+					verdict_set = true;
+				}
 			}
 			if (refs->batches[ui])
 				vsc_finding_evidence_at(f, vsc_ref_row(refs->batches[ui], refs->batch_row[ui][b0i]),
@@ -606,6 +614,14 @@ hardware:
 					    "hardware or a lost completion write (check the status address)");
 		}
 		(void)0;
+	}
+	if (!verdict_set) {
+		int busy = 0;
+
+		for (int ui = 0; ui < m->nr_units; ui++)
+			busy += m->units[ui].nr_batches;
+		vsc_report_set_verdict(rep, "No VT-d invalidation-queue lockup: %d unit(s), %d batch(es) in flight%s",
+				       m->nr_units, busy, nsub ? "" : ", no CPU waiting in qi_submit_sync");
 	}
 	/* q_lock waiters that are not in QI code. */
 	for (unsigned int i = 0; roles && i < ncpus; i++) {
