@@ -238,10 +238,17 @@ static size_t hex_run(const char *p)
 	return n;
 }
 
+/* A full 64-bit word in the kernel half with 5-level paging: ff followed by 14 hex digits. */
+static bool is_ff_word(const char *p, size_t run)
+{
+	return run == 16 && (p[0] == 'f' || p[0] == 'F') && (p[1] == 'f' || p[1] == 'F');
+}
+
 /*
  * Length of a kernel address at @s + @i, or 0:
  *   "0x" / "0X", "ffff", at least 4 more hex digits (any position), or
- *   a bare word of exactly 16 hex digits starting with "ffff".
+ *   "0x" and exactly 16 hex digits starting with "ff" (5-level kernel half), or
+ *   a bare word of exactly 16 hex digits starting with "ff".
  */
 static size_t kernel_addr_at(const char *s, size_t i)
 {
@@ -250,14 +257,14 @@ static size_t kernel_addr_at(const char *s, size_t i)
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
 		size_t run = hex_run(p + 2);
 
-		if (run >= 8 && is_ffff(p + 2))
+		if ((run >= 8 && is_ffff(p + 2)) || (is_ff_word(p + 2, run) && !is_word(p[2 + run])))
 			return 2 + run;
 		return 0;
 	}
-	if ((i == 0 || !is_word(s[i - 1])) && is_ffff(p)) {
+	if (i == 0 || !is_word(s[i - 1])) {
 		size_t run = hex_run(p);
 
-		if (run == 16 && !is_word(p[16]))
+		if (is_ff_word(p, run) && !is_word(p[16]))
 			return 16;
 	}
 	return 0;

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""`report` on every real fixture, in every format.
+
+- JSON validates against src/report/report.schema.json (python3-jsonschema);
+- Markdown renders to HTML with a GFM renderer (cmark-gfm) with its tables and
+  code blocks intact;
+- --redact leaves no kernel address (0xffff..., or bare ffff... words), no KASLR
+  offset and no host name in text, JSON or Markdown;
+- the verdict agrees with the scenario (lockup for qi-hang, none for idle).
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+ADDR = re.compile(r"0x(ffff|ff[0-9a-f]{2})[0-9a-f]{10,12}\b|\bff[0-9a-f]{14}\b", re.I)
+SCHEMA = os.path.join(os.environ.get("VTDSCOPE_SOURCE_DIR", "."), "src", "report", "report.schema.json")
+
+
+def main():
+    fx = common.fixtures()
+    if not fx:
+        common.skip("no fixtures under %s" % common.FIXTURES)
+    try:
+        import jsonschema
+        with open(SCHEMA) as f:
+            validator = jsonschema.Draft202012Validator(json.load(f))
+    except (ImportError, OSError) as e:
+        validator = None
+        print("note: no schema validation (%s)" % e)
+    cmark = shutil.which("cmark-gfm")
+    r = common.Results("report")
+    for name, d, m in fx:
+        dl = common.dumps(d, m)
+        if not dl:
+            continue
+        path = dl[0][1]
+        kaslr = (m.get("kernel") or {}).get("kaslr_offset")
+        rc, rep, err = common.run(["report", path])
+        if not r.check(rc in (0, 1), name, "report exits 0 or 1", err):
+            continue
+        if validator:
+            errors = sorted(validator.iter_errors(rep), key=lambda e: e.path)
+            r.check(not errors, name, "JSON report validates against the schema",
+                    "\n".join(e.message for e in errors[:5]))
+        scen = m.get("scenario", "")
+        lockup = rep["verdict"] and rep["verdict"].startswith("LOCKUP")
+        if scen in ("qi-hang", "qi-hang-live", "map-path"):
+            r.check(lockup, name, "verdict is a lockup: %s" % (rep["verdict"] or "")[:120])
+        elif scen in ("idle", "iopf-pending"):
+            r.check(not lockup, name, "no lockup verdict: %s" % rep["verdict"])
+        for fmt in ("text", "json", "markdown"):
+            rc, out, err = common.run(["report", path, "--redact", "--verbose"], fmt=fmt)
+            text = out if isinstance(out, str) else json.dumps(out)
+            hits = ADDR.findall(text)
+            r.check(rc in (0, 1) and not hits, name, "%s --redact: no kernel address" % fmt,
+                    "%d addresses left, e.g. %s" % (len(hits), ADDR.search(text).group(0) if hits else ""))
+            if kaslr:
+                off = "%x" % common.hexint(kaslr)
+                r.check(("0x" + off) not in text.lower(), name, "%s --redact: no KASLR offset" % fmt)
+        if cmark:
+            rc, md, err = common.run(["report", path, "--verbose"], fmt="markdown")
+            html = subprocess.run([cmark, "-e", "table"], input=md, capture_output=True, text=True).stdout
+            r.check("<table>" in html and "<pre><code>" in html, name,
+                    "Markdown renders with tables and code blocks (%d tables)" % html.count("<table>"))
+            # All 256 queue slots: a long table folds, and still renders inside <details>.
+            rc, md, err = common.run(["qi", path, "--all-slots"], fmt="markdown")
+            html = subprocess.run([cmark, "-e", "table", "--unsafe"], input=md, capture_output=True,
+                                  text=True).stdout
+            r.check("<details>" in html and "<table>" in html[html.index("<details>"):]
+                    if "<details>" in html else False, name,
+                    "a 256-row table folds into <details> and still renders as a table")
+    r.finish()
+
+
+if __name__ == "__main__":
+    main()
