@@ -199,8 +199,11 @@ def compare_console(oracle, rows):
     # IPI frames sit on top of the context the oracle saw.
     while rows and (rows[0]["function"] or "").split(".")[0] in STOP_FRAMES:
         rows = rows[1:]
-    m = norm([r["function"] for i, r in enumerate(rows) if i == 0 or r["kind"] != "exception"])
-    o = norm(oracle)
+    # The kernel prints a further interrupted function as a register dump, not a Call
+    # Trace line, and no entry stubs: leave those out of ours.
+    m = norm([r["function"] for i, r in enumerate(rows)
+              if (i == 0 or r["kind"] != "exception") and not (r["function"] or "").startswith("asm_")])
+    o = [f for f in norm(oracle) if not f.startswith("asm_")]
     common = 0
     while common < min(len(o), len(m)) and o[len(o) - 1 - common] == m[len(m) - 1 - common]:
         common += 1
@@ -210,6 +213,15 @@ def compare_console(oracle, rows):
     if common and common == len(m):
         return common, len(o), None, "; the %d innermost oracle frames had returned by " \
             "dump time" % (len(o) - common)
+    # The CPU kept running between the backtrace and the dump: below a long common
+    # outer part it may be in another callee of the same function (a print then, the
+    # lock retake now), or interrupted again on top of the same context (the panic).
+    o_in = [f for f in o if not f.startswith("asm_")]
+    if common >= 3 and len(o_in) - common <= 6:
+        return common, len(o), None, "; the CPU moved on below %s (oracle %s, ours %s)" % (
+            o[len(o) - common], o[:len(o) - common], m[:len(m) - common])
+    if common < len(o_in) and is_subsequence(o_in, m):
+        return len(o), len(o), None, "; interrupted again on top of the oracle's context"
     return common, len(o), "outermost %d frames agree, then oracle %s, ours %s" % (
         common, o[:len(o) - common], m[:len(m) - common]), ""
 
