@@ -470,7 +470,7 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 						       r->v->cpu, r->label,
 						       r->state == CPU_QI_SPINNING ? "spins on" : "polls in qi_submit_sync");
 				if (r->state == CPU_QI_SPINNING && wn < sizeof(who))
-					wn += (size_t)snprintf(who + wn, sizeof(who) - wn, "%s q_lock",
+					wn += (size_t)snprintf(who + wn, sizeof(who) - wn, " %s q_lock",
 							       r->unit >= 0 ? m->units[r->unit].name : u->name);
 				if (wn < sizeof(who) && r->batch >= 0 && r->unit == ui)
 					wn += (size_t)snprintf(who + wn, sizeof(who) - wn, " for batch %d-%d",

@@ -493,16 +493,37 @@ static void cand_eval(struct analysis *a, unsigned int cpu, int idx, enum cand_s
 		return;
 	}
 	vsc_qspinlock_decode(val, &c->w);
+	if (a->tas && !val) {
+		/* Test-and-set spinners retry: the lock may be free at the dump instant.  Only a
+		 * lock the caller knows by name (a unit's q_lock) is believed then. */
+		for (size_t i = 0; a->opts && i < a->opts->nr_names; i++) {
+			if (a->opts->names[i].addr == c->addr) {
+				c->score = 2;
+				snprintf(c->why, sizeof(c->why), "%s points at %s, free at the instant "
+					 "of the dump: test-and-set spinners (virt_spin_lock) retry, "
+					 "so the word changes hands", src == SRC_REG_EXACT ?
+					 "the slowpath's own register" : "its frame", a->opts->names[i].name);
+				return;
+			}
+		}
+		return;
+	}
 	if (!c->w.plausible || !val)
 		return;
 	if (a->tas) {
 		/* No queue to prove anything: a locked word the slowpath is holding on to. */
 		if (c->w.locked && !c->w.pending && !c->w.tail) {
-			c->score = src == SRC_REG_EXACT ? 2 : 1;
-			snprintf(c->why, sizeof(c->why), "%s points at a locked word; this guest "
+			bool known = false;
+
+			/* A lock the caller knows by name (e.g. a unit's q_lock) beats any other word. */
+			for (size_t i = 0; a->opts && i < a->opts->nr_names; i++)
+				known |= a->opts->names[i].addr == c->addr;
+			c->score = (src == SRC_REG_EXACT ? 2 : 1) + (known ? 1 : 0);
+			snprintf(c->why, sizeof(c->why), "%s points at a locked word%s; this guest "
 				 "uses test-and-set spinning (virt_spin_lock), so there is no queue "
 				 "to confirm it", src == SRC_REG_EXACT ? "the slowpath's own register"
-								      : "its frame");
+								      : "its frame",
+				 known ? " that is a known lock" : "");
 		}
 		return;
 	}
