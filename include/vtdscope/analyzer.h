@@ -33,6 +33,7 @@ struct vsc_analysis_options {
 	int cpu;
 	int pid;
 	bool frames_detail;
+	char task_state;       /* stacks: every task in this state ('D'), with full_stacks */
 	bool full_stacks;
 };
 

@@ -474,16 +474,28 @@ static struct vsc_error *bt_all_cpus(struct vsc_analysis *a, struct vsc_section 
 }
 
 struct pid_match {
-	int pid;
+	int pid;          /* match this pid, or */
+	char state;       /* every task in this state ('D': hung-task triage) */
 	uint64_t *tasks;
+	int *pids;
 	size_t n;
 };
+
+#define MAX_STATE_TASKS 512
 
 static int pid_cb(void *arg, const struct vsc_task *task)
 {
 	struct pid_match *m = arg;
 
-	if (task->pid == m->pid) {
+	if (m->state && m->n >= MAX_STATE_TASKS)
+		return 1;
+	if (m->state ? task->state == m->state : task->pid == m->pid) {
+		int *np = realloc(m->pids, (m->n + 1) * sizeof(*np));
+
+		if (!np)
+			return 1;
+		m->pids = np;
+		m->pids[m->n] = task->pid;
 		uint64_t *nt = realloc(m->tasks, (m->n + 1) * sizeof(*nt));
 
 		if (!nt)
@@ -494,25 +506,34 @@ static int pid_cb(void *arg, const struct vsc_task *task)
 	return 0;
 }
 
-static void bt_pid(struct vsc_target *t, struct vsc_section *parent, int pid, bool detail)
+static void bt_pid(struct vsc_target *t, struct vsc_section *parent, int pid, char state,
+		   bool detail)
 {
-	struct pid_match m = { .pid = pid };
+	struct pid_match m = { .pid = pid, .state = state };
 	struct vsc_error *err = vsc_task_foreach(t, pid_cb, &m);
 	char id[48];
 
 	if (err) {
 		vsc_section_take_error(parent, err, "listing tasks");
 		free(m.tasks);
+		free(m.pids);
 		return;
 	}
-	if (!m.n)
+	if (!m.n && state)
+		vsc_section_note(parent, "no task in state %c", state);
+	else if (!m.n)
 		vsc_section_error(parent, VSC_ERR_NOTFOUND, "no task with pid %d", pid);
+	if (state)
+		vsc_section_kv(parent, "tasks_in_state", vsc_val_uint(m.n));
 	for (size_t i = 0; i < m.n; i++) {
 		struct vsc_stack st;
 		struct vsc_section *s;
 		char title[96], task[64];
 
-		snprintf(id, sizeof(id), m.n > 1 ? "pid%d_%zu" : "pid%d", pid, i);
+		if (state)
+			snprintf(id, sizeof(id), "pid%d_%zu", m.pids[i], i);
+		else
+			snprintf(id, sizeof(id), m.n > 1 ? "pid%d_%zu" : "pid%d", pid, i);
 		task_title(t, m.tasks[i], task, sizeof(task));
 		snprintf(title, sizeof(title), "%s", task[0] ? task : "task");
 		s = vsc_section_section(parent, id, title);
@@ -528,6 +549,7 @@ static void bt_pid(struct vsc_target *t, struct vsc_section *parent, int pid, bo
 		vsc_stack_deinit(&st);
 	}
 	free(m.tasks);
+	free(m.pids);
 }
 
 static struct vsc_error *stacks_run(struct vsc_analysis *a)
@@ -535,8 +557,8 @@ static struct vsc_error *stacks_run(struct vsc_analysis *a)
 	const struct vsc_analysis_options *o = &a->opts;
 	struct vsc_section *s = vsc_report_section(a->report, "bt", "Backtraces");
 
-	if (o->full_stacks && o->pid >= 0) {
-		bt_pid(a->target, s, o->pid, o->frames_detail);
+	if (o->full_stacks && (o->pid >= 0 || o->task_state)) {
+		bt_pid(a->target, s, o->pid, o->task_state, o->frames_detail);
 		return NULL;
 	}
 	if (o->full_stacks && o->cpu >= 0) {

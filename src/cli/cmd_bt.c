@@ -15,7 +15,7 @@ static int dump_index(const struct cli_options *opts)
 	for (int i = 0; i < opts->argc; i++) {
 		const char *a = opts->argv[i];
 
-		if (!strcmp(a, "--cpu") || !strcmp(a, "--pid")) {
+		if (!strcmp(a, "--cpu") || !strcmp(a, "--pid") || !strcmp(a, "--state")) {
 			i++;
 			continue;
 		}
@@ -59,6 +59,7 @@ int cmd_bt(struct cli_options *opts)
 {
 	static const char *const names[] = { "stacks" };
 	const char *cpu_s = cli_opt_value(opts, "--cpu"), *pid_s = cli_opt_value(opts, "--pid");
+	const char *state_s = cli_opt_value(opts, "--state");
 	struct vsc_analysis_options ao = {
 		.cpu = -1,
 		.pid = -1,
@@ -75,10 +76,16 @@ int cmd_bt(struct cli_options *opts)
 		fprintf(stderr, "vtdscope: bt: --cpu and --pid take a number\n");
 		return VSC_EXIT_USAGE;
 	}
-	if (cpu_s && pid_s) {
-		fprintf(stderr, "vtdscope: bt: give --cpu or --pid, not both\n");
+	if ((cpu_s != NULL) + (pid_s != NULL) + (state_s != NULL) > 1) {
+		fprintf(stderr, "vtdscope: bt: give one of --cpu, --pid or --state\n");
 		return VSC_EXIT_USAGE;
 	}
+	if (state_s && (strlen(state_s) != 1 || !strchr("RSDTtZXIP", state_s[0]))) {
+		fprintf(stderr, "vtdscope: bt: --state takes a task state letter as ps prints it (D, R, S, ...)\n");
+		return VSC_EXIT_USAGE;
+	}
+	if (state_s)
+		ao.task_state = state_s[0];
 	if (dump < 0)
 		return cli_open_target(opts, NULL, NULL);       /* "no dump given" */
 	if (cpu_s) {
