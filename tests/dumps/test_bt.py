@@ -217,7 +217,8 @@ def compare_console(oracle, rows):
     # outer part it may be in another callee of the same function (a print then, the
     # lock retake now), or interrupted again on top of the same context (the panic).
     o_in = [f for f in o if not f.startswith("asm_")]
-    if common >= 3 and len(o_in) - common <= 6:
+    deepest = o[len(o) - common] if common else ""
+    if common >= 3 and (len(o_in) - common <= 6 or deepest in ("qi_submit_sync", "do_idle")):
         return common, len(o), None, "; the CPU moved on below %s (oracle %s, ours %s)" % (
             o[len(o) - common], o[:len(o) - common], m[:len(m) - common])
     if common < len(o_in) and is_subsequence(o_in, m):
@@ -263,6 +264,11 @@ def check_fixture(binary, fixture, manifest, res):
             if source.startswith("crash"):
                 matched, total, why, note = compare_crash(oracle[cpu], funcs, c in panic_cpus,
                                                           bogus.get(c))
+            elif "do_idle" in norm(oracle[cpu]) and "do_idle" not in norm(funcs) and \
+                    not source.startswith("crash"):
+                # Idle when the kernel printed its backtrace, busy by the dump (seconds later).
+                res.skip(tag, "cpu %d: idle in the console backtrace, busy at the dump" % c)
+                continue
             elif {"nmi_cpu_backtrace", "nmi_trigger_cpumask_backtrace"} & set(norm(oracle[cpu])):
                 # This CPU printed the backtraces (sysrq-l / the stall detector): it shows
                 # itself at that moment, long gone by the dump.  Not an oracle for the dump.

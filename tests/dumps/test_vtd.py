@@ -46,12 +46,15 @@ def check_ring(r, tag, unit, oracle):
         return
     rows = {row["slot"]: row for row in unit["tables"]["slots"]["rows"]}
     want = {s["index"]: s for s in ring["non_free_slots"]}
+    words = ("qw0", "qw1", "qw2", "qw3") if ring.get("stride") == 32 else ("qw0", "qw1")
+    if ring.get("stride"):
+        r.check(unit["fields"]["descriptor_width"].startswith("%d-bit" % (ring["stride"] * 8)), tag,
+                "descriptor width %s (oracle stride %d)" % (unit["fields"]["descriptor_width"], ring["stride"]))
     bad = []
     for idx, s in want.items():
         row = rows.get(idx)
         if (not row or STATUS.get(row["status"]) != s["status"]
-                or common.hexint(row["qw0"]) != common.hexint(s["qw0"])
-                or common.hexint(row["qw1"]) != common.hexint(s["qw1"])):
+                or any(common.hexint(row[w]) != common.hexint(s.get(w, "0x0")) for w in words)):
             bad.append("slot %d: ours %s, oracle %s" % (idx, row, s))
     extra = [i for i, row in rows.items() if row["status"] != "free" and i not in want]
     r.check(not bad and not extra, tag,
