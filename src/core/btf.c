@@ -70,31 +70,7 @@ struct found_member {
 	uint32_t type_id;
 };
 
-/* C spellings of base types, as compilers (and so pahole) name them. */
-static const char *const base_aliases[][2] = {
-	{ "unsigned", "unsigned int" },
-	{ "signed", "int" },
-	{ "unsigned long", "long unsigned int" },
-	{ "long", "long int" },
-	{ "unsigned long long", "long long unsigned int" },
-	{ "long long", "long long int" },
-	{ "unsigned short", "short unsigned int" },
-	{ "short", "short int" },
-	{ "bool", "_Bool" },
-};
-
 /* ---- name index ---------------------------------------------------------- */
-
-static uint32_t name_hash(const char *s, size_t len, uint32_t ns)
-{
-	uint32_t h = 2166136261u ^ ns;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
 
 static bool slot_matches(const struct name_slot *s, uint32_t hash, uint32_t ns,
 			 const char *name, size_t len)
@@ -139,7 +115,7 @@ static const struct name_slot *index_find(const struct name_index *idx, uint32_t
 
 	if (!idx->slots)
 		return NULL;
-	s = index_probe(idx, name_hash(name, len, ns), ns, name, len);
+	s = index_probe(idx, vsc_types_name_hash(name, len, ns), ns, name, len);
 	return s->name ? s : NULL;
 }
 
@@ -207,7 +183,7 @@ static struct vsc_error *build_type_index(struct btf_types *bt)
 			continue;
 		name = type_name(bt->btf, t);
 		len = strlen(name);
-		hash = name_hash(name, len, ns);
+		hash = vsc_types_name_hash(name, len, ns);
 		s = index_probe(&bt->types, hash, ns, name, len);
 		if (s->name) {
 			if (better_definition(btf__type_by_id(bt->btf, s->id), t))
@@ -263,7 +239,7 @@ static struct vsc_error *build_enumerator_index(struct btf_types *bt)
 			if (!name || !*name)
 				continue;
 			len = strlen(name);
-			hash = name_hash(name, len, NS_ENUMERATOR);
+			hash = vsc_types_name_hash(name, len, NS_ENUMERATOR);
 			s = index_probe(&bt->enumerators, hash, NS_ENUMERATOR, name, len);
 			if (s->name)
 				continue; /* first definition wins */
@@ -330,11 +306,10 @@ static struct vsc_error *lookup_type(struct btf_types *bt, const char *spec, uin
 	} else {
 		for (size_t i = 0; !s && i < sizeof(bare_order) / sizeof(bare_order[0]); i++)
 			s = index_find(&bt->types, bare_order[i], name, len);
-		for (size_t i = 0; !s && i < sizeof(base_aliases) / sizeof(base_aliases[0]); i++) {
-			const char *alias = base_aliases[i][1];
+		if (!s) {
+			const char *alias = vsc_types_base_alias(name, len);
 
-			if (strlen(base_aliases[i][0]) == len &&
-			    strncmp(base_aliases[i][0], name, len) == 0)
+			if (alias)
 				s = index_find(&bt->types, NS_BASE, alias, strlen(alias));
 		}
 	}
@@ -536,32 +511,6 @@ static struct vsc_error *find_member(const struct btf_types *bt, const struct bt
 	return vsc_error_create(VSC_ERR_NOTFOUND, "no member %.*s", (int)len, name);
 }
 
-/*
- * The storage-unit view of a bit field: the aligned unit of the declared
- * type's size that holds it, or the covering bytes when it straddles units.
- */
-static void locate_bitfield(uint64_t bitpos, uint32_t bitsize, uint64_t type_size,
-			    struct vsc_member_info *info)
-{
-	uint64_t unit = type_size;
-
-	if (unit >= 1 && unit <= 8 && !(unit & (unit - 1))) {
-		uint64_t off = bitpos / (unit * 8) * unit;
-
-		if (bitpos - off * 8 + bitsize <= unit * 8) {
-			info->offset = off;
-			info->bit_offset = (uint32_t)(bitpos - off * 8);
-			info->size = unit;
-			return;
-		}
-	}
-	info->offset = bitpos / 8;
-	info->bit_offset = bitpos % 8;
-	for (unit = 1; unit < 8 && unit * 8 < info->bit_offset + bitsize; unit <<= 1)
-		;
-	info->size = unit;
-}
-
 static struct vsc_error *btf_member(void *priv, const char *type_name_, const char *path,
 				    struct vsc_member_info *out)
 {
@@ -609,7 +558,7 @@ static struct vsc_error *btf_member(void *priv, const char *type_name_, const ch
 	}
 	if (fm.bitsize) {
 		info.bit_size = fm.bitsize;
-		locate_bitfield(fm.bitpos, fm.bitsize, info.size, &info);
+		vsc_types_locate_bitfield(fm.bitpos, fm.bitsize, info.size, &info);
 	} else {
 		info.offset = fm.bitpos / 8;
 	}
@@ -750,23 +699,6 @@ static char *render_decl(const struct btf_types *bt, uint32_t id, const char *de
 	return res;
 }
 
-#define TABS "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t" /* MAX_NESTING + 1 */
-
-/* One pahole-like line: the declaration, then offset (:bit) and size in a column. */
-static void describe_line(FILE *f, int depth, const char *text, uint32_t bitsize,
-			  const struct vsc_member_info *info)
-{
-	int width = 48 - 8 * (depth - 1);
-
-	if (width < 1)
-		width = 1;
-	if (bitsize)
-		fprintf(f, "%.*s%-*s /* %5" PRIu64 ":%2" PRIu32 " %2" PRIu64 " */\n", depth, TABS,
-			width, text, info->offset, info->bit_offset, info->size);
-	else
-		fprintf(f, "%.*s%-*s /* %5" PRIu64 " %5" PRIu64 " */\n", depth, TABS, width, text,
-			info->offset, info->size);
-}
 
 static void describe_members(const struct btf_types *bt, FILE *f, const struct btf_type *t,
 			     uint64_t base, int depth, unsigned int *budget)
@@ -783,7 +715,7 @@ static void describe_members(const struct btf_types *bt, FILE *f, const struct b
 		char *decl, *text = NULL;
 
 		if (!(*budget)--) {
-			fprintf(f, "%.*s/* ... */\n", depth, TABS);
+			fprintf(f, "%.*s/* ... */\n", depth, VSC_TYPES_TABS);
 			return;
 		}
 		member_bits(bt->btf, t, i, &bitpos, &bitsize);
@@ -791,7 +723,7 @@ static void describe_members(const struct btf_types *bt, FILE *f, const struct b
 		err = type_bytes(bt, m[i].type, 0, &info.size);
 		vsc_error_destroy(err);
 		if (bitsize)
-			locate_bitfield(bitpos, bitsize, info.size, &info);
+			vsc_types_locate_bitfield(bitpos, bitsize, info.size, &info);
 		else
 			info.offset = bitpos / 8;
 
@@ -802,17 +734,17 @@ static void describe_members(const struct btf_types *bt, FILE *f, const struct b
 			vsc_error_destroy(err);
 		}
 		if (inner) { /* anonymous struct/union: inline, offsets from the outer start */
-			fprintf(f, "%.*s%s {\n", depth, TABS,
+			fprintf(f, "%.*s%s {\n", depth, VSC_TYPES_TABS,
 				btf_is_union(inner) ? "union" : "struct");
 			describe_members(bt, f, inner, bitpos, depth + 1, budget);
-			describe_line(f, depth, "};", 0, &info);
+			vsc_types_describe_line(f, depth, "};", 0, &info);
 			continue;
 		}
 		decl = render_decl(bt, m[i].type, mname ? mname : "", 0);
 		if ((bitsize ? asprintf(&text, "%s:%" PRIu32 ";", decl ? decl : "?", bitsize)
 			     : asprintf(&text, "%s;", decl ? decl : "?")) < 0)
 			text = NULL;
-		describe_line(f, depth, text ? text : "?;", bitsize, &info);
+		vsc_types_describe_line(f, depth, text ? text : "?;", bitsize, &info);
 		free(text);
 		free(decl);
 	}

@@ -196,36 +196,12 @@ static const struct name_hint {
 	{ "module", { "__module_address", "kernel/module/main.c", "kernel/module.c" } },
 };
 
-/* C spellings of base types, as compilers name them in debug info. */
-static const char *const base_aliases[][2] = {
-	{ "unsigned", "unsigned int" },
-	{ "signed", "int" },
-	{ "unsigned long", "long unsigned int" },
-	{ "long", "long int" },
-	{ "unsigned long long", "long long unsigned int" },
-	{ "long long", "long long int" },
-	{ "unsigned short", "short unsigned int" },
-	{ "short", "short int" },
-	{ "bool", "_Bool" },
-};
-
 static struct vsc_error *dw_error(const char *what)
 {
 	return vsc_error_create(VSC_ERR_FORMAT, "%s: %s", what, dwarf_errmsg(-1));
 }
 
 /* ---- name index ---------------------------------------------------------- */
-
-static uint32_t name_hash(const char *s, size_t len, uint32_t ns)
-{
-	uint32_t h = 2166136261u ^ ns;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
 
 static struct name_slot *index_probe(const struct name_index *idx, uint32_t hash, uint32_t ns,
 				     const char *name, size_t len)
@@ -249,7 +225,7 @@ static const struct name_slot *index_find(const struct name_index *idx, uint32_t
 
 	if (!idx->slots)
 		return NULL;
-	s = index_probe(idx, name_hash(name, len, ns), ns, name, len);
+	s = index_probe(idx, vsc_types_name_hash(name, len, ns), ns, name, len);
 	return s->name ? s : NULL;
 }
 
@@ -283,7 +259,7 @@ static struct vsc_error *index_add(struct name_index *idx, uint32_t ns, const ch
 				   Dwarf_Off die, int64_t value)
 {
 	size_t len = strlen(name);
-	uint32_t hash = name_hash(name, len, ns);
+	uint32_t hash = vsc_types_name_hash(name, len, ns);
 	struct name_slot *s;
 
 	if (!idx->slots || (idx->count + 1) * 2 > idx->mask + 1)
@@ -860,15 +836,11 @@ static struct vsc_error *lookup_type(struct dwarf_types *dt, const char *spec, D
 	err = ns ? lookup_name(dt, &ns, 1, p, len, &s)
 		 : lookup_name(dt, bare, sizeof(bare) / sizeof(bare[0]), p, len, &s);
 	if (err && err->kind == VSC_ERR_NOTFOUND && !ns) {
-		for (size_t i = 0; i < sizeof(base_aliases) / sizeof(base_aliases[0]); i++) {
-			const char *alias = base_aliases[i][1];
+		const char *alias = vsc_types_base_alias(p, len);
 
-			if (strlen(base_aliases[i][0]) != len ||
-			    strncmp(base_aliases[i][0], p, len) != 0)
-				continue;
+		if (alias) {
 			vsc_error_destroy(err);
 			err = lookup_name(dt, &base_ns, 1, alias, strlen(alias), &s);
-			break;
 		}
 	}
 	if (err)
@@ -1227,29 +1199,6 @@ static struct vsc_error *find_member(struct dwarf_types *dt, Dwarf_Die *comp, co
 	return vsc_error_create(VSC_ERR_NOTFOUND, "no member %.*s", (int)len, name);
 }
 
-/* The storage-unit view of a bit field (same rules as the BTF backend). */
-static void locate_bitfield(uint64_t bitpos, uint32_t bitsize, uint64_t type_size,
-			    struct vsc_member_info *info)
-{
-	uint64_t unit = type_size;
-
-	if (unit >= 1 && unit <= 8 && !(unit & (unit - 1))) {
-		uint64_t off = bitpos / (unit * 8) * unit;
-
-		if (bitpos - off * 8 + bitsize <= unit * 8) {
-			info->offset = off;
-			info->bit_offset = (uint32_t)(bitpos - off * 8);
-			info->size = unit;
-			return;
-		}
-	}
-	info->offset = bitpos / 8;
-	info->bit_offset = bitpos % 8;
-	for (unit = 1; unit < 8 && unit * 8 < info->bit_offset + bitsize; unit <<= 1)
-		;
-	info->size = unit;
-}
-
 static struct vsc_error *fill_member_info(struct dwarf_types *dt, struct found_member *fm,
 					  struct vsc_member_info *out)
 {
@@ -1265,7 +1214,7 @@ static struct vsc_error *fill_member_info(struct dwarf_types *dt, struct found_m
 	VSC_TRY(type_bytes(dt, &fm->type, 0, &info.size));
 	if (fm->bitsize) {
 		info.bit_size = fm->bitsize;
-		locate_bitfield(fm->bitpos, fm->bitsize, info.size, &info);
+		vsc_types_locate_bitfield(fm->bitpos, fm->bitsize, info.size, &info);
 	} else {
 		info.offset = fm->bitpos / 8;
 	}
@@ -1461,23 +1410,6 @@ static char *render_decl(Dwarf_Die *die, const char *decl, int depth)
 	return res;
 }
 
-#define TABS "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t" /* MAX_NESTING + 1 */
-
-/* One pahole-like line: the declaration, then offset (:bit) and size in a column. */
-static void describe_line(FILE *f, int depth, const char *text, uint32_t bitsize,
-			  const struct vsc_member_info *info)
-{
-	int width = 48 - 8 * (depth - 1);
-
-	if (width < 1)
-		width = 1;
-	if (bitsize)
-		fprintf(f, "%.*s%-*s /* %5" PRIu64 ":%2" PRIu32 " %2" PRIu64 " */\n", depth, TABS,
-			width, text, info->offset, info->bit_offset, info->size);
-	else
-		fprintf(f, "%.*s%-*s /* %5" PRIu64 " %5" PRIu64 " */\n", depth, TABS, width, text,
-			info->offset, info->size);
-}
 
 static void describe_members(struct dwarf_types *dt, FILE *f, Dwarf_Die *comp, uint64_t base,
 			     int depth, unsigned int *budget)
@@ -1498,13 +1430,13 @@ static void describe_members(struct dwarf_types *dt, FILE *f, Dwarf_Die *comp, u
 		if (dwarf_tag(&m) != DW_TAG_member)
 			continue;
 		if (!(*budget)--) {
-			fprintf(f, "%.*s/* ... */\n", depth, TABS);
+			fprintf(f, "%.*s/* ... */\n", depth, VSC_TYPES_TABS);
 			return;
 		}
 		mname = dwarf_diename(&m);
 		err = member_bits(dt, &m, &bitpos, &bitsize);
 		if (err) {
-			fprintf(f, "%.*s/* %s: %s */\n", depth, TABS, mname ? mname : "?",
+			fprintf(f, "%.*s/* %s: %s */\n", depth, VSC_TYPES_TABS, mname ? mname : "?",
 				err->message);
 			vsc_error_destroy(err);
 			continue;
@@ -1516,7 +1448,7 @@ static void describe_members(struct dwarf_types *dt, FILE *f, Dwarf_Die *comp, u
 			vsc_error_destroy(err);
 		}
 		if (bitsize)
-			locate_bitfield(bitpos, bitsize, info.size, &info);
+			vsc_types_locate_bitfield(bitpos, bitsize, info.size, &info);
 		else
 			info.offset = bitpos / 8;
 
@@ -1526,22 +1458,22 @@ static void describe_members(struct dwarf_types *dt, FILE *f, Dwarf_Die *comp, u
 			vsc_error_destroy(err);
 		}
 		if (anonymous) { /* inline, offsets from the outer start */
-			fprintf(f, "%.*s%s {\n", depth, TABS,
+			fprintf(f, "%.*s%s {\n", depth, VSC_TYPES_TABS,
 				dwarf_tag(&inner) == DW_TAG_union_type ? "union" : "struct");
 			describe_members(dt, f, &inner, bitpos, depth + 1, budget);
-			describe_line(f, depth, "};", 0, &info);
+			vsc_types_describe_line(f, depth, "};", 0, &info);
 			continue;
 		}
 		decl = render_decl(has_type ? &type : NULL, mname ? mname : "", 0);
 		if ((bitsize ? asprintf(&text, "%s:%" PRIu32 ";", decl ? decl : "?", bitsize)
 			     : asprintf(&text, "%s;", decl ? decl : "?")) < 0)
 			text = NULL;
-		describe_line(f, depth, text ? text : "?;", bitsize, &info);
+		vsc_types_describe_line(f, depth, text ? text : "?;", bitsize, &info);
 		free(text);
 		free(decl);
 	}
 	if (r < 0)
-		fprintf(f, "%.*s/* %s */\n", depth, TABS, dwarf_errmsg(-1));
+		fprintf(f, "%.*s/* %s */\n", depth, VSC_TYPES_TABS, dwarf_errmsg(-1));
 }
 
 /* Typedefs (not of structs), enums and base types. */

@@ -34,6 +34,24 @@ struct vsc_error *vsc_btf_types_create(const void *data, size_t size, struct vsc
 struct vsc_error *vsc_dwarf_types_create(const char *vmlinux, struct vsc_types **out);
 void vsc_types_destroy(struct vsc_types *types);
 
+/* ---- shared by the backends (types_common.c) ---- */
+
+#include <stdio.h>
+
+/* Tabs for nesting depth 1..17 (anonymous members nest at most 16 deep). */
+#define VSC_TYPES_TABS "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t"
+
+uint32_t vsc_types_name_hash(const char *s, size_t len, uint32_t ns);
+/* The compiler's spelling of a C base type name ("unsigned long" -> "long unsigned int"), or NULL. */
+const char *vsc_types_base_alias(const char *name, size_t len);
+/* The storage-unit view of a bit field: the aligned unit of the declared type's
+ * size that holds it, or the covering bytes when it straddles units. */
+void vsc_types_locate_bitfield(uint64_t bitpos, uint32_t bitsize, uint64_t type_size,
+			       struct vsc_member_info *info);
+/* One pahole-like member line: the declaration, then its offset[:bit] and size in a comment. */
+void vsc_types_describe_line(FILE *f, int depth, const char *text, uint32_t bitsize,
+			     const struct vsc_member_info *info);
+
 /* Build-id (hex, malloc'ed) of an ELF file's NT_GNU_BUILD_ID note. */
 struct vsc_error *vsc_elf_build_id(const char *path, char **hex);
 /* OSRELEASE-like string from a vmlinux (linux_banner / init_uts_ns), malloc'ed; optional. */
