@@ -27,14 +27,19 @@ struct stream {
 	size_t len, pos;
 };
 
-static struct vsc_error *stream_byte(struct stream *s, unsigned char *out)
+static struct vsc_error *stream_refill(struct stream *s)
 {
-	if (s->pos == s->len) {
-		s->base += s->len;
-		s->len = NAMES_CHUNK;
-		s->pos = 0;
-		VSC_TRY(vsc_read(s->t, s->base, s->buf, s->len, "kallsyms_names"));
-	}
+	s->base += s->len;
+	s->len = NAMES_CHUNK;
+	s->pos = 0;
+	return vsc_read(s->t, s->base, s->buf, s->len, "kallsyms_names");
+}
+
+/* Called for every byte of every name: the buffered case stays inline. */
+static inline struct vsc_error *stream_byte(struct stream *s, unsigned char *out)
+{
+	if (__builtin_expect(s->pos == s->len, 0))
+		VSC_TRY(stream_refill(s));
 	*out = s->buf[s->pos++];
 	return NULL;
 }
