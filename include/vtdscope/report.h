@@ -305,6 +305,9 @@ bool vsc_report_finding_get(const struct vsc_report *rep, size_t i, enum vsc_sev
  */
 char *vsc_report_redact_text(const struct vsc_report *rep, const char *s);
 
+/* Length of the valid UTF-8 sequence at @s (at most @len bytes), 0 if invalid. */
+size_t vsc_utf8_seq(const char *s, size_t len);
+
 /* ------------------------------------------------------------------------ */
 /* Sections                                                                 */
 /* ------------------------------------------------------------------------ */

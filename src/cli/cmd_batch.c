@@ -90,54 +90,22 @@ static double now(void)
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at @p, or 0 if it is not valid. */
-static size_t utf8_seq(const unsigned char *p)
-{
-	unsigned char c = p[0];
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /*
  * @s as a JSON string.  Bytes that are not valid UTF-8 (a path can hold
  * anything) become the four characters "\xNN", as in the report model.
  */
 static void json_str(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end;
 
 	if (!s) {
 		fputs("null", f);
 		return;
 	}
+	end = p + strlen(s);
 	putc('"', f);
 	while (*p) {
-		size_t n = utf8_seq(p);
+		size_t n = vsc_utf8_seq((const char *)p, (size_t)(end - p));
 
 		if (n > 1) {
 			fwrite(p, 1, n, f);
@@ -227,23 +195,6 @@ static void json_error_line(FILE *f, size_t index, const char *path, int exit_co
 
 /* ---- the worker ------------------------------------------------------------ */
 
-/* The same analysis as `vtdscope report`: every built-in analyzer, in order. */
-static void analyze(struct vsc_target *t, struct vsc_report *rep, const char *path, bool verbose)
-{
-	struct vsc_analysis a;
-	size_t n;
-	const struct vsc_analyzer *const *all = vsc_builtin_analyzers(&n);
-
-	vsc_report_set_title(rep, "%s", "vtdscope report");
-	vsc_report_set_tool_version(rep, VTDSCOPE_VERSION);
-	vsc_report_set_target(rep, path);
-	vsc_analysis_init(&a, t, rep);
-	a.opts.verbose = verbose;
-	for (size_t i = 0; i < n; i++)
-		vsc_analyzer_run(all[i], &a);
-	vsc_analysis_deinit(&a);
-}
-
 /* Markdown report to item->md_path; the error, or NULL. */
 static struct vsc_error *write_markdown(struct cli_options *opts, const struct vsc_report *rep,
 					const char *md_path, int *exit_code)
@@ -292,7 +243,8 @@ static char *work(struct batch *b, size_t index, size_t *len)
 	}
 	err = vsc_report_create(&rep);
 	if (!err) {
-		analyze(t, rep, it->path, b->opts->verbose);
+		cli_analyze(t, rep, "vtdscope report", it->path, NULL, 0,
+			    &(struct vsc_analysis_options){ .verbose = b->opts->verbose });
 		err = vsc_report_check(rep);
 	}
 	if (err) {

@@ -46,12 +46,39 @@ int cli_render(struct cli_options *opts, const struct vsc_report *rep)
 	return VSC_EXIT_OK;
 }
 
+void cli_analyze(struct vsc_target *t, struct vsc_report *rep, const char *title,
+		 const char *path, const char *const *names, size_t n,
+		 const struct vsc_analysis_options *aopts)
+{
+	size_t nall;
+	const struct vsc_analyzer *const *all = vsc_builtin_analyzers(&nall);
+	struct vsc_analysis a;
+
+	vsc_report_set_title(rep, "%s", title);
+	vsc_report_set_tool_version(rep, VTDSCOPE_VERSION);
+	vsc_report_set_target(rep, path);
+	vsc_analysis_init(&a, t, rep);
+	if (aopts)
+		a.opts = *aopts;
+	if (!names) {
+		for (size_t i = 0; i < nall; i++)
+			vsc_analyzer_run(all[i], &a);
+	}
+	for (size_t i = 0; names && i < n; i++) {
+		const struct vsc_analyzer *an = vsc_analyzer_find(names[i]);
+
+		if (an)
+			vsc_analyzer_run(an, &a);
+	}
+	vsc_analysis_deinit(&a);
+}
+
 int cli_run_analyzers(struct cli_options *opts, const char *title, const char *const *names,
 		      size_t n, const struct vsc_analysis_options *aopts)
 {
+	struct vsc_analysis_options ao = { 0 };
 	struct vsc_target *t;
 	struct vsc_report *rep;
-	struct vsc_analysis a;
 	struct vsc_error *err;
 	int rc = cli_open_target(opts, opts->argc ? opts->argv[0] : NULL, &t);
 
@@ -63,23 +90,13 @@ int cli_run_analyzers(struct cli_options *opts, const char *title, const char *c
 		vsc_target_destroy(t);
 		return VSC_EXIT_INTERNAL;
 	}
-	vsc_report_set_title(rep, "%s", title);
-	vsc_report_set_tool_version(rep, VTDSCOPE_VERSION);
-	vsc_report_set_target(rep, opts->argv[0]);
-	vsc_analysis_init(&a, t, rep);
 	if (aopts)
-		a.opts = *aopts;
-	a.opts.verbose = a.opts.verbose || opts->verbose;
-	for (size_t i = 0; i < n; i++) {
-		const struct vsc_analyzer *an = vsc_analyzer_find(names[i]);
-
-		if (an)
-			vsc_analyzer_run(an, &a);
-	}
+		ao = *aopts;
+	ao.verbose = ao.verbose || opts->verbose;
+	cli_analyze(t, rep, title, opts->argv[0], names, n, &ao);
 	rc = cli_render(opts, rep);
 	if (!rc)
 		rc = cli_exit_for(rep);
-	vsc_analysis_deinit(&a);
 	vsc_report_destroy(rep);
 	vsc_target_destroy(t);
 	return rc;
@@ -87,13 +104,8 @@ int cli_run_analyzers(struct cli_options *opts, const char *title, const char *c
 
 int cmd_report(struct cli_options *opts)
 {
-	size_t n;
-	const struct vsc_analyzer *const *all = vsc_builtin_analyzers(&n);
-	const char *names[16];
-
-	for (size_t i = 0; i < n && i < 16; i++)
-		names[i] = all[i]->name;
-	return cli_run_analyzers(opts, "vtdscope report", names, n < 16 ? n : 16, NULL);
+	/* No names: every built-in analyzer, in report order. */
+	return cli_run_analyzers(opts, "vtdscope report", NULL, 0, NULL);
 }
 
 int cmd_qi(struct cli_options *opts)

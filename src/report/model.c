@@ -59,6 +59,13 @@ const char *vsc_value_kind_name(enum vsc_value_kind kind)
 
 /* ---- strings ---------------------------------------------------------- */
 
+static size_t utf8_seq(const unsigned char *s, size_t len);
+
+size_t vsc_utf8_seq(const char *s, size_t len)
+{
+	return len ? utf8_seq((const unsigned char *)s, len) : 0;
+}
+
 /* Length of the valid UTF-8 sequence at @s (at most @len bytes), 0 if invalid. */
 static size_t utf8_seq(const unsigned char *s, size_t len)
 {
