@@ -34,6 +34,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from testlib import Results, find_exe  # noqa: E402
+
 SRC = os.environ.get("VTDSCOPE_SOURCE_DIR") or \
     os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 CACHE = os.environ.get("VTDSCOPE_CACHE") or os.path.expanduser("~/.cache/vtdscope")
@@ -42,35 +45,6 @@ TIMEOUT = 120
 VALGRIND_TIMEOUT = 900
 EXIT_USAGE, EXIT_INPUT = 2, 3
 COMMANDS = [["report"], ["info"], ["log"], ["qi"], ["sym", "{input}", "jiffies"]]
-
-
-class Results:
-    def __init__(self):
-        self.passed = self.failed = self.skipped = 0
-        self.failures = []
-
-    def check(self, cond, what, detail=""):
-        if cond:
-            self.passed += 1
-            print("ok   %s" % what)
-        else:
-            self.failed += 1
-            self.failures.append(what)
-            print("FAIL %s" % what)
-            for line in str(detail).splitlines()[:20]:
-                print("       %s" % line)
-        return cond
-
-    def skip(self, what, why):
-        self.skipped += 1
-        print("skip %s: %s" % (what, why))
-
-
-def find_exe():
-    for cand in (os.environ.get("VTDSCOPE"), os.path.join(SRC, "build", "vtdscope")):
-        if cand and os.path.isfile(cand) and os.access(cand, os.X_OK):
-            return os.path.abspath(cand)
-    return None
 
 
 def run(argv, timeout):

@@ -31,37 +31,13 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from testlib import Results, find_exe  # noqa: E402
+
 SRC = os.environ.get("VTDSCOPE_SOURCE_DIR") or \
     os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 MAN = os.path.join(SRC, "man")
 COMPLETION = os.path.join(SRC, "contrib", "bash-completion", "vtdscope")
-
-
-class Results:
-    def __init__(self):
-        self.passed = self.failed = self.skipped = 0
-
-    def check(self, cond, what, detail=""):
-        if cond:
-            self.passed += 1
-            print("ok   %s" % what)
-        else:
-            self.failed += 1
-            print("FAIL %s" % what)
-            for line in str(detail).splitlines()[:20]:
-                print("       %s" % line)
-        return cond
-
-    def skip(self, what, why):
-        self.skipped += 1
-        print("skip %s: %s" % (what, why))
-
-
-def find_exe():
-    for cand in (os.environ.get("VTDSCOPE"), os.path.join(SRC, "build", "vtdscope")):
-        if cand and os.path.isfile(cand) and os.access(cand, os.X_OK):
-            return os.path.abspath(cand)
-    return None
 
 
 def c_string(s):
