@@ -454,6 +454,25 @@ static struct vsc_error *scan_enumerators(struct dwarf_types *dt, Dwarf_Die *e)
 	return r < 0 ? dw_error("reading enumerators") : NULL;
 }
 
+/* The name space a type DIE's name lives in, or -1 for tags that name no type. */
+static int ns_of_tag(int tag)
+{
+	switch (tag) {
+	case DW_TAG_structure_type:
+		return NS_STRUCT;
+	case DW_TAG_union_type:
+		return NS_UNION;
+	case DW_TAG_enumeration_type:
+		return NS_ENUM;
+	case DW_TAG_typedef:
+		return NS_TYPEDEF;
+	case DW_TAG_base_type:
+		return NS_BASE;
+	default:
+		return -1;
+	}
+}
+
 /* Record every type name the top level of the CU with top DIE @die_off defines. */
 static struct vsc_error *scan_cu(struct dwarf_types *dt, Dwarf_Off die_off)
 {
@@ -466,27 +485,10 @@ static struct vsc_error *scan_cu(struct dwarf_types *dt, Dwarf_Off die_off)
 				      (uint64_t)die_off);
 	for (r = dwarf_child(&cudie, &die); r == 0; r = dwarf_siblingof(&die, &die)) {
 		const char *name;
-		uint32_t ns;
+		int ns = ns_of_tag(dwarf_tag(&die));
 
-		switch (dwarf_tag(&die)) {
-		case DW_TAG_structure_type:
-			ns = NS_STRUCT;
-			break;
-		case DW_TAG_union_type:
-			ns = NS_UNION;
-			break;
-		case DW_TAG_enumeration_type:
-			ns = NS_ENUM;
-			break;
-		case DW_TAG_typedef:
-			ns = NS_TYPEDEF;
-			break;
-		case DW_TAG_base_type:
-			ns = NS_BASE;
-			break;
-		default:
+		if (ns < 0)
 			continue;
-		}
 		if (dwarf_hasattr(&die, DW_AT_declaration))
 			continue;
 		if (ns == NS_ENUM)
@@ -890,21 +892,12 @@ static bool complete_declaration(struct dwarf_types *dt, Dwarf_Die *die, Dwarf_D
 	const char *name = dwarf_diename(die);
 	const struct name_slot *s;
 	struct vsc_error *err;
-	uint32_t ns;
+	int tagns = ns_of_tag(dwarf_tag(die));
+	uint32_t ns = (uint32_t)tagns;
 
-	switch (dwarf_tag(die)) {
-	case DW_TAG_structure_type:
-		ns = NS_STRUCT;
-		break;
-	case DW_TAG_union_type:
-		ns = NS_UNION;
-		break;
-	case DW_TAG_enumeration_type:
-		ns = NS_ENUM;
-		break;
-	default:
+	/* only aggregates are declared and completed elsewhere */
+	if (tagns != NS_STRUCT && tagns != NS_UNION && tagns != NS_ENUM)
 		return false;
-	}
 	if (!name)
 		return false;
 	err = lookup_name(dt, &ns, 1, name, strlen(name), &s);
