@@ -22,10 +22,18 @@ enum vsc_types_source {
 	VSC_TYPES_BTF,
 };
 
+/* Which unwind information a stack step consults first. */
+enum vsc_unwinder {
+	VSC_UNWINDER_AUTO = 0, /* ORC from memory; the vmlinux's DWARF CFI where ORC has none */
+	VSC_UNWINDER_ORC,      /* ORC only (and a frame-pointer guess where it has none) */
+	VSC_UNWINDER_CFI,      /* DWARF CFI (needs a vmlinux); ORC for code CFI lacks (asm) */
+};
+
 struct vsc_open_options {
 	const char *vmlinux;              /* optional debuginfo vmlinux */
 	enum vsc_types_source types;
 	bool no_debuginfo_search;         /* don't look in /usr/lib/debug */
+	enum vsc_unwinder unwinder;
 };
 
 struct vsc_error *vsc_target_open(const char *path, const struct vsc_open_options *opts,
@@ -52,6 +60,7 @@ struct vsc_target_info {
 	const char *types_source;  /* "dwarf: /path/vmlinux", "btf: from dump (N types)" */
 	const char *symbols_source;/* "kallsyms from memory (N symbols)", "vmlinux symtab" */
 	const char *vmlinux;       /* path of the debuginfo vmlinux in use, or NULL */
+	enum vsc_unwinder unwinder;
 };
 const struct vsc_target_info *vsc_target_info(const struct vsc_target *t);
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Kernel stack unwinding (x86-64), with the ORC tables read out of the
- * dump's memory: it needs no debuginfo.  Starts from a CPU's registers
- * (NT_PRSTATUS) or from a blocked task's saved frame, and crosses IRQ,
- * NMI/exception and entry stacks through pt_regs frames.
+ * dump's memory: it needs no debuginfo.  With a vmlinux, its DWARF CFI is
+ * a second source (see enum vsc_unwinder in target.h).  Starts from a CPU's
+ * registers (NT_PRSTATUS) or from a blocked task's saved frame, and crosses
+ * IRQ, NMI/exception and entry stacks through pt_regs frames.
  *
  *   struct vsc_stack st;
  *   err = vsc_unwind_cpu(t, 2, &st);
@@ -44,6 +45,23 @@ enum vsc_frame_kind {
 };
 const char *vsc_frame_kind_name(enum vsc_frame_kind k);
 
+/* How a frame was found.  X(ENUM, json name) */
+#define VSC_FRAME_VIAS(X)                                                          \
+	X(REGS,  "regs")  /* the starting registers: a CPU's note or a pt_regs */   \
+	X(SAVED, "saved") /* a blocked task's saved frame (inactive_task_frame) */  \
+	X(ORC,   "orc")   /* a step with the ORC entry of the frame below */        \
+	X(CFI,   "cfi")   /* a step with the vmlinux's DWARF CFI */                 \
+	X(ENTRY, "entry") /* pt_regs at SP in entry code, neither ORC nor CFI there */ \
+	X(FP,    "fp")    /* a frame-pointer guess (no unwind information) */
+
+enum vsc_frame_via {
+#define VSC_X_(e, json) VSC_VIA_##e,
+	VSC_FRAME_VIAS(VSC_X_)
+#undef VSC_X_
+	VSC_VIA_COUNT
+};
+const char *vsc_frame_via_name(enum vsc_frame_via v);
+
 /* X(ENUM, json name, name the kernel prints in "<IRQ>"-style markers) */
 #define VSC_STACK_KINDS(X)                       \
 	X(UNKNOWN, "unknown", "UNKNOWN")         \
@@ -73,6 +91,7 @@ const char *vsc_stack_kind_name(enum vsc_stack_kind k);
 	X(BAD_IP,       "bad-ip",       "instruction pointer outside kernel text")   \
 	X(LOOP,         "loop",         "stack pointer going the wrong way")         \
 	X(NO_ORC,       "no-orc",       "no ORC entry for this address")             \
+	X(BAD_CFI,      "bad-cfi",      "DWARF CFI unusable here")                   \
 	X(BAD_ORC,      "bad-orc",      "ORC entry undefined or unusable here")      \
 	X(NOT_IN_DUMP,  "not-in-dump",  "stack memory not in the dump")              \
 	X(FRAME_LIMIT,  "frame-limit",  "frame limit reached")
@@ -102,6 +121,7 @@ struct vsc_frame {
 	const char *module;     /* module name (borrowed), NULL for vmlinux */
 	enum vsc_stack_kind stack; /* the stack sp lies on */
 	bool reliable;          /* false once the unwinder had to guess */
+	enum vsc_frame_via via; /* how this frame was found from the one below */
 	/* EXCEPTION frames: the registers at the interruption. */
 	enum vsc_frame_regs regs_kind;
 	uint64_t regs_addr;     /* where the pt_regs lie in memory; 0 for a register note */

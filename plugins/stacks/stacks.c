@@ -36,6 +36,7 @@ static const struct vsc_column frame_cols[] = {
 	{ .name = "pc", .kind = VSC_VAL_ADDR },
 	{ .name = "sp", .kind = VSC_VAL_ADDR },
 	{ .name = "reliable", .kind = VSC_VAL_BOOL },
+	{ .name = "via", .kind = VSC_VAL_STR },
 };
 
 /* ---- what matters in a stack ---- */
@@ -258,7 +259,7 @@ static void add_stack(struct vsc_target *t, struct vsc_section *s, const struct 
 				      vsc_val_str(vsc_frame_kind_name(f->kind)),
 				      vsc_val_str(vsc_stack_kind_name(f->stack)),
 				      vsc_val_absent("stack switch"), vsc_val_absent("stack switch"),
-				      vsc_val_bool(true));
+				      vsc_val_bool(true), vsc_val_absent("stack switch"));
 			continue;
 		}
 		vsc_table_row(tb, vsc_val_uint(n),
@@ -267,7 +268,8 @@ static void add_stack(struct vsc_target *t, struct vsc_section *s, const struct 
 			      f->module ? vsc_val_str(f->module) : vsc_val_absent("vmlinux"),
 			      vsc_val_str(vsc_frame_kind_name(f->kind)),
 			      vsc_val_str(vsc_stack_kind_name(f->stack)), vsc_val_addr(f->pc),
-			      vsc_val_addr(f->sp), vsc_val_bool(f->reliable));
+			      vsc_val_addr(f->sp), vsc_val_bool(f->reliable),
+			      vsc_val_str(vsc_frame_via_name(f->via)));
 		if (f->kind == VSC_FRAME_EXCEPTION) {
 			char name[256];
 

@@ -19,6 +19,7 @@ enum vsc_exit {
 struct cli_options {
 	const char *vmlinux;
 	enum vsc_types_source types;
+	enum vsc_unwinder unwinder;
 	const char *format;      /* text, json, markdown */
 	const char *output;      /* -o FILE */
 	bool redact, verbose, color;

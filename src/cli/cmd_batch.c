@@ -220,7 +220,8 @@ static struct vsc_error *write_markdown(struct cli_options *opts, const struct v
 static char *work(struct batch *b, size_t index, size_t *len)
 {
 	struct batch_item *it = &b->items[index];
-	struct vsc_open_options oo = { .vmlinux = b->opts->vmlinux, .types = b->opts->types };
+	struct vsc_open_options oo = { .vmlinux = b->opts->vmlinux, .types = b->opts->types,
+				       .unwinder = b->opts->unwinder };
 	bool redact = b->opts->redact;
 	struct vsc_target *t = NULL;
 	struct vsc_report *rep = NULL;

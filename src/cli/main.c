@@ -32,6 +32,7 @@ static void usage(FILE *out)
 	fprintf(out, "\nGlobal options:\n"
 		     "  --vmlinux FILE     debuginfo vmlinux (default: found by build-id under /usr/lib/debug)\n"
 		     "  --types SRC        auto, dwarf or btf (default auto)\n"
+		     "  --unwinder SRC     auto, orc or cfi (default auto: ORC, CFI where ORC has none)\n"
 		     "  --format FMT       text, json or markdown (default text)\n"
 		     "  -o, --output FILE  write the output to FILE\n"
 		     "  --redact           no kernel addresses, KASLR offset or host names\n"
@@ -54,6 +55,7 @@ int cli_open_target(struct cli_options *opts, const char *path, struct vsc_targe
 	struct vsc_open_options oo = {
 		.vmlinux = opts->vmlinux,
 		.types = opts->types,
+		.unwinder = opts->unwinder,
 	};
 	struct vsc_error *err;
 
@@ -107,6 +109,21 @@ static int parse_types(const char *s, enum vsc_types_source *out)
 	return 0;
 }
 
+static int parse_unwinder(const char *s, enum vsc_unwinder *out)
+{
+	if (!strcmp(s, "auto"))
+		*out = VSC_UNWINDER_AUTO;
+	else if (!strcmp(s, "orc"))
+		*out = VSC_UNWINDER_ORC;
+	else if (!strcmp(s, "cfi"))
+		*out = VSC_UNWINDER_CFI;
+	else {
+		fprintf(stderr, "vtdscope: --unwinder must be auto, orc or cfi\n");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Global options may also follow the command ("vtdscope qi DUMP --format json").
  * Take them out of the command's argv so commands see only their own.
@@ -119,6 +136,7 @@ static int take_global_options(struct cli_options *opts, const char **color)
 		const char *a = opts->argv[i];
 		const char *val = NULL;
 		bool has_val = !strcmp(a, "--vmlinux") || !strcmp(a, "--types") ||
+			       !strcmp(a, "--unwinder") ||
 			       !strcmp(a, "--format") || !strcmp(a, "-o") || !strcmp(a, "--output") ||
 			       !strcmp(a, "--color");
 
@@ -133,6 +151,9 @@ static int take_global_options(struct cli_options *opts, const char **color)
 			opts->vmlinux = val;
 		else if (!strcmp(a, "--types")) {
 			if (parse_types(val, &opts->types))
+				return -1;
+		} else if (!strcmp(a, "--unwinder")) {
+			if (parse_unwinder(val, &opts->unwinder))
 				return -1;
 		} else if (!strcmp(a, "--format"))
 			opts->format = val;
@@ -161,6 +182,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "vmlinux", required_argument, NULL, 'V' },
 		{ "types", required_argument, NULL, 'T' },
+		{ "unwinder", required_argument, NULL, 'U' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "redact", no_argument, NULL, 'R' },
@@ -180,6 +202,10 @@ int main(int argc, char **argv)
 		case 'V': opts.vmlinux = optarg; break;
 		case 'T':
 			if (parse_types(optarg, &opts.types))
+				return VSC_EXIT_USAGE;
+			break;
+		case 'U':
+			if (parse_unwinder(optarg, &opts.unwinder))
 				return VSC_EXIT_USAGE;
 			break;
 		case 'F': opts.format = optarg; break;

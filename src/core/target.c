@@ -18,6 +18,7 @@
 #include <vtdscope/target.h>
 #include <vtdscope/types.h>
 
+#include "cfi.h"
 #include "dumpfile.h"
 #include "target_internal.h"
 #include "types_backend.h"
@@ -735,6 +736,22 @@ struct vsc_error *vsc_target_open(const char *path, const struct vsc_open_option
 		err = vsc_error_wrap(err, "%s", path);
 		goto fail;
 	}
+	t->info.unwinder = opts->unwinder;
+	if (opts->unwinder == VSC_UNWINDER_CFI) {
+		if (t->info.vmlinux)
+			err = vsc_target_cfi(t);
+		else if (opts->vmlinux)
+			err = vsc_error_create(VSC_ERR_USAGE, "--unwinder=cfi reads the vmlinux, "
+					       "which --types=btf leaves unused");
+		else
+			err = vsc_error_create(VSC_ERR_NOTFOUND,
+					       "--unwinder=cfi needs a debuginfo vmlinux (--vmlinux, "
+					       "or linux-image-%s-dbg installed)", t->info.release);
+		if (err) {
+			err = vsc_error_wrap(err, "%s", path);
+			goto fail;
+		}
+	}
 	err = vsc_cpus_init(t);
 	if (err) {
 		err = vsc_error_wrap(err, "%s", path);
@@ -756,6 +773,7 @@ void vsc_target_destroy(struct vsc_target *t)
 	vsc_types_destroy(t->types);
 	if (t->unwind_priv_destroy)
 		t->unwind_priv_destroy(t->unwind_priv);
+	vsc_cfi_destroy(t->cfi);
 	vsc_symtab_destroy(t->symtab);
 	if (t->fd >= 0)
 		close(t->fd);
@@ -774,6 +792,22 @@ void vsc_target_destroy(struct vsc_target *t)
 	free(t->s_path);
 	free(t->s_vmlinux);
 	free(t);
+}
+
+struct vsc_error *vsc_target_cfi(struct vsc_target *t)
+{
+	struct vsc_error *err;
+
+	if (t->cfi)
+		return NULL;
+	if (!t->info.vmlinux)
+		return vsc_error_create(VSC_ERR_NOTFOUND, "no debuginfo vmlinux: no DWARF CFI");
+	if (t->cfi_tried)
+		return vsc_error_create(VSC_ERR_NOTFOUND, "vmlinux %s: no usable DWARF CFI",
+					t->info.vmlinux);
+	t->cfi_tried = true;
+	err = vsc_cfi_open(t->info.vmlinux, t->info.kaslr_offset, &t->cfi);
+	return err;
 }
 
 /* ---- types: DWARF from a vmlinux, else BTF from the dump ---- */

@@ -69,6 +69,10 @@ struct vsc_target {
 	int *cpu_note;                  /* cpu -> index into notes, -1 if none */
 	int panic_cpu;
 
+	/* the vmlinux's DWARF CFI (cfi.c), opened on first use by unwind.c */
+	struct vsc_cfi *cfi;
+	bool cfi_tried;
+
 	/* unwinder state (ORC tables, module text), built on first use by orc.c */
 	void *unwind_priv;
 	void (*unwind_priv_destroy)(void *priv);
@@ -99,6 +103,12 @@ struct vsc_error *vsc_read_blob(struct vsc_target *t, uint64_t addr, size_t len,
 /* paging.c */
 struct vsc_error *vsc_paging_init(struct vsc_target *t);
 struct vsc_error *vsc_paging_translate(struct vsc_target *t, uint64_t vaddr, uint64_t *paddr);
+
+/*
+ * The vmlinux's DWARF CFI in t->cfi, opened on first call (needs
+ * t->info.vmlinux); an error when there is none to use.
+ */
+struct vsc_error *vsc_target_cfi(struct vsc_target *t);
 
 /* kallsyms.c */
 struct vsc_error *vsc_kallsyms_load(struct vsc_target *t);

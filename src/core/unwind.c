@@ -30,6 +30,7 @@
 #include <vtdscope/types.h>
 #include <vtdscope/unwind.h>
 
+#include "cfi.h"
 #include "target_internal.h"
 
 #define DEFAULT_THREAD_SIZE (16u << 10)
@@ -40,59 +41,48 @@
 
 /* ---- names ---- */
 
+#define JSON2_(e, json) json,
+#define JSON3_(e, json, third) json,
+#define THIRD_(e, json, third) third,
+
+static const char *const frame_kind_names[] = { VSC_FRAME_KINDS(JSON2_) };
+static const char *const frame_via_names[] = { VSC_FRAME_VIAS(JSON2_) };
+static const char *const stack_kind_names[] = { VSC_STACK_KINDS(JSON3_) };
+static const char *const end_names[] = { VSC_UNWIND_ENDS(JSON3_) };
+static const char *const end_texts[] = { VSC_UNWIND_ENDS(THIRD_) };
+
+#define OPEN_(e, json, kname) "<" kname ">",
+#define CLOSE_(e, json, kname) "</" kname ">",
+static const char *const open_markers[] = { VSC_STACK_KINDS(OPEN_) };
+static const char *const close_markers[] = { VSC_STACK_KINDS(CLOSE_) };
+
+/* names[v], "?" for a value out of range */
+#define NAME_OF(names, v) \
+	((unsigned int)(v) < sizeof(names) / sizeof((names)[0]) ? (names)[v] : "?")
+
 const char *vsc_frame_kind_name(enum vsc_frame_kind k)
 {
-	static const char *const names[] = {
-#define VSC_X_(e, json) json,
-		VSC_FRAME_KINDS(VSC_X_)
-#undef VSC_X_
-	};
+	return NAME_OF(frame_kind_names, k);
+}
 
-	return (unsigned int)k < VSC_FRAME_KIND_COUNT ? names[k] : "?";
+const char *vsc_frame_via_name(enum vsc_frame_via v)
+{
+	return NAME_OF(frame_via_names, v);
 }
 
 const char *vsc_stack_kind_name(enum vsc_stack_kind k)
 {
-	static const char *const names[] = {
-#define VSC_X_(e, json, kname) json,
-		VSC_STACK_KINDS(VSC_X_)
-#undef VSC_X_
-	};
-
-	return (unsigned int)k < VSC_STACK_KIND_COUNT ? names[k] : "?";
+	return NAME_OF(stack_kind_names, k);
 }
-
-static const char *const open_markers[] = {
-#define VSC_X_(e, json, kname) "<" kname ">",
-	VSC_STACK_KINDS(VSC_X_)
-#undef VSC_X_
-};
-static const char *const close_markers[] = {
-#define VSC_X_(e, json, kname) "</" kname ">",
-	VSC_STACK_KINDS(VSC_X_)
-#undef VSC_X_
-};
 
 const char *vsc_unwind_end_name(enum vsc_unwind_end e)
 {
-	static const char *const names[] = {
-#define VSC_X_(e, json, text) json,
-		VSC_UNWIND_ENDS(VSC_X_)
-#undef VSC_X_
-	};
-
-	return (unsigned int)e < VSC_UNWIND_END_COUNT ? names[e] : "?";
+	return NAME_OF(end_names, e);
 }
 
 const char *vsc_unwind_end_text(enum vsc_unwind_end e)
 {
-	static const char *const texts[] = {
-#define VSC_X_(e, json, text) text,
-		VSC_UNWIND_ENDS(VSC_X_)
-#undef VSC_X_
-	};
-
-	return (unsigned int)e < VSC_UNWIND_END_COUNT ? texts[e] : "?";
+	return NAME_OF(end_texts, e);
 }
 
 /* ---- the CPU's stacks ---- */
@@ -239,6 +229,9 @@ static void map_cpu_stacks(struct vsc_target *t, unsigned int cpu, uint64_t tsiz
 
 struct ustate {
 	uint64_t ip, sp, bp;
+	/* the other general registers where known (for CFI rules); ip/sp/bp above rule */
+	struct vsc_cfi_regs gpr;
+	enum vsc_frame_via via;
 	bool signal;
 	enum vsc_frame_regs regs_kind;
 	uint64_t regs_addr;
@@ -250,6 +243,9 @@ struct ustate {
 
 struct unwinder {
 	struct vsc_target *t;
+	struct vsc_cfi *cfi;        /* NULL: ORC only */
+	bool cfi_first;
+	uint64_t entry_lo, entry_hi; /* .entry.text: pt_regs at SP when called from there */
 	struct stack_map map;
 	struct vsc_stack *st;
 	size_t cap;
@@ -294,6 +290,18 @@ static void regs_from_words(struct vsc_regs *r, const uint64_t *w)
 		.dx = w[12], .si = w[13], .di = w[14], .orig_ax = w[15], .ip = w[16],
 		.cs = w[17], .flags = w[18], .sp = w[19], .ss = w[20],
 	};
+}
+
+/* The general registers of a pt_regs (or a register note) by DWARF number. */
+static void gpr_from_regs(struct vsc_cfi_regs *g, const struct vsc_regs *r)
+{
+	const uint64_t v[VSC_DW_NREGS] = {
+		r->ax, r->dx, r->cx, r->bx, r->si, r->di, r->bp, r->sp,
+		r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15, r->ip,
+	};
+
+	memcpy(g->r, v, sizeof(v));
+	g->known = (1u << VSC_DW_NREGS) - 1;
 }
 
 /* A register from the current pt_regs (kernel get_reg()). */
@@ -398,6 +406,7 @@ static bool emit(struct unwinder *u, const struct ustate *s)
 	f.stack = kind;
 	/* off every stack we know of this CPU has: the kernel's unwinder would refuse */
 	f.reliable = s->reliable && !(kind == VSC_STACK_UNKNOWN && u->map.n);
+	f.via = s->via;
 	if (vsc_code_symbol(u->t, look, &f.symbol, &f.offset, &f.module))
 		f.offset += s->ip - look;
 	else
@@ -446,6 +455,26 @@ static bool user_mode(const struct ustate *s)
 	return s->regs_kind != VSC_REGS_NONE && (s->regs.cs & 3);
 }
 
+/*
+ * Entry code without ORC (nor CFI: assembly has none) calls C functions
+ * with the pt_regs it built at SP ("movq %rsp, %rdi; call ..."): idtentry,
+ * NMI, syscall entry.
+ */
+static const struct vsc_orc_entry entry_regs = {
+	.sp_reg = VSC_ORC_REG_SP, .sp_offset = 0,
+	.bp_reg = VSC_ORC_REG_UNDEFINED,
+	.type = VSC_ORC_TYPE_REGS,
+};
+
+/* SP is where the task's own pt_regs begin, at the top of its stack: nothing above. */
+static bool at_task_regs(const struct unwinder *u, const struct ustate *s)
+{
+	for (unsigned int i = 0; i < u->map.n; i++)
+		if (u->map.r[i].kind == VSC_STACK_TASK)
+			return s->sp == u->map.r[i].hi - PT_REGS_WORDS * 8;
+	return false;
+}
+
 /* Frame-pointer step used where ORC has nothing (BPF JIT code, kernel fallback). */
 static const struct vsc_orc_entry fp_entry = {
 	.sp_reg = VSC_ORC_REG_BP, .sp_offset = 16,
@@ -453,40 +482,162 @@ static const struct vsc_orc_entry fp_entry = {
 	.type = VSC_ORC_TYPE_CALL,
 };
 
+enum step_result {
+	STEP_DONE,      /* the state is the caller's */
+	STEP_NONE,      /* this source has nothing usable here: try another */
+	STEP_END,       /* the trace ends (u->st->end set) */
+};
+
+struct cfi_reader {
+	struct vsc_target *t;
+	char *why;
+	size_t size;
+};
+
+/* A read for a CFI rule: a failure is not the end, ORC may still step here. */
+static bool cfi_read(void *arg, uint64_t addr, uint64_t *out)
+{
+	struct cfi_reader *r = arg;
+	struct vsc_error *err;
+
+	if (!kernel_addr(addr) || (addr & 7)) {
+		snprintf(r->why, r->size, "CFI rule reads 0x%" PRIx64 ", not a kernel stack address",
+			 addr);
+		return false;
+	}
+	err = vsc_read_u64(r->t, addr, out, "register saved by a CFI rule");
+	if (err) {
+		snprintf(r->why, r->size, "CFI rule: %s", err->message);
+		vsc_error_destroy(err);
+		return false;
+	}
+	return true;
+}
+
 /*
- * One step.  Returns false when the trace ends (u->st->end set).
+ * Code where ORC knows what the compiler's CFI cannot: objtool's unwind
+ * hints for inline-asm stack switches (call_on_irqstack: SP_INDIRECT) and
+ * entry code (pt_regs frames).  There ORC steps, whatever the preference.
  */
-static bool step(struct unwinder *u, struct ustate *s)
+static bool orc_hinted(struct unwinder *u, const struct ustate *s)
+{
+	struct vsc_orc_entry orc;
+	struct vsc_error *err = vsc_orc_find(u->t, s->signal ? s->ip : s->ip - 1, &orc);
+
+	if (err) {
+		vsc_error_destroy(err);
+		return false;
+	}
+	return orc.type != VSC_ORC_TYPE_CALL ||
+	       (orc.sp_reg != VSC_ORC_REG_SP && orc.sp_reg != VSC_ORC_REG_BP);
+}
+
+/*
+ * A step with the vmlinux's DWARF CFI.  STEP_NONE (@why says why) leaves @s
+ * untouched: no FDE here, a rule that cannot be evaluated, a saved value
+ * that cannot be read or a return address outside kernel code.
+ */
+static enum step_result cfi_step(struct unwinder *u, struct ustate *s, char *why, size_t size)
+{
+	struct vsc_cfi_regs cur = s->gpr, caller;
+	uint64_t look = s->signal ? s->ip : s->ip - 1, ra;
+	struct cfi_reader rd = { .t = u->t, .why = why, .size = size };
+
+	vsc_cfi_regs_set(&cur, VSC_DW_RIP, s->ip);
+	vsc_cfi_regs_set(&cur, VSC_DW_RSP, s->sp);
+	vsc_cfi_regs_set(&cur, VSC_DW_RBP, s->bp);
+	/*
+	 * Back from a call on the IRQ stack (call_on_irqstack, v5.12+): SP is
+	 * the stack's top slot, which holds the SP the compiler's rules are
+	 * about (ORC says SP_INDIRECT here; inline asm is invisible to CFI).
+	 */
+	for (unsigned int i = 0; i < u->map.n; i++) {
+		uint64_t old;
+
+		if (u->map.r[i].kind == VSC_STACK_IRQ && s->sp == u->map.r[i].hi - 8 &&
+		    cfi_read(&rd, s->sp, &old))
+			vsc_cfi_regs_set(&cur, VSC_DW_RSP, old);
+	}
+	if (vsc_cfi_step(u->cfi, look, &cur, cfi_read, &rd, &caller, why, size) != VSC_CFI_OK)
+		return STEP_NONE;
+	ra = caller.r[VSC_DW_RIP];
+	if (!kernel_addr(ra) || !has_symbol(u->t, ra - 1)) {
+		snprintf(why, size, "CFI gives return address 0x%" PRIx64 ", not kernel code", ra);
+		return STEP_NONE;
+	}
+	s->ip = caller.r[VSC_DW_RIP];
+	s->sp = caller.r[VSC_DW_RSP];
+	if (vsc_cfi_regs_known(&caller, VSC_DW_RBP))
+		s->bp = caller.r[VSC_DW_RBP];
+	s->gpr = caller;
+	s->signal = false;
+	s->regs_kind = VSC_REGS_NONE;
+	s->regs_addr = 0;
+	s->have_prev_regs = false;
+	s->via = VSC_VIA_CFI;
+	return STEP_DONE;
+}
+
+/*
+ * A step with ORC; where ORC has no entry, with the CFI when it is the
+ * second source, else a frame-pointer guess.  @cfi_why: why a CFI step
+ * tried before did not work ("" if none was tried).
+ */
+static enum step_result orc_step(struct unwinder *u, struct ustate *s,
+				 enum vsc_stack_kind prev_kind, const char *cfi_why)
 {
 	struct vsc_orc_entry orc;
 	struct vsc_error *err;
 	uint64_t look = s->signal ? s->ip : s->ip - 1, cfa = 0, tmp;
-	uint64_t prev_sp = s->sp;
-	enum vsc_stack_kind prev_kind = classify(u, s->sp);
-	char where[160];
+	char where[160], why[160] = "";
 
+	s->via = VSC_VIA_ORC;
 	err = vsc_orc_find(u->t, look, &orc);
 	if (err) {
+		bool text = err->kind == VSC_ERR_NOTFOUND &&
+			    strstr(err->message, "not in kernel or module text");
+
 		if (err == &vsc_error_nomem)
-			return false;
+			return STEP_END;
+		if (u->cfi && !u->cfi_first && !text) {
+			enum step_result r = cfi_step(u, s, why, sizeof(why));
+
+			if (r != STEP_NONE) {
+				vsc_error_destroy(err);
+				return r;
+			}
+			cfi_why = why;
+		}
 		/*
-		 * No ORC: as the kernel does, guess a frame pointer, but only
-		 * when BP plausibly points into the current stack above SP.
+		 * No ORC: a return into entry code finds pt_regs at SP.  Else,
+		 * as the kernel does, guess a frame pointer, but only when BP
+		 * plausibly points into the current stack above SP.
 		 */
-		if (s->bp > s->sp && s->bp - s->sp < (64u << 10) && !(s->bp & 7) &&
+		if (!s->signal && look >= u->entry_lo && look < u->entry_hi) {
+			orc = entry_regs;
+			s->via = VSC_VIA_ENTRY;
+		} else if (at_task_regs(u, s)) {
+			/* what ORC's END_OF_STACK hints mark: ret_from_fork, startup_64 */
+			set_end(u, VSC_UNWIND_END_OF_STACK, "%s", "task pt_regs reached");
+			vsc_error_destroy(err);
+			return STEP_END;
+		} else if (s->bp > s->sp && s->bp - s->sp < (64u << 10) && !(s->bp & 7) &&
 		    (prev_kind == VSC_STACK_UNKNOWN || classify(u, s->bp) == prev_kind) &&
 		    has_symbol(u->t, look)) {
 			orc = fp_entry;
 			s->reliable = false;
+			s->via = VSC_VIA_FP;
 		} else {
-			bool text = err->kind == VSC_ERR_NOTFOUND &&
-				    strstr(err->message, "not in kernel or module text");
-
 			symbolize(u->t, s->ip, where, sizeof(where));
-			set_end(u, text ? VSC_UNWIND_BAD_IP : VSC_UNWIND_NO_ORC, "%s: %s", where,
-				err->message);
+			if (!text && cfi_why && cfi_why[0] && !strstr(cfi_why, "no CFI"))
+				set_end(u, VSC_UNWIND_BAD_CFI, "%s: %s; %s", where, cfi_why,
+					err->message);
+			else
+				set_end(u, text ? VSC_UNWIND_BAD_IP : VSC_UNWIND_NO_ORC, "%s: %s%s%s",
+					where, err->message, cfi_why && cfi_why[0] ? "; " : "",
+					cfi_why ? cfi_why : "");
 			vsc_error_destroy(err);
-			return false;
+			return STEP_END;
 		}
 		vsc_error_destroy(err);
 	}
@@ -494,7 +645,7 @@ static bool step(struct unwinder *u, struct ustate *s)
 	switch (orc.type) {
 	case VSC_ORC_TYPE_END_OF_STACK:
 		set_end(u, VSC_UNWIND_END_OF_STACK, "%s", "");
-		return false;
+		return STEP_END;
 	case VSC_ORC_TYPE_CALL:
 	case VSC_ORC_TYPE_REGS:
 	case VSC_ORC_TYPE_REGS_PARTIAL:
@@ -503,7 +654,7 @@ static bool step(struct unwinder *u, struct ustate *s)
 		symbolize(u->t, s->ip, where, sizeof(where));
 		set_end(u, VSC_UNWIND_BAD_ORC, "%s ORC entry at %s",
 			orc.type == VSC_ORC_TYPE_UNDEFINED ? "undefined" : "unknown", where);
-		return false;
+		return STEP_END;
 	}
 
 	/* The caller's stack pointer (the CFA). */
@@ -517,12 +668,12 @@ static bool step(struct unwinder *u, struct ustate *s)
 	case VSC_ORC_REG_SP_INDIRECT:
 		/* *(sp) + offset since v5.12 (87ccc826bf1c): call_on_irqstack */
 		if (!stack_read(u, s->sp, &cfa, "indirect stack pointer"))
-			return false;
+			return STEP_END;
 		cfa += (int64_t)orc.sp_offset;
 		break;
 	case VSC_ORC_REG_BP_INDIRECT:
 		if (!stack_read(u, s->bp + (int64_t)orc.sp_offset, &cfa, "indirect frame pointer"))
-			return false;
+			return STEP_END;
 		break;
 	case VSC_ORC_REG_DX:
 	case VSC_ORC_REG_DI:
@@ -533,42 +684,44 @@ static bool step(struct unwinder *u, struct ustate *s)
 			symbolize(u->t, s->ip, where, sizeof(where));
 			set_end(u, VSC_UNWIND_BAD_ORC,
 				"ORC needs a register value that is not known at %s", where);
-			return false;
+			return STEP_END;
 		}
 		break;
 	default:
 		symbolize(u->t, s->ip, where, sizeof(where));
 		set_end(u, VSC_UNWIND_BAD_ORC, "unknown ORC stack register at %s", where);
-		return false;
+		return STEP_END;
 	}
 
 	switch (orc.type) {
 	case VSC_ORC_TYPE_CALL:
 		if (!stack_read(u, cfa - 8, &s->ip, "return address"))
-			return false;
+			return STEP_END;
 		s->sp = cfa;
 		s->regs_kind = VSC_REGS_NONE;
 		s->regs_addr = 0;
 		s->have_prev_regs = false;
+		s->gpr.known = 0;       /* ORC does not say where callee-saved registers went */
 		break;
 	case VSC_ORC_TYPE_REGS: {
 		uint64_t w[PT_REGS_WORDS];
 
 		if (!stack_read_words(u, cfa, w, PT_REGS_WORDS, "pt_regs"))
-			return false;
+			return STEP_END;
 		regs_from_words(&s->regs, w);
 		s->ip = s->regs.ip;
 		s->sp = s->regs.sp;
 		s->regs_kind = VSC_REGS_FULL;
 		s->regs_addr = cfa;
 		s->have_prev_regs = false;
+		gpr_from_regs(&s->gpr, &s->regs);
 		break;
 	}
 	case VSC_ORC_TYPE_REGS_PARTIAL: {
 		uint64_t w[5]; /* ip cs flags sp ss */
 
 		if (!stack_read_words(u, cfa, w, 5, "iret frame"))
-			return false;
+			return STEP_END;
 		if (s->regs_kind == VSC_REGS_FULL) {
 			s->prev_regs = s->regs;
 			s->have_prev_regs = true;
@@ -583,6 +736,10 @@ static bool step(struct unwinder *u, struct ustate *s)
 		s->sp = w[3];
 		s->regs_kind = VSC_REGS_IRET;
 		s->regs_addr = cfa - IRET_FRAME_OFFSET;
+		if (s->have_prev_regs)
+			gpr_from_regs(&s->gpr, &s->prev_regs);
+		else
+			s->gpr.known = 0;
 		break;
 	}
 	default:
@@ -598,17 +755,25 @@ static bool step(struct unwinder *u, struct ustate *s)
 		break;
 	case VSC_ORC_REG_PREV_SP:
 		if (!stack_read(u, cfa + (int64_t)orc.bp_offset, &s->bp, "saved frame pointer"))
-			return false;
+			return STEP_END;
 		break;
 	case VSC_ORC_REG_BP:
 		if (!stack_read(u, s->bp + (int64_t)orc.bp_offset, &s->bp, "saved frame pointer"))
-			return false;
+			return STEP_END;
 		break;
 	default:
 		symbolize(u->t, s->ip, where, sizeof(where));
 		set_end(u, VSC_UNWIND_BAD_ORC, "unknown ORC frame-pointer register at %s", where);
-		return false;
+		return STEP_END;
 	}
+	return STEP_DONE;
+}
+
+/* Checks after any step: user mode reached, a bad SP, a loop.  False ends the trace. */
+static bool after_step(struct unwinder *u, struct ustate *s, uint64_t prev_sp,
+		       enum vsc_stack_kind prev_kind)
+{
+	char where[160];
 
 	if (user_mode(s)) {
 		if (s->regs_kind == VSC_REGS_FULL) {
@@ -640,6 +805,23 @@ static bool step(struct unwinder *u, struct ustate *s)
 	return true;
 }
 
+/*
+ * One step.  Returns false when the trace ends (u->st->end set).
+ */
+static bool step(struct unwinder *u, struct ustate *s)
+{
+	uint64_t prev_sp = s->sp;
+	enum vsc_stack_kind prev_kind = classify(u, s->sp);
+	enum step_result r = STEP_NONE;
+	char why[160] = "";
+
+	if (u->cfi && u->cfi_first && !orc_hinted(u, s))
+		r = cfi_step(u, s, why, sizeof(why));
+	if (r == STEP_NONE)
+		r = orc_step(u, s, prev_kind, why);
+	return r == STEP_DONE && after_step(u, s, prev_sp, prev_kind);
+}
+
 static struct vsc_error *run(struct unwinder *u, struct ustate *s)
 {
 	for (;;) {
@@ -669,6 +851,8 @@ static void state_from_regs(struct ustate *s, const struct vsc_regs *r)
 	s->regs_kind = VSC_REGS_FULL;
 	s->regs = *r;
 	s->reliable = true;
+	s->via = VSC_VIA_REGS;
+	gpr_from_regs(&s->gpr, r);
 }
 
 static struct vsc_error *unwind_from_regs(struct unwinder *u, const struct vsc_regs *r)
@@ -690,6 +874,25 @@ static void stack_init(struct vsc_stack *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->cpu = -1;
+}
+
+/* The unwind sources the target was opened for (enum vsc_unwinder). */
+static void unwinder_init(struct unwinder *u, struct vsc_target *t, struct vsc_stack *st)
+{
+	memset(u, 0, sizeof(*u));
+	u->t = t;
+	u->st = st;
+	stack_init(st);
+	if (!sym_addr(t, "__entry_text_start", &u->entry_lo) ||
+	    !sym_addr(t, "__entry_text_end", &u->entry_hi))
+		u->entry_lo = u->entry_hi = 0;
+	if (t->info.unwinder != VSC_UNWINDER_ORC && t->info.vmlinux) {
+		struct vsc_error *err = vsc_target_cfi(t);
+
+		vsc_error_destroy(err);
+		u->cfi = t->cfi;
+		u->cfi_first = t->info.unwinder == VSC_UNWINDER_CFI;
+	}
 }
 
 void vsc_stack_deinit(struct vsc_stack *s)
@@ -715,16 +918,16 @@ struct vsc_error *vsc_unwind_regs(struct vsc_target *t, const struct vsc_regs *r
 				  struct vsc_stack *out)
 {
 	struct vsc_stack st;
-	struct unwinder u = { .t = t, .st = &st };
+	struct unwinder u;
 
-	stack_init(&st);
+	unwinder_init(&u, t, &st);
 	return finish(unwind_from_regs(&u, regs), &st, out);
 }
 
 struct vsc_error *vsc_unwind_cpu(struct vsc_target *t, unsigned int cpu, struct vsc_stack *out)
 {
 	struct vsc_stack st;
-	struct unwinder u = { .t = t, .st = &st };
+	struct unwinder u;
 	struct vsc_regs regs;
 	uint64_t tsize = thread_size(t), top, task;
 	struct vsc_error *err;
@@ -733,7 +936,7 @@ struct vsc_error *vsc_unwind_cpu(struct vsc_target *t, unsigned int cpu, struct 
 		return vsc_error_create(VSC_ERR_USAGE, "CPU %u out of range (%u CPUs)", cpu,
 					vsc_nr_cpus(t));
 	VSC_TRY(vsc_cpu_regs(t, cpu, &regs));
-	stack_init(&st);
+	unwinder_init(&u, t, &st);
 	st.cpu = (int)cpu;
 	err = vsc_cpu_curr(t, cpu, &task);
 	if (!err)
@@ -783,7 +986,7 @@ static void frame_layout(struct vsc_target *t, uint64_t *size, uint64_t *bp_off,
 struct vsc_error *vsc_unwind_task(struct vsc_target *t, uint64_t task, struct vsc_stack *out)
 {
 	struct vsc_stack st;
-	struct unwinder u = { .t = t, .st = &st };
+	struct unwinder u;
 	struct vsc_task tk;
 	struct ustate s;
 	uint64_t size, bp_off, ret_off, tsize = thread_size(t), words[32];
@@ -809,7 +1012,7 @@ struct vsc_error *vsc_unwind_task(struct vsc_target *t, uint64_t task, struct vs
 		return vsc_error_create(VSC_ERR_NOTFOUND,
 					"task %d (%s) has no saved stack pointer (thread.sp)", tk.pid,
 					tk.comm);
-	stack_init(&st);
+	unwinder_init(&u, t, &st);
 	st.task = task;
 	st.stack_base = tk.stack;
 	st.stack_size = tk.stack ? tsize : 0;
@@ -828,6 +1031,15 @@ struct vsc_error *vsc_unwind_task(struct vsc_target *t, uint64_t task, struct vs
 	s.ip = words[ret_off / 8];
 	s.bp = words[bp_off / 8];
 	s.sp = tk.thread_sp + size;
+	s.via = VSC_VIA_SAVED;
+	if (size == 56 && bp_off == 40 && ret_off == 48) {
+		/* x86-64: r15 r14 r13 r12 bx bp ret_addr, as __switch_to_asm pushed them */
+		vsc_cfi_regs_set(&s.gpr, VSC_DW_R15, words[0]);
+		vsc_cfi_regs_set(&s.gpr, VSC_DW_R14, words[1]);
+		vsc_cfi_regs_set(&s.gpr, VSC_DW_R13, words[2]);
+		vsc_cfi_regs_set(&s.gpr, VSC_DW_R12, words[3]);
+		vsc_cfi_regs_set(&s.gpr, VSC_DW_RBX, words[4]);
+	}
 	/* A new task that has not run yet resumes in ret_from_fork: an exact IP. */
 	s.signal = vsc_code_symbol(t, s.ip, &name, &off, &mod) && off == 0 &&
 		   (!strcmp(name, "ret_from_fork") || !strcmp(name, "ret_from_fork_asm"));

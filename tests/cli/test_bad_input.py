@@ -222,6 +222,10 @@ def build_cases(tmp):
                       skip="no fixture dump" if not dump else
                       ("a vmlinux for %s is installed under /usr/lib/debug" % release
                        if own else None)))
+    cases.append(Case("--unwinder cfi, no vmlinux available", dump, EXIT_INPUT,
+                      r"--unwinder=cfi needs a debuginfo vmlinux",
+                      globals_=["--unwinder", "cfi", "--types", "btf"],
+                      skip="no fixture dump" if not dump else None))
 
     # Usage errors: code 2, one line, no file to name.
     some = dump or rnd
@@ -231,6 +235,8 @@ def build_cases(tmp):
                       commands=[["report"], ["qi"]]))
     cases.append(Case("bad --types value", some, EXIT_USAGE, r"--types",
                       globals_=["--types", "elf"], names_file=False, commands=[["report"]]))
+    cases.append(Case("bad --unwinder value", some, EXIT_USAGE, r"--unwinder",
+                      globals_=["--unwinder", "frame"], names_file=False, commands=[["bt"]]))
     cases.append(Case("bad --format value", some, EXIT_USAGE, r"--format",
                       globals_=["--format", "xml"], names_file=False, commands=[["report"]]))
     cases.append(Case("batch without inputs", None, EXIT_USAGE, r"batch",

@@ -80,9 +80,9 @@ def norm(names):
     return out
 
 
-def run_bt(binary, dump):
+def run_bt(binary, dump, extra=()):
     try:
-        p = subprocess.run([binary, "bt", dump, "--all", "--format", "json"],
+        p = subprocess.run([binary, "bt", dump, "--all", "--format", "json"] + list(extra),
                            capture_output=True, text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return None, "timed out after %d s" % TIMEOUT
@@ -239,11 +239,14 @@ def check_fixture(binary, fixture, manifest, res):
             panic_cpus.add(int(cpu))
     dumps = [os.path.join(fixture, f["name"]) for k, f in manifest.get("files", {}).items()
              if k.startswith("vmcore") and isinstance(f, dict) and "name" in f]
-    for dump in dumps:
-        if not os.path.exists(dump):
-            continue
-        tag = "%s/%s" % (name, os.path.basename(dump))
-        doc, err = run_bt(binary, dump)
+    vml = (manifest.get("kernel") or {}).get("vmlinux")
+    modes = [("btf", ["--types", "btf"])]
+    if vml and os.path.exists(vml):
+        modes += [("vmlinux", ["--vmlinux", vml]),
+                  ("cfi", ["--vmlinux", vml, "--unwinder", "cfi"])]
+    for dump, (mode, extra) in [(d, m) for d in dumps if os.path.exists(d) for m in modes]:
+        tag = "%s/%s [%s]" % (name, os.path.basename(dump), mode)
+        doc, err = run_bt(binary, dump, extra)
         if err and err.startswith("exit 3:"):
             res.skip(tag, "not readable: %s" % err)
             continue
@@ -251,7 +254,12 @@ def check_fixture(binary, fixture, manifest, res):
             res.fail(tag, "bt --all", err)
             continue
         ours = our_stacks(doc)
-        check_report_view(binary, tag, dump, doc, manifest, res)
+        if mode == "btf":
+            check_report_view(binary, tag, dump, doc, manifest, res)
+            orc_frames = frames_of(ours)
+        elif mode == "cfi":
+            check_cfi(tag, ours, orc_frames, res)
+            check_cfi_tasks(binary, tag, dump, extra, res)
         for cpu in sorted(oracle, key=int):
             c = int(cpu)
             if c not in ours:
@@ -261,32 +269,88 @@ def check_fixture(binary, fixture, manifest, res):
             if VERBOSE:
                 print("     cpu %d oracle (%s): %s" % (c, source, norm(oracle[cpu])))
                 print("     cpu %d ours (end %s): %s" % (c, end, norm(funcs)))
-            if source.startswith("crash"):
-                matched, total, why, note = compare_crash(oracle[cpu], funcs, c in panic_cpus,
-                                                          bogus.get(c))
-            elif "do_idle" in norm(oracle[cpu]) and "do_idle" not in norm(funcs) and \
-                    not source.startswith("crash"):
-                # Idle when the kernel printed its backtrace, busy by the dump (seconds later).
-                res.skip(tag, "cpu %d: idle in the console backtrace, busy at the dump" % c)
-                continue
-            elif {"nmi_cpu_backtrace", "nmi_trigger_cpumask_backtrace"} & set(norm(oracle[cpu])):
-                # This CPU printed the backtraces (sysrq-l / the stall detector): it shows
-                # itself at that moment, long gone by the dump.  Not an oracle for the dump.
-                res.skip(tag, "cpu %d: the console backtrace is its own trigger path" % c)
-                continue
-            else:
-                matched, total, why, note = compare_console(oracle[cpu], rows)
-            what = "cpu %d: %d/%d %s frames matched (%d frames, end: %s)%s" % (
-                c, matched, total, source, len(funcs), end, note)
-            if not why:
-                res.ok(tag, what)
-            elif entered_from_user(rows, end) and oracle[cpu] and \
-                    norm(oracle[cpu])[-1].startswith("entry_SYSCALL_64"):
-                res.skip(tag, "cpu %d: caught entering the kernel from user mode (%s); crash "
-                         "shows the task's stale stack %s" % (c, funcs, oracle[cpu]))
-            else:
-                res.fail(tag, what, "%s\noracle: %s\nours:   %s" % (
-                    why, norm(oracle[cpu]), norm(funcs)))
+            verdict, what, detail = judge(source, c, oracle[cpu], ours[c], c in panic_cpus,
+                                          bogus.get(c))
+            getattr(res, verdict)(tag, what, *([detail] if detail else []))
+
+
+def frames_of(ours):
+    """{cpu: [(function, pc, sp)]}: where each frame is, whoever found it."""
+    return {c: [(r["function"], r["pc"], r["sp"]) for r in rows] for c, (_, _, rows) in ours.items()}
+
+
+def check_cfi(tag, ours, orc_frames, res):
+    """--unwinder cfi: DWARF CFI (written by the compiler) found the C frames, and
+    every frame lies where ORC (written by objtool) puts it, on every CPU."""
+    vias = [r.get("via") for _, _, rows in ours.values() for r in rows]
+    cfi = vias.count("cfi")
+    steps = len([v for v in vias if v not in ("regs", "saved")])
+    res.ok(tag, "CFI found %d of %d frames (the rest: entry code, modules)" % (cfi, steps)) \
+        if steps and cfi * 2 > steps else \
+        res.fail(tag, "CFI found most frames", "via: %s" % vias)
+    same = frames_of(ours) == orc_frames
+    res.ok(tag, "CFI and ORC give the same function, pc and sp for every frame of every CPU") \
+        if same else res.fail(tag, "CFI and ORC agree", "\n".join(
+            "cpu %d:\n  orc %s\n  cfi %s" % (c, orc_frames.get(c), f)
+            for c, f in frames_of(ours).items() if orc_frames.get(c) != f))
+
+
+def task_frames(binary, dump, extra):
+    """{pid: [(function, pc, sp, via)]} of every sleeping (S) and blocked (D) task."""
+    out = {}
+    for state in ("S", "D"):
+        p = subprocess.run([binary, "bt", dump, "--state", state, "--format", "json"] + extra,
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        if p.returncode not in (0, 1):
+            return None
+        for sec in json.loads(p.stdout)["sections"]["bt"].get("sections", {}).values():
+            rows = sec.get("tables", {}).get("frames", {}).get("rows", [])
+            out[sec["fields"]["pid"]] = [(r["function"], r["pc"], r["sp"], r.get("via"))
+                                         for r in rows if r["kind"] != "marker"]
+    return out
+
+
+def check_cfi_tasks(binary, tag, dump, extra, res):
+    """Blocked tasks start from their saved frame (inactive_task_frame): CFI and
+    ORC must walk them to the same frames."""
+    orc = task_frames(binary, dump, ["--types", "btf"])
+    cfi = task_frames(binary, dump, extra)
+    if not orc or cfi is None:
+        res.fail(tag, "bt --state S/D", "no tasks" if orc is not None else "bt failed")
+        return
+    strip = {pid: [f[:3] for f in fr] for pid, fr in cfi.items()}
+    differ = [pid for pid in orc if strip.get(pid) != [f[:3] for f in orc[pid]]]
+    n_cfi = sum(1 for fr in cfi.values() for f in fr if f[3] == "cfi")
+    if differ or not n_cfi:
+        res.fail(tag, "CFI and ORC agree on sleeping tasks", "pids %s; %d CFI frames" % (
+            differ[:10], n_cfi))
+    else:
+        res.ok(tag, "%d sleeping/blocked tasks: CFI and ORC give the same frames "
+               "(%d found by CFI)" % (len(orc), n_cfi))
+
+
+def judge(source, c, oracle, ours, panic, bogus_at):
+    """One CPU's trace against its oracle: ("ok"|"skip"|"fail", what, detail)."""
+    funcs, end, rows = ours
+    if source.startswith("crash"):
+        matched, total, why, note = compare_crash(oracle, funcs, panic, bogus_at)
+    elif "do_idle" in norm(oracle) and "do_idle" not in norm(funcs):
+        # Idle when the kernel printed its backtrace, busy by the dump (seconds later).
+        return "skip", "cpu %d: idle in the console backtrace, busy at the dump" % c, ""
+    elif {"nmi_cpu_backtrace", "nmi_trigger_cpumask_backtrace"} & set(norm(oracle)):
+        # This CPU printed the backtraces (sysrq-l / the stall detector): it shows
+        # itself at that moment, long gone by the dump.  Not an oracle for the dump.
+        return "skip", "cpu %d: the console backtrace is its own trigger path" % c, ""
+    else:
+        matched, total, why, note = compare_console(oracle, rows)
+    what = "cpu %d: %d/%d %s frames matched (%d frames, end: %s)%s" % (
+        c, matched, total, source, len(funcs), end, note)
+    if not why:
+        return "ok", what, ""
+    if entered_from_user(rows, end) and oracle and norm(oracle)[-1].startswith("entry_SYSCALL_64"):
+        return "skip", "cpu %d: caught entering the kernel from user mode (%s); crash shows " \
+            "the task's stale stack %s" % (c, funcs, oracle), ""
+    return "fail", what, "%s\noracle: %s\nours:   %s" % (why, norm(oracle), norm(funcs))
 
 
 # ---- the report's view of the same stacks ----

@@ -6,7 +6,9 @@ Each fixtures/synth/scenarios/*.synth is built (once, cached by content) into
 ${VTDSCOPE_CACHE:-~/.cache/vtdscope}/synth/ by fixtures/synth/mksynth from a
 real fixture dump, then vtdscope reads it and every `expect` line of the
 scenario is checked against `report --format json`, `qi --all-slots --format
-json` and `log`.  Every run must end cleanly: exit 0/1 with JSON on stdout,
+json` and `log`; `bt-*` lines run `bt --all` (BTF only, or with the base's
+-dbg vmlinux) and compare with the base fixture's crash oracle through
+test_bt's rules.  Every run must end cleanly: exit 0/1 with JSON on stdout,
 or exit 3 with one line on stderr; never a signal or a hang.  A truncated
 copy of a real dump checks the "file cut short" path.
 
@@ -31,6 +33,10 @@ SYNTH = os.path.join(SRC, "fixtures", "synth")
 TIMEOUT = 120
 VALGRIND_TIMEOUT = 900
 STATUS = {"free": 0, "in-use": 1, "done": 2, "abort": 3}
+
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_bt  # noqa: E402  (its oracle-reading rules)
 
 
 def load_mksynth():
@@ -196,12 +202,66 @@ def check_expect(res, name, e, ctx):
             res.check(ok, name, "%s (%s)" % (label, unit), "%s is %r" % (args[0], shown))
     elif kind == "log-substring":
         res.check(args[0] in ctx["log"](), name, label, "not in `vtdscope log` output")
+    elif kind in ("bt-oracle", "bt-end"):
+        check_bt(res, name, e, ctx)
     elif kind == "exit":
         res.check(ctx["report_rc"] in e["codes"], name, label,
                   "report exit %s; worst finding severity: %s" % (
                       ctx["report_rc"], worst_severity(rep)))
     else:
         res.fail(name, label, "unknown expectation")
+
+
+def bt_stacks(exe, dump, mode, base_manifest):
+    """{cpu: (names, end_reason, rows)} of `bt --all`, or an error string."""
+    args = [exe, "bt", dump, "--all", "--format", "json"]
+    if mode == "vmlinux":
+        vml = (base_manifest.get("kernel") or {}).get("vmlinux")
+        if not vml or not os.path.exists(vml):
+            return "the base's vmlinux is not present"
+        args += ["--vmlinux", vml]
+    else:
+        args += ["--types", "btf"]
+    rc, out, err = run(args)
+    if rc not in (0, 1):
+        return "bt exit %s: %s" % (rc, err.strip()[:300])
+    return test_bt.our_stacks(json.loads(out))
+
+
+def check_bt(res, name, e, ctx):
+    """expect bt-oracle MODE / bt-end MODE REASONS."""
+    kind, args = e["kind"], e["args"]
+    label = "expect %s %s" % (kind, " ".join(args))
+    manifest = ctx["base_manifest"]
+    stacks = bt_stacks(ctx["exe"], ctx["dump"], args[0], manifest)
+    if isinstance(stacks, str):
+        res.fail(name, label, stacks)
+        return
+    if kind == "bt-end":
+        want = set(args[1].split(","))
+        bad = {c: s[1] for c, s in stacks.items() if s[1] not in want}
+        res.check(stacks and not bad, name, "%s (%d CPUs)" % (label, len(stacks)),
+                  "ends: %s" % bad)
+        return
+    oracle = (manifest.get("oracle") or {}).get("stacks") or {}
+    source = (manifest.get("oracle") or {}).get("stacks_source", "?")
+    panic_cpu = (manifest.get("panic") or {}).get("cpu")
+    bogus = test_bt.crash_bogus_cpus(ctx["base_dir"])
+    bad, judged = [], []
+    for cpu, frames in sorted(oracle.items(), key=lambda kv: int(kv[0])):
+        c = int(cpu)
+        if c not in stacks:
+            bad.append("cpu %d: no stack" % c)
+            continue
+        verdict, what, detail = test_bt.judge(
+            source, c, frames, stacks[c], c == panic_cpu or (frames and frames[0] == "panic"),
+            bogus.get(c))
+        judged += [c] if verdict == "ok" else []
+        if verdict == "fail":
+            bad.append("%s\n%s" % (what, detail))
+    vias = sorted({r.get("via") for s in stacks.values() for r in s[2]} - {None})
+    res.check(judged and not bad, name, "%s: CPUs %s equal the base's %s (frames via %s)" % (
+        label, judged, source, ", ".join(vias)), "\n".join(bad))
 
 
 def worst_severity(rep):
@@ -243,7 +303,14 @@ def run_scenario(res, mk, exe, path, cache, valgrind):
             log_cache.append(lout if lrc in (0, 1) else "")
         return log_cache[0]
 
-    ctx = {"report": rep, "qi": qi, "report_rc": rrc, "report_err": rerr, "qi_rc": qrc, "log": log}
+    try:
+        with open(os.path.join(os.path.dirname(base), "manifest.json")) as f:
+            base_manifest = json.load(f)
+    except (OSError, ValueError):
+        base_manifest = {}
+    ctx = {"report": rep, "qi": qi, "report_rc": rrc, "report_err": rerr, "qi_rc": qrc, "log": log,
+           "exe": exe, "dump": dump, "base_manifest": base_manifest,
+           "base_dir": os.path.dirname(base)}
     # mksynth resolves {sid:…}/{status_addr:…} against the base
     for e in stats.get("expects") or sc["expects"]:
         check_expect(res, name, e, ctx)
