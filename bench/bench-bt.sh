@@ -5,8 +5,9 @@
 #
 # Time `vtdscope bt DUMP --all` (and `locks DUMP`) on the fixture dumps with
 # types from the dump's BTF only (--types btf: no vmlinux, the case of most
-# vmcores in the field).  Prints per dump, e.g.
-#   qi-hang-6.1-l4/vmcore.elf      bt --all 0.112 s   locks 0.118 s   (4 CPUs, 81 frames)
+# vmcores in the field), and `bt --all --unwinder cfi` with the fixture's -dbg
+# vmlinux (DWARF types and .debug_frame; "-" without one).  Prints per dump, e.g.
+#   qi-hang-6.1-l4/vmcore.elf      bt --all 0.112 s   locks 0.118 s   cfi 0.301 s   (4 CPUs, 81 frames)
 # Each figure is the best of 5 runs with a warm page cache (wall clock; other
 # load on a shared machine only ever makes a run slower).  Target: <= 0.3 s.
 #
@@ -57,14 +58,20 @@ for dir in "${DIRS[@]}"; do
 		cat "$dump" >/dev/null
 		bt=$(best_of "$BIN" --types btf bt "$dump" --all)
 		locks=$(best_of "$BIN" --types btf locks "$dump")
+		vml=$(python3 -c 'import json,sys; print((json.load(open(sys.argv[1])).get("kernel") or {}).get("vmlinux") or "")' \
+			"$dir/manifest.json" 2>/dev/null || true)
+		cfi=-
+		if [[ -n $vml && -f $vml ]]; then
+			cfi=$(best_of "$BIN" --vmlinux "$vml" --unwinder cfi bt "$dump" --all)
+		fi
 		info=$("$BIN" --types btf bt "$dump" --all --format json 2>/dev/null | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 cpus = d["sections"]["bt"].get("sections", {})
 frames = sum(s.get("fields", {}).get("frames", 0) or 0 for s in cpus.values())
 print("%d CPUs, %d frames" % (len(cpus), frames))' 2>/dev/null || echo "?")
-		printf "%-34s bt --all %s s   locks %s s   (%s)\n" \
-			"$(basename "$dir")/$(basename "$dump")" "$bt" "$locks" "$info"
+		printf "%-34s bt --all %s s   locks %s s   cfi %s s   (%s)\n" \
+			"$(basename "$dir")/$(basename "$dump")" "$bt" "$locks" "$cfi" "$info"
 		if (($(echo "$bt > $TARGET" | bc -l))); then
 			slow=1
 		fi

@@ -6,7 +6,10 @@ For every fixture under ${VTDSCOPE_FIXTURES:-${VTDSCOPE_CACHE:-~/.cache/vtdscope
 whose manifest.json has oracle.stacks (crash `bt -a` on 6.1, the kernel's own
 NMI backtraces on 6.12), run `vtdscope bt DUMP --all --format json` on each of
 its dumps (ELF and kdump-compressed) and compare, per CPU, the function names
-innermost first.
+innermost first.  Each dump is read three ways: BTF only; with the fixture's
+-dbg vmlinux; and with `--unwinder cfi`, where the vmlinux's DWARF CFI must
+also have found most frames and put every frame (CPUs, and every sleeping
+task from its saved frame) at the function, pc and sp ORC gives.
 
 How the oracle is read (crash's habits, not ours):
   * crash prints an interrupted function twice, once as "[exception RIP: f]"
@@ -30,6 +33,10 @@ what matters (a prefix of bt's, down to 3 frames past the last interesting
 frame -- qi_submit_sync, a spinlock slowpath, panic, module code -- or 8
 frames), idle CPUs only in the section's note; `report --verbose` every
 frame of every CPU.
+
+Where the manifest has oracle.blocked_tasks (the kernel's sysrq-w report in the
+qi-hang-live guests), `bt --state D` must list the same tasks with the same
+functions.
 
 Every dump in the fixture set and in the synthetic-dump cache must also give
 `bt` a clean exit (0 or 1 with JSON, or 3 with a message), never a crash or a
@@ -260,6 +267,8 @@ def check_fixture(binary, fixture, manifest, res):
         elif mode == "cfi":
             check_cfi(tag, ours, orc_frames, res)
             check_cfi_tasks(binary, tag, dump, extra, res)
+        if (manifest.get("oracle") or {}).get("blocked_tasks"):
+            check_blocked(binary, tag, dump, extra, manifest["oracle"]["blocked_tasks"], res)
         for cpu in sorted(oracle, key=int):
             c = int(cpu)
             if c not in ours:
@@ -327,6 +336,36 @@ def check_cfi_tasks(binary, tag, dump, extra, res):
     else:
         res.ok(tag, "%d sleeping/blocked tasks: CFI and ORC give the same frames "
                "(%d found by CFI)" % (len(orc), n_cfi))
+
+
+def check_blocked(binary, tag, dump, extra, oracle, res):
+    """`bt --state D` against the kernel's own sysrq-w report of the same guest
+    (taken while it stayed wedged; blocked tasks do not move): the same tasks,
+    each with the same functions innermost first."""
+    p = subprocess.run([binary, "bt", dump, "--state", "D", "--format", "json"] + extra,
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    if p.returncode not in (0, 1):
+        res.fail(tag, "bt --state D", "exit %d: %s" % (p.returncode, p.stderr.strip()))
+        return
+    ours = {}
+    for sec in json.loads(p.stdout)["sections"]["bt"].get("sections", {}).values():
+        rows = sec.get("tables", {}).get("frames", {}).get("rows", [])
+        ours[str(sec["fields"]["pid"])] = (sec["fields"].get("comm"),
+                                           [r["function"] or "?" for r in rows
+                                            if r["kind"] != "marker"])
+    bad = []
+    if sorted(ours) != sorted(oracle):
+        bad.append("tasks: oracle %s, ours %s" % (sorted(oracle), sorted(ours)))
+    for pid, o in sorted(oracle.items()):
+        if pid in ours and (ours[pid][0] != o["comm"] or norm(ours[pid][1]) != norm(o["frames"])):
+            bad.append("pid %s (%s):\n  oracle %s\n  ours   %s %s" % (
+                pid, o["comm"], norm(o["frames"]), ours[pid][0], norm(ours[pid][1])))
+    if bad:
+        res.fail(tag, "bt --state D equals the kernel's sysrq-w", "\n".join(bad))
+    else:
+        res.ok(tag, "bt --state D: %d blocked tasks (%s) equal the kernel's sysrq-w, frame for "
+               "frame" % (len(oracle), ", ".join("%s/%s" % (o["comm"], p) for p, o in
+                                                  sorted(oracle.items()))))
 
 
 def judge(source, c, oracle, ours, panic, bogus_at):

@@ -61,8 +61,8 @@ def run(binary, *args):
     return p.returncode, p.stdout, p.stderr
 
 
-def locks_json(binary, dump):
-    rc, out, err = run(binary, "locks", dump, "--format", "json")
+def locks_json(binary, dump, extra=()):
+    rc, out, err = run(binary, "locks", dump, "--format", "json", *extra)
     if rc not in (0, 1):
         return rc, None, err
     return rc, json.loads(out)["sections"]["locks"], err
@@ -124,8 +124,8 @@ def dump_time_roles(manifest):
     return waiters, pollers
 
 
-def check_qi_hang(binary, name, dump, manifest, res):
-    rc, sec, err = locks_json(binary, dump)
+def check_qi_hang(binary, name, dump, manifest, res, extra=()):
+    rc, sec, err = locks_json(binary, dump, extra)
     if sec is None:
         res.check(False, name, "locks runs", "exit %d: %s" % (rc, err))
         return
@@ -325,6 +325,11 @@ def main():
                     manifest.get("iommu", {}).get("q_inval"):
                 seen += 1
                 check_qi_hang(binary, tag, path, manifest, res)
+                # the same from stacks unwound by the vmlinux's DWARF CFI
+                vml = (manifest.get("kernel") or {}).get("vmlinux")
+                if vml and os.path.exists(vml):
+                    check_qi_hang(binary, tag + " [cfi]", path, manifest, res,
+                                  ("--vmlinux", vml, "--unwinder", "cfi"))
         # The synthetic queues assume CPU 1 holds q_lock (polls) in the base dump.
         roles = dump_time_roles(manifest)
         if scenario == "qi-hang" and manifest.get("kernel", {}).get("line") == "6.1" and \
