@@ -8,11 +8,12 @@
  * (entry code, __switch_to_asm, ret_from_fork) has none since v4.14 (objtool
  * and ORC replaced the CFI annotations); the unwinder uses ORC there.
  *
- * libdw finds the FDE (a lazy linear scan of .debug_frame, cached), runs the
- * CIE and FDE instructions and applies the ABI's defaults (x86-64: rbx, rbp,
- * r12-r15 same-value, RSP = CFA).  It hands us each rule as a small DWARF
+ * libdw finds the FDE (a lazy linear scan of .debug_frame, cached) and runs
+ * the CIE and FDE instructions.  It hands us each rule as a small DWARF
  * expression, which we evaluate here against the frame's registers and the
- * dump's memory.  Nothing is trusted: expressions are bounded, every read
+ * dump's memory.  Registers no rule mentions follow the psABI: rbx, rbp and
+ * r12-r15 keep their value across a call, the others are lost; RSP is the
+ * CFA.  Nothing is trusted: expressions are bounded, every read
  * goes through the caller's checked reader.
  */
 #define _GNU_SOURCE
@@ -30,6 +31,10 @@
 #include <unistd.h>
 
 #include "cfi.h"
+
+/* x86-64 psABI: what a call preserves (rsp: the CFA rule gives it). */
+#define CALLEE_SAVED ((1u << VSC_DW_RBX) | (1u << VSC_DW_RBP) | (1u << VSC_DW_R12) | \
+		      (1u << VSC_DW_R13) | (1u << VSC_DW_R14) | (1u << VSC_DW_R15))
 
 #define EXPR_STACK 8
 #define EXPR_MAX_OPS 16
@@ -348,8 +353,12 @@ enum vsc_cfi_result vsc_cfi_step(struct vsc_cfi *c, uint64_t pc, const struct vs
 			goto out;
 		}
 		if (!nops) {
-			/* undefined (ops == ops_mem) or same value (ops == NULL) */
-			if (!ops && vsc_cfi_regs_known(cur, n))
+			/*
+			 * undefined (ops == ops_mem) or same value (ops == NULL).
+			 * libdw also says "same value" for a register no rule
+			 * mentions; the psABI says a call clobbers all but these.
+			 */
+			if (!ops && vsc_cfi_regs_known(cur, n) && (CALLEE_SAVED & (1u << n)))
 				vsc_cfi_regs_set(caller, n, cur->r[n]);
 			continue;
 		}
