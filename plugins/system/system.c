@@ -126,6 +126,10 @@ static struct vsc_error *system_run(struct vsc_analysis *a)
 	vsc_section_kv(s, "types", in->types_source ? vsc_val_str(in->types_source) : vsc_val_absent(NULL));
 	if (in->vmlinux)
 		vsc_section_kv(s, "vmlinux", vsc_val_str(in->vmlinux));
+	vsc_section_kv(s, "unwinder", vsc_val_str(
+		in->unwinder == VSC_UNWINDER_ORC || !in->vmlinux ? "ORC from the dump" :
+		in->unwinder == VSC_UNWINDER_CFI ? "DWARF CFI of the vmlinux; ORC for entry code and modules" :
+		"ORC from the dump; DWARF CFI of the vmlinux where ORC has none"));
 
 	{
 		struct log_scan ls = { .max = a->opts.verbose ? 2000 : 60 };
