@@ -44,6 +44,7 @@ struct vsc_cfi {
 	Elf *elf;
 	Dwarf *dw;              /* NULL when the file has no DWARF sections */
 	Dwarf_CFI *cfi;         /* .debug_frame, else .eh_frame */
+	bool cfi_owned;         /* from dwarf_getcfi_elf: ours to end */
 	uint64_t bias;
 	char description[64];
 };
@@ -98,6 +99,7 @@ struct vsc_error *vsc_cfi_open(const char *vmlinux, uint64_t bias, struct vsc_cf
 	}
 	if (!c->cfi && has_section(c->elf, ".eh_frame")) {
 		c->cfi = dwarf_getcfi_elf(c->elf);
+		c->cfi_owned = c->cfi != NULL;
 		snprintf(c->description, sizeof(c->description), ".eh_frame");
 	}
 	if (!c->cfi) {
@@ -117,7 +119,7 @@ void vsc_cfi_destroy(struct vsc_cfi *c)
 	if (!c)
 		return;
 	/* A .debug_frame CFI belongs to its Dwarf; an .eh_frame one is ours. */
-	if (c->cfi && !c->dw)
+	if (c->cfi_owned)
 		dwarf_cfi_end(c->cfi);
 	if (c->dw)
 		dwarf_end(c->dw);
@@ -322,6 +324,10 @@ enum vsc_cfi_result vsc_cfi_step(struct vsc_cfi *c, uint64_t pc, const struct vs
 
 	if (why && why_size)
 		why[0] = '\0';
+	if (pc < c->bias) {
+		say(why, why_size, "no CFI for 0x%" PRIx64 ": below the kernel image", pc);
+		return VSC_CFI_NO_ENTRY;
+	}
 	if (frame_at(c, pc, &frame)) {
 		int en = dwarf_errno();
 
@@ -354,29 +360,26 @@ enum vsc_cfi_result vsc_cfi_step(struct vsc_cfi *c, uint64_t pc, const struct vs
 		}
 		if (!nops) {
 			/*
-			 * undefined (ops == ops_mem) or same value (ops == NULL).
-			 * libdw also says "same value" for a register no rule
-			 * mentions; the psABI says a call clobbers all but these.
+			 * "undefined" (ops == ops_mem) or "same value" (ops ==
+			 * NULL).  For a register no rule mentions libdw's x86-64
+			 * defaults say either (rbx comes back undefined, rax the
+			 * same): follow the psABI instead, a call keeps only the
+			 * callee-saved ones.
 			 */
-			if (!ops && vsc_cfi_regs_known(cur, n) && (CALLEE_SAVED & (1u << n)))
+			if (vsc_cfi_regs_known(cur, n) && (CALLEE_SAVED & (1u << n)))
 				vsc_cfi_regs_set(caller, n, cur->r[n]);
 			continue;
 		}
+		/* A register we cannot restore is unknown, unless we need it. */
 		rc = eval(&e, ops, nops, &v, &kind);
-		if (rc == -2) {
-			res = VSC_CFI_READ;
+		if (!rc && kind == LOC_ADDRESS && !read(arg, v, &v))
+			rc = -2;
+		if (rc && (n == VSC_DW_RIP || n == VSC_DW_RSP)) {
+			res = rc == -2 ? VSC_CFI_READ : VSC_CFI_UNUSABLE;
 			goto out;
 		}
-		if (rc) {
-			/* A register we cannot restore is unknown, unless we need it. */
-			if (n == VSC_DW_RIP || n == VSC_DW_RSP)
-				goto out;
+		if (rc)
 			continue;
-		}
-		if (kind == LOC_ADDRESS && !read(arg, v, &v)) {
-			res = VSC_CFI_READ;
-			goto out;
-		}
 		vsc_cfi_regs_set(caller, n, v);
 	}
 	if (!vsc_cfi_regs_known(caller, VSC_DW_RIP)) {

@@ -136,6 +136,11 @@ static void test_drap(void **state)
 	assert_int_equal(caller.r[VSC_DW_RSP], cfa);
 	assert_int_equal(caller.r[VSC_DW_RBP], 0xffffc90000013f60ULL);
 	assert_int_equal(caller.r[VSC_DW_R15], 0x1515);
+	/* untouched callee-saved registers, rbx included, keep their value */
+	for (unsigned int n = VSC_DW_R12; n <= VSC_DW_R14; n++)
+		assert_int_equal(caller.r[n], cur.r[n]);
+	assert_true(vsc_cfi_regs_known(&caller, VSC_DW_RBX));
+	assert_int_equal(caller.r[VSC_DW_RBX], cur.r[VSC_DW_RBX]);
 	/* an expression is not register + offset */
 	assert_false(vsc_cfi_cfa_rule(c, (uint64_t)cfi_drap_body, &reg, &off));
 
@@ -171,6 +176,32 @@ static void test_register_rule(void **state)
 	assert_int_equal(caller.r[VSC_DW_RSP], rsp + 8);
 	assert_int_equal(caller.r[VSC_DW_RBX], 0xb0b0);  /* rbx was in r12 */
 	assert_int_equal(m.reads, 1);
+	vsc_cfi_destroy(c);
+}
+
+/* A saved register that cannot be read is unknown; the step still works. */
+static void test_unreadable_saved_register(void **state)
+{
+	struct vsc_cfi *c = open_self();
+	struct vsc_cfi_regs cur, caller;
+	struct mem m = { 0 };
+	uint64_t rbp = 0xffffc90000013f00ULL;
+	char why[160];
+
+	(void)state;
+	all_known(&cur);
+	vsc_cfi_regs_set(&cur, VSC_DW_RBP, rbp);
+	mem_put(&m, rbp + 8, RA);
+	mem_put(&m, rbp, 0xffffc90000013f80ULL);    /* rbx's slot (rbp - 8) is missing */
+	assert_int_equal(vsc_cfi_step(c, (uint64_t)cfi_push_body, &cur, mem_read, &m, &caller,
+				      why, sizeof(why)), VSC_CFI_OK);
+	assert_int_equal(caller.r[VSC_DW_RIP], RA);
+	assert_false(vsc_cfi_regs_known(&caller, VSC_DW_RBX));
+	/* the return address missing: no step */
+	m.n = 0;
+	mem_put(&m, rbp, 0xffffc90000013f80ULL);
+	assert_int_equal(vsc_cfi_step(c, (uint64_t)cfi_push_body, &cur, mem_read, &m, &caller,
+				      why, sizeof(why)), VSC_CFI_READ);
 	vsc_cfi_destroy(c);
 }
 
@@ -216,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_frame_pointer),
 		cmocka_unit_test(test_drap),
 		cmocka_unit_test(test_register_rule),
+		cmocka_unit_test(test_unreadable_saved_register),
 		cmocka_unit_test(test_no_return_address),
 		cmocka_unit_test(test_open_errors),
 	};
