@@ -19,8 +19,6 @@
 #define _GNU_SOURCE
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <libelf.h>
@@ -28,9 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cfi.h"
+#include "elf_util.h"
 
 /* x86-64 psABI: what a call preserves (rsp: the CFA rule gives it). */
 #define CALLEE_SAVED ((1u << VSC_DW_RBX) | (1u << VSC_DW_RBP) | (1u << VSC_DW_R12) | \
@@ -40,8 +38,7 @@
 #define EXPR_MAX_OPS 16
 
 struct vsc_cfi {
-	int fd;
-	Elf *elf;
+	struct vsc_elf_file file;
 	Dwarf *dw;              /* NULL when the file has no DWARF sections */
 	Dwarf_CFI *cfi;         /* .debug_frame, else .eh_frame */
 	bool cfi_owned;         /* from dwarf_getcfi_elf: ours to end */
@@ -75,30 +72,23 @@ struct vsc_error *vsc_cfi_open(const char *vmlinux, uint64_t bias, struct vsc_cf
 	struct vsc_error *err = NULL;
 
 	*out = NULL;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return vsc_error_create(VSC_ERR_OTHER, "libelf: %s", elf_errmsg(-1));
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return &vsc_error_nomem;
 	c->bias = bias;
-	c->fd = open(vmlinux, O_RDONLY | O_CLOEXEC);
-	if (c->fd < 0) {
-		err = vsc_error_create(VSC_ERR_IO, "opening %s: %s", vmlinux, strerror(errno));
-		goto fail;
+	err = vsc_elf_open(&c->file, vmlinux);
+	if (err) {
+		free(c);
+		return err;
 	}
-	c->elf = elf_begin(c->fd, ELF_C_READ_MMAP, NULL);
-	if (!c->elf || elf_kind(c->elf) != ELF_K_ELF) {
-		err = vsc_error_create(VSC_ERR_FORMAT, "%s is not an ELF file", vmlinux);
-		goto fail;
-	}
-	if (has_section(c->elf, ".debug_frame")) {
-		c->dw = dwarf_begin_elf(c->elf, DWARF_C_READ, NULL);
+	if (has_section(c->file.elf, ".debug_frame")) {
+		c->dw = dwarf_begin_elf(c->file.elf, DWARF_C_READ, NULL);
 		if (c->dw)
 			c->cfi = dwarf_getcfi(c->dw);
 		snprintf(c->description, sizeof(c->description), ".debug_frame");
 	}
-	if (!c->cfi && has_section(c->elf, ".eh_frame")) {
-		c->cfi = dwarf_getcfi_elf(c->elf);
+	if (!c->cfi && has_section(c->file.elf, ".eh_frame")) {
+		c->cfi = dwarf_getcfi_elf(c->file.elf);
 		c->cfi_owned = c->cfi != NULL;
 		snprintf(c->description, sizeof(c->description), ".eh_frame");
 	}
@@ -123,10 +113,7 @@ void vsc_cfi_destroy(struct vsc_cfi *c)
 		dwarf_cfi_end(c->cfi);
 	if (c->dw)
 		dwarf_end(c->dw);
-	if (c->elf)
-		elf_end(c->elf);
-	if (c->fd >= 0)
-		close(c->fd);
+	vsc_elf_close(&c->file);
 	free(c);
 }
 

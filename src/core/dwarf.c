@@ -38,6 +38,7 @@
 #include <elfutils/libdw.h>
 #include <gelf.h>
 
+#include "elf_util.h"
 #include "types_backend.h"
 
 #define MAX_CHAIN 32     /* typedef / modifier links followed before giving up */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Small questions to ELF files (a vmlinux): its build-id and its symbol
- * table.  The only file that uses libelf directly (dwarf.c reaches it only
- * through libdw).
+ * table, and opening one for the files that read it through libdw (dwarf.c,
+ * cfi.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,7 +16,7 @@
 #include <gelf.h>
 #include <libelf.h>
 
-#include "types_backend.h"
+#include "elf_util.h"
 
 #ifndef NT_GNU_BUILD_ID
 #define NT_GNU_BUILD_ID 3
@@ -24,12 +24,7 @@
 
 #define MAX_BUILD_ID 64 /* bytes; GNU ld writes 20 */
 
-struct elf_file {
-	int fd;
-	Elf *elf;
-};
-
-static struct vsc_error *elf_file_open(struct elf_file *ef, const char *path)
+struct vsc_error *vsc_elf_open(struct vsc_elf_file *ef, const char *path)
 {
 	ef->fd = -1;
 	ef->elf = NULL;
@@ -47,12 +42,14 @@ static struct vsc_error *elf_file_open(struct elf_file *ef, const char *path)
 
 		elf_end(ef->elf);
 		close(ef->fd);
+		ef->elf = NULL;
+		ef->fd = -1;
 		return err;
 	}
 	return NULL;
 }
 
-static void elf_file_close(struct elf_file *ef)
+void vsc_elf_close(struct vsc_elf_file *ef)
 {
 	elf_end(ef->elf);
 	if (ef->fd >= 0)
@@ -92,14 +89,14 @@ static bool find_build_id(Elf_Data *data, char **hex, struct vsc_error **err)
 
 struct vsc_error *vsc_elf_build_id(const char *path, char **hex)
 {
-	struct elf_file ef;
+	struct vsc_elf_file ef;
 	struct vsc_error *err = NULL;
 	Elf_Scn *scn = NULL;
 	char *res = NULL;
 	bool found = false;
 	size_t nphdr;
 
-	VSC_TRY(elf_file_open(&ef, path));
+	VSC_TRY(vsc_elf_open(&ef, path));
 	/* Section headers first (a vmlinux has .notes), program headers otherwise. */
 	while (!found && (scn = elf_nextscn(ef.elf, scn)) != NULL) {
 		GElf_Shdr shdr;
@@ -119,7 +116,7 @@ struct vsc_error *vsc_elf_build_id(const char *path, char **hex)
 			found = find_build_id(data, &res, &err);
 		}
 	}
-	elf_file_close(&ef);
+	vsc_elf_close(&ef);
 	if (!found)
 		return vsc_error_create(VSC_ERR_NOTFOUND, "%s has no build-id note", path);
 	if (err)
@@ -167,14 +164,14 @@ static char sym_letter(const GElf_Sym *sym, Elf32_Word shndx, const GElf_Shdr *s
 
 struct vsc_error *vsc_elf_symtab_foreach(const char *path, vsc_elf_sym_fn fn, void *arg)
 {
-	struct elf_file ef;
+	struct vsc_elf_file ef;
 	struct vsc_error *err = NULL;
 	Elf_Scn *scn = NULL, *symscn = NULL, *xscn = NULL;
 	Elf_Data *syms, *xndx = NULL;
 	GElf_Shdr symshdr = { 0 }, *shdrs = NULL;
 	size_t nshdrs, nsyms;
 
-	VSC_TRY(elf_file_open(&ef, path));
+	VSC_TRY(vsc_elf_open(&ef, path));
 	if (elf_getshdrnum(ef.elf, &nshdrs) != 0) {
 		err = vsc_error_create(VSC_ERR_FORMAT, "%s: %s", path, elf_errmsg(-1));
 		goto out;
@@ -236,6 +233,6 @@ struct vsc_error *vsc_elf_symtab_foreach(const char *path, vsc_elf_sym_fn fn, vo
 	}
 out:
 	free(shdrs);
-	elf_file_close(&ef);
+	vsc_elf_close(&ef);
 	return err;
 }

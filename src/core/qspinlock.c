@@ -24,6 +24,8 @@
 #include <vtdscope/types.h>
 #include <vtdscope/unwind.h>
 
+#include "target_internal.h"
+
 #define Q_TAIL_IDX_OFFSET 16
 #define Q_TAIL_CPU_OFFSET 18
 #define MAX_NODES 4                 /* kernel/locking/qspinlock.c */
@@ -32,26 +34,18 @@
 
 /* ---- names ---- */
 
+#define NAME_(e, name) name,
+static const char *const confidence_names[] = { VSC_CONFIDENCES(NAME_) };
+static const char *const waiter_role_names[] = { VSC_WAITER_ROLES(NAME_) };
+
 const char *vsc_confidence_name(enum vsc_confidence c)
 {
-	static const char *const names[] = {
-#define VSC_X_(e, name) name,
-		VSC_CONFIDENCES(VSC_X_)
-#undef VSC_X_
-	};
-
-	return (unsigned int)c < VSC_CONF_COUNT ? names[c] : "?";
+	return VSC_NAME_OF(confidence_names, c);
 }
 
 const char *vsc_waiter_role_name(enum vsc_waiter_role r)
 {
-	static const char *const names[] = {
-#define VSC_X_(e, name) name,
-		VSC_WAITER_ROLES(VSC_X_)
-#undef VSC_X_
-	};
-
-	return (unsigned int)r < VSC_WAITER_ROLE_COUNT ? names[r] : "?";
+	return VSC_NAME_OF(waiter_role_names, r);
 }
 
 static const char *const slowpaths[] = {

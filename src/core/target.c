@@ -21,6 +21,7 @@
 #include "cfi.h"
 #include "dumpfile.h"
 #include "target_internal.h"
+#include "elf_util.h"
 #include "types_backend.h"
 
 #define PROC_SUPER_MAGIC 0x9fa0

@@ -15,6 +15,10 @@ struct vsc_types;
 struct vsc_symtab;
 
 #define VSC_START_KERNEL_MAP 0xffffffff80000000ULL
+
+/* names[v] of a static name table indexed by an enum, "?" for a value out of range */
+#define VSC_NAME_OF(names, v) \
+	((unsigned int)(v) < sizeof(names) / sizeof((names)[0]) ? (names)[v] : "?")
 #define VSC_MAX_CPUS 8192
 
 /* One register note from the dump (NT_PRSTATUS), plus QEMU's CPU state if any. */

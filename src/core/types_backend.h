@@ -52,13 +52,4 @@ void vsc_types_locate_bitfield(uint64_t bitpos, uint32_t bitsize, uint64_t type_
 void vsc_types_describe_line(FILE *f, int depth, const char *text, uint32_t bitsize,
 			     const struct vsc_member_info *info);
 
-/* Build-id (hex, malloc'ed) of an ELF file's NT_GNU_BUILD_ID note. */
-struct vsc_error *vsc_elf_build_id(const char *path, char **hex);
-/* OSRELEASE-like string from a vmlinux (linux_banner / init_uts_ns), malloc'ed; optional. */
-
-/* Calls @fn for every symbol of an ELF file's .symtab (name, value, size, nm letter). */
-typedef int (*vsc_elf_sym_fn)(void *arg, const char *name, uint64_t value, uint64_t size,
-			      char type);
-struct vsc_error *vsc_elf_symtab_foreach(const char *path, vsc_elf_sym_fn fn, void *arg);
-
 #endif /* VTDSCOPE_TYPES_BACKEND_H */

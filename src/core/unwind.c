@@ -56,33 +56,29 @@ static const char *const end_texts[] = { VSC_UNWIND_ENDS(THIRD_) };
 static const char *const open_markers[] = { VSC_STACK_KINDS(OPEN_) };
 static const char *const close_markers[] = { VSC_STACK_KINDS(CLOSE_) };
 
-/* names[v], "?" for a value out of range */
-#define NAME_OF(names, v) \
-	((unsigned int)(v) < sizeof(names) / sizeof((names)[0]) ? (names)[v] : "?")
-
 const char *vsc_frame_kind_name(enum vsc_frame_kind k)
 {
-	return NAME_OF(frame_kind_names, k);
+	return VSC_NAME_OF(frame_kind_names, k);
 }
 
 const char *vsc_frame_via_name(enum vsc_frame_via v)
 {
-	return NAME_OF(frame_via_names, v);
+	return VSC_NAME_OF(frame_via_names, v);
 }
 
 const char *vsc_stack_kind_name(enum vsc_stack_kind k)
 {
-	return NAME_OF(stack_kind_names, k);
+	return VSC_NAME_OF(stack_kind_names, k);
 }
 
 const char *vsc_unwind_end_name(enum vsc_unwind_end e)
 {
-	return NAME_OF(end_names, e);
+	return VSC_NAME_OF(end_names, e);
 }
 
 const char *vsc_unwind_end_text(enum vsc_unwind_end e)
 {
-	return NAME_OF(end_texts, e);
+	return VSC_NAME_OF(end_texts, e);
 }
 
 /* ---- the CPU's stacks ---- */
@@ -331,26 +327,7 @@ static bool kernel_addr(uint64_t a)
 	return a >= 0xff00000000000000ULL;
 }
 
-/* Read a stack word; on failure end the trace. */
-static bool stack_read(struct unwinder *u, uint64_t addr, uint64_t *out, const char *what)
-{
-	struct vsc_error *err;
-
-	if (!kernel_addr(addr) || (addr & 7)) {
-		set_end(u, VSC_UNWIND_BAD_SP, "%s at 0x%" PRIx64 " is not a kernel stack address",
-			what, addr);
-		return false;
-	}
-	err = vsc_read_u64(u->t, addr, out, what);
-	if (err) {
-		set_end(u, err->kind == VSC_ERR_NODATA ? VSC_UNWIND_NOT_IN_DUMP : VSC_UNWIND_BAD_SP,
-			"%s", err->message);
-		vsc_error_destroy(err);
-		return false;
-	}
-	return true;
-}
-
+/* Read @n stack words; on failure end the trace. */
 static bool stack_read_words(struct unwinder *u, uint64_t addr, uint64_t *out, size_t n,
 			     const char *what)
 {
@@ -369,6 +346,12 @@ static bool stack_read_words(struct unwinder *u, uint64_t addr, uint64_t *out, s
 		return false;
 	}
 	return true;
+}
+
+/* Read a stack word; on failure end the trace. */
+static bool stack_read(struct unwinder *u, uint64_t addr, uint64_t *out, const char *what)
+{
+	return stack_read_words(u, addr, out, 1, what);
 }
 
 static enum vsc_stack_kind classify(const struct unwinder *u, uint64_t sp)

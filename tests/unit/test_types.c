@@ -36,6 +36,7 @@
 #include <vtdscope/error.h>
 #include <vtdscope/types.h>
 
+#include "core/elf_util.h"
 #include "core/types_backend.h"
 
 /* ---- helpers ------------------------------------------------------------- */
