@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Helpers shared by the CLI and batch tests: result counting and finding the binary."""
+"""Helpers shared by the tests: result counting and finding the binary."""
 import os
+import sys
 
 SRC = os.environ.get("VTDSCOPE_SOURCE_DIR") or \
     os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -26,6 +27,40 @@ class Results:
     def skip(self, what, why):
         self.skipped += 1
         print("skip %s: %s" % (what, why))
+
+
+class NamedResults:
+    """Checks of the dump tests, each "NAME: WHAT" (NAME: a fixture or dump)."""
+
+    def __init__(self, title=""):
+        self.title = title
+        self.passed = self.failed = self.skipped = 0
+
+    def ok(self, name, what):
+        self.passed += 1
+        print("ok   %s: %s" % (name, what))
+
+    def fail(self, name, what, detail=""):
+        self.failed += 1
+        print("FAIL %s: %s" % (name, what))
+        for line in str(detail).splitlines()[:30]:
+            print("       %s" % line)
+
+    def check(self, cond, name, what, detail=""):
+        if cond:
+            self.ok(name, what)
+        else:
+            self.fail(name, what, detail)
+        return cond
+
+    def skip(self, name, why):
+        self.skipped += 1
+        print("skip %s: %s" % (name, why))
+
+    def finish(self):
+        """Print the tally and exit: 1 on a failure, 77 when nothing ran."""
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        sys.exit(1 if self.failed else (0 if self.passed else 77))
 
 
 def find_exe():

@@ -6,6 +6,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from testlib import NamedResults  # noqa: E402
+
 CACHE = os.environ.get("VTDSCOPE_CACHE") or os.path.expanduser("~/.cache/vtdscope")
 FIXTURES = os.environ.get("VTDSCOPE_FIXTURES") or os.path.join(CACHE, "fixtures")
 TOOL = os.environ.get("VTDSCOPE") or os.path.join(
@@ -61,25 +64,7 @@ def hexint(v):
     return int(str(v), 16) if str(v).startswith(("0x", "-0x")) else int(v)
 
 
-class Results:
-    def __init__(self, title):
-        self.title = title
-        self.passed = self.failed = 0
-
-    def check(self, cond, name, what, detail=""):
-        if cond:
-            self.passed += 1
-            print("ok   %s: %s" % (name, what))
-        else:
-            self.failed += 1
-            print("FAIL %s: %s" % (name, what))
-            for line in str(detail).splitlines()[:20]:
-                print("       %s" % line)
-        return cond
-
-    def finish(self):
-        print("%d passed, %d failed" % (self.passed, self.failed))
-        sys.exit(1 if self.failed else (0 if self.passed else 77))
+Results = NamedResults
 
 
 def skip(msg):

@@ -51,31 +51,15 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from testlib import NamedResults as Results  # noqa: E402
+
 TIMEOUT = 60
 PANIC_SPIN_SLACK = 3
 CACHE = os.environ.get("VTDSCOPE_CACHE") or os.path.expanduser("~/.cache/vtdscope")
 FIXTURES = os.environ.get("VTDSCOPE_FIXTURES") or os.path.join(CACHE, "fixtures")
 VERBOSE = os.environ.get("VTDSCOPE_BT_VERBOSE") == "1"
 CLONE = re.compile(r"\.(part|isra|constprop|lto_priv)\.\d+")
-
-
-class Results:
-    def __init__(self):
-        self.passed = self.failed = self.skipped = 0
-
-    def ok(self, name, what):
-        self.passed += 1
-        print("ok   %s: %s" % (name, what))
-
-    def fail(self, name, what, detail=""):
-        self.failed += 1
-        print("FAIL %s: %s" % (name, what))
-        for line in str(detail).splitlines()[:30]:
-            print("       %s" % line)
-
-    def skip(self, name, what):
-        self.skipped += 1
-        print("skip %s: %s" % (name, what))
 
 
 def norm(names):
@@ -87,9 +71,10 @@ def norm(names):
     return out
 
 
-def run_bt(binary, dump, extra=()):
+def run_json(binary, *args):
+    """vtdscope ARGS --format json: (document, None) or (None, why not)."""
     try:
-        p = subprocess.run([binary, "bt", dump, "--all", "--format", "json"] + list(extra),
+        p = subprocess.run([binary] + list(args) + ["--format", "json"],
                            capture_output=True, text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return None, "timed out after %d s" % TIMEOUT
@@ -101,6 +86,17 @@ def run_bt(binary, dump, extra=()):
         return json.loads(p.stdout), None
     except ValueError as e:
         return None, "bad JSON: %s" % e
+
+
+def task_rows(binary, dump, state, extra):
+    """`bt --state STATE`: ({pid: (comm, frame rows without markers)}, None) or (None, why)."""
+    doc, err = run_json(binary, "bt", dump, "--state", state, *extra)
+    if err:
+        return None, err
+    return {str(sec["fields"]["pid"]): (sec["fields"].get("comm"),
+                                        [r for r in sec.get("tables", {}).get("frames", {})
+                                         .get("rows", []) if r["kind"] != "marker"])
+            for sec in doc["sections"]["bt"].get("sections", {}).values()}, None
 
 
 def our_stacks(doc):
@@ -253,7 +249,7 @@ def check_fixture(binary, fixture, manifest, res):
                   ("cfi", ["--vmlinux", vml, "--unwinder", "cfi"])]
     for dump, (mode, extra) in [(d, m) for d in dumps if os.path.exists(d) for m in modes]:
         tag = "%s/%s [%s]" % (name, os.path.basename(dump), mode)
-        doc, err = run_bt(binary, dump, extra)
+        doc, err = run_json(binary, "bt", dump, "--all", *extra)
         if err and err.startswith("exit 3:"):
             res.skip(tag, "not readable: %s" % err)
             continue
@@ -308,14 +304,11 @@ def task_frames(binary, dump, extra):
     """{pid: [(function, pc, sp, via)]} of every sleeping (S) and blocked (D) task."""
     out = {}
     for state in ("S", "D"):
-        p = subprocess.run([binary, "bt", dump, "--state", state, "--format", "json"] + extra,
-                           capture_output=True, text=True, timeout=TIMEOUT)
-        if p.returncode not in (0, 1):
+        tasks, err = task_rows(binary, dump, state, extra)
+        if err:
             return None
-        for sec in json.loads(p.stdout)["sections"]["bt"].get("sections", {}).values():
-            rows = sec.get("tables", {}).get("frames", {}).get("rows", [])
-            out[sec["fields"]["pid"]] = [(r["function"], r["pc"], r["sp"], r.get("via"))
-                                         for r in rows if r["kind"] != "marker"]
+        out.update({pid: [(r["function"], r["pc"], r["sp"], r.get("via")) for r in rows]
+                    for pid, (_, rows) in tasks.items()})
     return out
 
 
@@ -342,17 +335,12 @@ def check_blocked(binary, tag, dump, extra, oracle, res):
     """`bt --state D` against the kernel's own sysrq-w report of the same guest
     (taken while it stayed wedged; blocked tasks do not move): the same tasks,
     each with the same functions innermost first."""
-    p = subprocess.run([binary, "bt", dump, "--state", "D", "--format", "json"] + extra,
-                       capture_output=True, text=True, timeout=TIMEOUT)
-    if p.returncode not in (0, 1):
-        res.fail(tag, "bt --state D", "exit %d: %s" % (p.returncode, p.stderr.strip()))
+    tasks, err = task_rows(binary, dump, "D", extra)
+    if err:
+        res.fail(tag, "bt --state D", err)
         return
-    ours = {}
-    for sec in json.loads(p.stdout)["sections"]["bt"].get("sections", {}).values():
-        rows = sec.get("tables", {}).get("frames", {}).get("rows", [])
-        ours[str(sec["fields"]["pid"])] = (sec["fields"].get("comm"),
-                                           [r["function"] or "?" for r in rows
-                                            if r["kind"] != "marker"])
+    ours = {pid: (comm, [r["function"] or "?" for r in rows])
+            for pid, (comm, rows) in tasks.items()}
     bad = []
     if sorted(ours) != sorted(oracle):
         bad.append("tasks: oracle %s, ours %s" % (sorted(oracle), sorted(ours)))
@@ -397,20 +385,6 @@ def judge(source, c, oracle, ours, panic, bogus_at):
 REPORT_ORDER = ["system", "vtd", "faults", "locks", "bt"]
 FRAMES_PAST_INTERESTING = 3
 FRAMES_UNINTERESTING = 8
-
-
-def run_json(binary, *args):
-    try:
-        p = subprocess.run([binary] + list(args) + ["--format", "json"],
-                           capture_output=True, text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return None, "timed out after %d s" % TIMEOUT
-    if p.returncode not in (0, 1):
-        return None, "exit %d: %s" % (p.returncode, p.stderr.strip())
-    try:
-        return json.loads(p.stdout), None
-    except ValueError as e:
-        return None, "bad JSON: %s" % e
 
 
 def interesting(row):

@@ -30,6 +30,9 @@ import re
 import struct
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from testlib import NamedResults as Results  # noqa: E402
 import tempfile
 
 TIMEOUT = 120
@@ -39,21 +42,6 @@ FIXTURES = os.environ.get("VTDSCOPE_FIXTURES") or os.path.join(CACHE, "fixtures"
 SRC = os.environ.get("VTDSCOPE_SOURCE_DIR") or \
     os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 MKSYNTH = os.path.join(SRC, "fixtures", "synth", "mksynth")
-
-
-class Results:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, cond, name, what, detail=""):
-        if cond:
-            self.passed += 1
-            print("ok   %s: %s" % (name, what))
-        else:
-            self.failed += 1
-            print("FAIL %s: %s" % (name, what))
-            for line in str(detail).splitlines()[:20]:
-                print("       %s" % line)
 
 
 def run(binary, *args):

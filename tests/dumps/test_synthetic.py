@@ -25,6 +25,9 @@ import os
 import shutil
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from testlib import NamedResults as Results  # noqa: E402
 import tempfile
 
 SRC = os.environ.get("VTDSCOPE_SOURCE_DIR") or \
@@ -46,28 +49,6 @@ def load_mksynth():
     mod = importlib.util.module_from_spec(spec)
     loader.exec_module(mod)
     return mod
-
-
-class Results:
-    def __init__(self):
-        self.passed = self.failed = self.skipped = 0
-
-    def ok(self, name, what):
-        self.passed += 1
-        print("ok   %s: %s" % (name, what))
-
-    def fail(self, name, what, detail=""):
-        self.failed += 1
-        print("FAIL %s: %s" % (name, what))
-        for line in str(detail).splitlines()[:20]:
-            print("       %s" % line)
-
-    def check(self, cond, name, what, detail=""):
-        (self.ok(name, what) if cond else self.fail(name, what, detail))
-
-    def skip(self, name, why):
-        self.skipped += 1
-        print("skip %s: %s" % (name, why))
 
 
 def run(cmd, timeout=TIMEOUT):
