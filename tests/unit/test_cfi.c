@@ -48,6 +48,15 @@ static bool mem_read(void *arg, uint64_t addr, uint64_t *out)
 	return false;
 }
 
+/* Why the last step() failed. */
+static char last_why[160];
+
+static enum vsc_cfi_result step(struct vsc_cfi *c, uint64_t pc, const struct vsc_cfi_regs *cur,
+				struct mem *m, struct vsc_cfi_regs *caller)
+{
+	return vsc_cfi_step(c, pc, cur, mem_read, m, caller, last_why, sizeof(last_why));
+}
+
 static int main_base(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
@@ -85,7 +94,6 @@ static void test_frame_pointer(void **state)
 	uint64_t rbp = 0xffffc90000013f00ULL;
 	unsigned int reg;
 	int64_t off;
-	char why[160];
 
 	(void)state;
 	all_known(&cur);
@@ -94,8 +102,7 @@ static void test_frame_pointer(void **state)
 	mem_put(&m, rbp + 8, RA);                   /* CFA - 8 */
 	mem_put(&m, rbp, 0xffffc90000013f80ULL);    /* CFA - 16: the caller's rbp */
 	mem_put(&m, rbp - 8, 0x5a5a5a5a);           /* CFA - 24: the caller's rbx */
-	assert_int_equal(vsc_cfi_step(c, (uint64_t)cfi_push_body, &cur, mem_read, &m, &caller,
-				      why, sizeof(why)), VSC_CFI_OK);
+	assert_int_equal(step(c, (uint64_t)cfi_push_body, &cur, &m, &caller), VSC_CFI_OK);
 	assert_int_equal(caller.r[VSC_DW_RIP], RA);
 	assert_int_equal(caller.r[VSC_DW_RSP], rbp + 16);
 	assert_int_equal(caller.r[VSC_DW_RBP], 0xffffc90000013f80ULL);
@@ -120,7 +127,6 @@ static void test_drap(void **state)
 	uint64_t rbp = 0xffffc90000013e40ULL, cfa = 0xffffc90000013ef8ULL;
 	unsigned int reg;
 	int64_t off;
-	char why[160];
 
 	(void)state;
 	all_known(&cur);
@@ -130,8 +136,7 @@ static void test_drap(void **state)
 	mem_put(&m, cfa - 8, RA);
 	mem_put(&m, rbp, 0xffffc90000013f60ULL);    /* rbp saved at rbp + 0 */
 	mem_put(&m, rbp - 16, 0x1515);              /* r15 saved at rbp - 16 */
-	assert_int_equal(vsc_cfi_step(c, (uint64_t)cfi_drap_body, &cur, mem_read, &m, &caller,
-				      why, sizeof(why)), VSC_CFI_OK);
+	assert_int_equal(step(c, (uint64_t)cfi_drap_body, &cur, &m, &caller), VSC_CFI_OK);
 	assert_int_equal(caller.r[VSC_DW_RIP], RA);
 	assert_int_equal(caller.r[VSC_DW_RSP], cfa);
 	assert_int_equal(caller.r[VSC_DW_RBP], 0xffffc90000013f60ULL);
@@ -146,14 +151,12 @@ static void test_drap(void **state)
 
 	/* the CFA's word cannot be read: a read failure, not a guess */
 	m.n = 0;
-	assert_int_equal(vsc_cfi_step(c, (uint64_t)cfi_drap_body, &cur, mem_read, &m, &caller,
-				      why, sizeof(why)), VSC_CFI_READ);
+	assert_int_equal(step(c, (uint64_t)cfi_drap_body, &cur, &m, &caller), VSC_CFI_READ);
 
 	/* the rule needs rbp: without it the step cannot be made */
 	cur.known &= ~(1u << VSC_DW_RBP);
-	assert_int_equal(vsc_cfi_step(c, (uint64_t)cfi_drap_body, &cur, mem_read, &m, &caller,
-				      why, sizeof(why)), VSC_CFI_UNUSABLE);
-	assert_non_null(strstr(why, "register 6"));
+	assert_int_equal(step(c, (uint64_t)cfi_drap_body, &cur, &m, &caller), VSC_CFI_UNUSABLE);
+	assert_non_null(strstr(last_why, "register 6"));
 	vsc_cfi_destroy(c);
 }
 
@@ -163,15 +166,13 @@ static void test_register_rule(void **state)
 	struct vsc_cfi_regs cur, caller;
 	struct mem m = { 0 };
 	uint64_t rsp = 0xffffc90000013f00ULL;
-	char why[160];
 
 	(void)state;
 	all_known(&cur);
 	vsc_cfi_regs_set(&cur, VSC_DW_RSP, rsp);
 	vsc_cfi_regs_set(&cur, VSC_DW_R12, 0xb0b0);
 	mem_put(&m, rsp, RA);                       /* CFA = rsp + 8, RA at CFA - 8 */
-	assert_int_equal(vsc_cfi_step(c, (uint64_t)cfi_register_body, &cur, mem_read, &m, &caller,
-				      why, sizeof(why)), VSC_CFI_OK);
+	assert_int_equal(step(c, (uint64_t)cfi_register_body, &cur, &m, &caller), VSC_CFI_OK);
 	assert_int_equal(caller.r[VSC_DW_RIP], RA);
 	assert_int_equal(caller.r[VSC_DW_RSP], rsp + 8);
 	assert_int_equal(caller.r[VSC_DW_RBX], 0xb0b0);  /* rbx was in r12 */
@@ -186,22 +187,19 @@ static void test_unreadable_saved_register(void **state)
 	struct vsc_cfi_regs cur, caller;
 	struct mem m = { 0 };
 	uint64_t rbp = 0xffffc90000013f00ULL;
-	char why[160];
 
 	(void)state;
 	all_known(&cur);
 	vsc_cfi_regs_set(&cur, VSC_DW_RBP, rbp);
 	mem_put(&m, rbp + 8, RA);
 	mem_put(&m, rbp, 0xffffc90000013f80ULL);    /* rbx's slot (rbp - 8) is missing */
-	assert_int_equal(vsc_cfi_step(c, (uint64_t)cfi_push_body, &cur, mem_read, &m, &caller,
-				      why, sizeof(why)), VSC_CFI_OK);
+	assert_int_equal(step(c, (uint64_t)cfi_push_body, &cur, &m, &caller), VSC_CFI_OK);
 	assert_int_equal(caller.r[VSC_DW_RIP], RA);
 	assert_false(vsc_cfi_regs_known(&caller, VSC_DW_RBX));
 	/* the return address missing: no step */
 	m.n = 0;
 	mem_put(&m, rbp, 0xffffc90000013f80ULL);
-	assert_int_equal(vsc_cfi_step(c, (uint64_t)cfi_push_body, &cur, mem_read, &m, &caller,
-				      why, sizeof(why)), VSC_CFI_READ);
+	assert_int_equal(step(c, (uint64_t)cfi_push_body, &cur, &m, &caller), VSC_CFI_READ);
 	vsc_cfi_destroy(c);
 }
 
@@ -210,18 +208,16 @@ static void test_no_return_address(void **state)
 	struct vsc_cfi *c = open_self();
 	struct vsc_cfi_regs cur, caller;
 	struct mem m = { 0 };
-	char why[160];
 
 	(void)state;
 	all_known(&cur);
-	assert_int_equal(vsc_cfi_step(c, (uint64_t)cfi_undefined_body, &cur, mem_read, &m, &caller,
-				      why, sizeof(why)), VSC_CFI_UNUSABLE);
-	assert_non_null(strstr(why, "return address undefined"));
+	assert_int_equal(step(c, (uint64_t)cfi_undefined_body, &cur, &m, &caller),
+			 VSC_CFI_UNUSABLE);
+	assert_non_null(strstr(last_why, "return address undefined"));
 	/* C code of this program has its CFI in .eh_frame, not .debug_frame */
-	assert_int_equal(vsc_cfi_step(c, (uint64_t)test_no_return_address, &cur, mem_read, &m,
-				      &caller, why, sizeof(why)), VSC_CFI_NO_ENTRY);
-	assert_int_equal(vsc_cfi_step(c, 0x10, &cur, mem_read, &m, &caller, why, sizeof(why)),
+	assert_int_equal(step(c, (uint64_t)test_no_return_address, &cur, &m, &caller),
 			 VSC_CFI_NO_ENTRY);
+	assert_int_equal(step(c, 0x10, &cur, &m, &caller), VSC_CFI_NO_ENTRY);
 	vsc_cfi_destroy(c);
 }
 
