@@ -9,6 +9,10 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CACHE ?= $(or $(VTDSCOPE_CACHE),$(HOME)/.cache/vtdscope)
+BUILD_TYPE ?= Release
+WERROR ?= OFF
+# Another apt (unattended-upgrades, a second make) may hold the dpkg lock: wait for it.
+APT = apt-get -o DPkg::Lock::Timeout=900
 
 BUILD_DEPS = build-essential cmake pkg-config libkdumpfile-dev libdw-dev libelf-dev libbpf-dev \
 	libncurses-dev libjson-c-dev libcmocka-dev zlib1g-dev
@@ -25,13 +29,13 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		[ "$$(id -u)" = 0 ] || { echo "make deps: run as root, or: apt-get install$$missing" >&2; exit 1; }; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; } || \
+		DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing >/dev/null 2>&1 || \
+		{ $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing; } || \
 		{ echo "make deps: cannot install:$$missing" >&2; exit 1; }; \
 	fi
 
 build:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DVTDSCOPE_WERROR=$(WERROR) >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
 fixtures: deps
@@ -41,6 +45,8 @@ demo: deps build
 	fixtures/make-fixtures --only qi-hang-6.1-l4
 	$(BUILD)/vtdscope report $(CACHE)/fixtures/qi-hang-6.1-l4/vmcore.elf || [ $$? -eq 1 ]
 
+# The checks build with warnings as errors (the Release build and the sanitizer build).
+check: WERROR = ON
 check: deps build
 	if [ -x fixtures/make-fixtures ]; then fixtures/make-fixtures; fi
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
@@ -48,7 +54,7 @@ check: deps build
 
 # Unit tests and the real-dump tests again under AddressSanitizer + UBSan.
 check-sanitize:
-	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DVTDSCOPE_SANITIZE=ON >/dev/null
+	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DVTDSCOPE_SANITIZE=ON -DVTDSCOPE_WERROR=ON >/dev/null
 	cmake --build $(BUILD)-asan -j$(JOBS)
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j$(JOBS)
 

@@ -36,7 +36,7 @@ struct vsc_error *vtd_model_get(struct vsc_analysis *a, struct vtd_model **out)
 
 static struct vsc_error *vtd_run(struct vsc_analysis *a)
 {
-	struct vtd_model *m;
+	struct vtd_model *m = NULL;
 	struct vtd_report_refs *refs;
 	struct cpu_view *views = NULL;
 	unsigned int nviews = 0;
