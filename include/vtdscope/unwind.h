@@ -52,6 +52,8 @@ const char *vsc_frame_kind_name(enum vsc_frame_kind k);
 	X(ORC,   "orc")   /* a step with the ORC entry of the frame below */        \
 	X(CFI,   "cfi")   /* a step with the vmlinux's DWARF CFI */                 \
 	X(ENTRY, "entry") /* pt_regs at SP in entry code, neither ORC nor CFI there */ \
+	X(LEAF,  "leaf")  /* frameless assembly without ORC or CFI: the return     \
+			     address at SP, proven by the direct call before it */ \
 	X(FP,    "fp")    /* a frame-pointer guess (no unwind information) */
 
 enum vsc_frame_via {

@@ -80,6 +80,9 @@ struct vsc_error *vsc_dumpfile_open(const char *path, int fd, struct vsc_dumpfil
 	kdump_set_number_attr(df->ctx, KDUMP_ATTR_ZERO_EXCLUDED, 0);
 	if (getenv("VTDSCOPE_TRACE_PAGES")) {
 		df->trace = fopen(getenv("VTDSCOPE_TRACE_PAGES"), "a");
+		/* whole lines: another open of a dump in this process appends to the same file */
+		if (df->trace)
+			setvbuf(df->trace, NULL, _IOLBF, 0);
 		df->traced_cap = 1u << 20;
 		df->traced = df->trace ? calloc(df->traced_cap, sizeof(uint64_t)) : NULL;
 	}

@@ -441,12 +441,17 @@ static bool user_mode(const struct ustate *s)
 /*
  * Entry code without ORC (nor CFI: assembly has none) calls C functions
  * with the pt_regs it built at SP ("movq %rsp, %rdi; call ..."): idtentry,
- * NMI, syscall entry.
+ * NMI, syscall entry.  The pt_regs' RIP was interrupted, not a return
+ * address: it is looked up as it is (signal), as the kernel's unwinder does
+ * after UNWIND_HINT_REGS.  Looked up at RIP - 1 instead, an interrupted
+ * function's first instruction (or one after a push) gets the previous
+ * instruction's CFA, and the step skips or invents frames.
  */
 static const struct vsc_orc_entry entry_regs = {
 	.sp_reg = VSC_ORC_REG_SP, .sp_offset = 0,
 	.bp_reg = VSC_ORC_REG_UNDEFINED,
 	.type = VSC_ORC_TYPE_REGS,
+	.signal = true,
 };
 
 /* SP is where the task's own pt_regs begin, at the top of its stack: nothing above. */
@@ -456,6 +461,39 @@ static bool at_task_regs(const struct unwinder *u, const struct ustate *s)
 		if (u->map.r[i].kind == VSC_STACK_TASK)
 			return s->sp == u->map.r[i].hi - PT_REGS_WORDS * 8;
 	return false;
+}
+
+/*
+ * Assembly has no CFI, and without ORC nothing describes it; but the
+ * library routines that run interrupted (clear_user_erms, the memcpy and
+ * copy_user variants of arch/x86/lib) are leaves that keep no frame: the
+ * return address is at SP.  Taken only when proven: the word at SP returns
+ * right after a direct call (e8 rel32) whose target is the start of the
+ * interrupted function.  A leaf that pushed registers fails the proof.
+ */
+static bool leaf_return(struct unwinder *u, const struct ustate *s, uint64_t *ra)
+{
+	const char *name, *mod;
+	uint64_t off, ret;
+	uint8_t call[5];
+	int32_t rel;
+	struct vsc_error *err;
+
+	if (!s->signal || !vsc_code_symbol(u->t, s->ip, &name, &off, &mod) || mod)
+		return false;
+	if (!read_u64_quiet(u->t, s->sp, &ret, "return address of a leaf") ||
+	    !kernel_addr(ret) || !has_symbol(u->t, ret - 1))
+		return false;
+	err = vsc_read(u->t, ret - sizeof(call), call, sizeof(call), "call before a return address");
+	if (err) {
+		vsc_error_destroy(err);
+		return false;
+	}
+	memcpy(&rel, call + 1, sizeof(rel));
+	if (call[0] != 0xe8 || ret + (int64_t)rel != s->ip - off)
+		return false;
+	*ra = ret;
+	return true;
 }
 
 /* Frame-pointer step used where ORC has nothing (BPF JIT code, kernel fallback). */
@@ -599,6 +637,16 @@ static enum step_result orc_step(struct unwinder *u, struct ustate *s,
 		if (!s->signal && look >= u->entry_lo && look < u->entry_hi) {
 			orc = entry_regs;
 			s->via = VSC_VIA_ENTRY;
+		} else if (leaf_return(u, s, &tmp)) {
+			vsc_error_destroy(err);
+			s->ip = tmp;
+			s->sp += 8;
+			s->signal = false;
+			s->regs_kind = VSC_REGS_NONE;
+			s->regs_addr = 0;
+			s->have_prev_regs = false;
+			s->via = VSC_VIA_LEAF;  /* every register but SP and IP is the caller's */
+			return STEP_DONE;
 		} else if (at_task_regs(u, s)) {
 			/* what ORC's END_OF_STACK hints mark: ret_from_fork, startup_64 */
 			set_end(u, VSC_UNWIND_END_OF_STACK, "%s", "task pt_regs reached");
