@@ -11,21 +11,10 @@ innermost first.  Each dump is read three ways: BTF only; with the fixture's
 also have found most frames and put every frame (CPUs, and every sleeping
 task from its saved frame) at the function, pc and sp ORC gives.
 
-How the oracle is read (crash's habits, not ours):
-  * crash prints an interrupted function twice, once as "[exception RIP: f]"
-    and once as the next "#n f" frame; it also repeats the function that
-    switched stacks (common_interrupt on both sides of "--- <IRQ stack> ---").
-    Consecutive repeats are collapsed on both sides before comparing.
-  * GCC clone suffixes (.part.0, .isra.0, .constprop.0) are dropped: crash
-    names some clones by their vmlinux symbol, kallsyms by the clone.
-  * The panicking CPU: crash starts at "panic"; the dump's registers show
-    where panic() was spinning (delay_tsc, ...): up to 3 extra innermost
-    frames of ours are allowed before the oracle's first frame.
-  * "WARNING: possibly bogus exception frame" in oracle/crash-bt-a.txt: crash
-    could not unwind past that frame, so its list is only a prefix of ours.
-  * A CPU caught entering the kernel from user mode (our trace: entry code
-    only, ending in user mode) where crash instead shows the task's stale
-    stack: reported as an oracle disagreement, not a failure.
+How each oracle is read -- where crash and the console backtraces are exact,
+where not, and why -- is written once in tests/oracles.py, with the one
+comparison that applies those rules (tests/test_oracles.py proves they still
+catch a wrong frame).
 
 The same dumps' `vtdscope report` must show the sections in analyzer order
 (system, vtd, faults, locks, bt) and, in bt, each CPU's stack trimmed to
@@ -53,22 +42,13 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from testlib import NamedResults as Results  # noqa: E402
+import oracles  # noqa: E402
+from oracles import norm  # noqa: E402
 
 TIMEOUT = 60
-PANIC_SPIN_SLACK = 3
 CACHE = os.environ.get("VTDSCOPE_CACHE") or os.path.expanduser("~/.cache/vtdscope")
 FIXTURES = os.environ.get("VTDSCOPE_FIXTURES") or os.path.join(CACHE, "fixtures")
 VERBOSE = os.environ.get("VTDSCOPE_BT_VERBOSE") == "1"
-CLONE = re.compile(r"\.(part|isra|constprop|lto_priv)\.\d+")
-
-
-def norm(names):
-    out = []
-    for n in names:
-        n = CLONE.sub("", n or "?")
-        if not out or out[-1] != n:
-            out.append(n)
-    return out
 
 
 def run_json(binary, *args):
@@ -110,124 +90,6 @@ def our_stacks(doc):
         stacks[int(fields["cpu"])] = ([r["function"] or "?" for r in rows],
                                       fields.get("end_reason"), rows)
     return stacks
-
-
-def crash_bogus_cpus(fixture):
-    """{cpu: number of crash's functions before its "possibly bogus exception frame"}."""
-    path = os.path.join(fixture, "oracle", "crash-bt-a.txt")
-    bogus = {}
-    if not os.path.exists(path):
-        return bogus
-    cpu, names = None, []
-    for line in open(path, errors="replace"):
-        m = re.match(r"PID:.*\bCPU:\s+(\d+)", line)
-        if m:
-            cpu, names = int(m.group(1)), []
-            continue
-        m = re.match(r"\s*#\d+ \[[0-9a-f]+\] (\S+) at", line) or \
-            re.match(r"\s*\[exception RIP: ([A-Za-z_][\w.]*)\+", line)
-        if m:
-            names.append(m.group(1))
-        elif "possibly bogus exception frame" in line and cpu is not None and cpu not in bogus:
-            bogus[cpu] = len(norm(names))
-    return bogus
-
-
-def entered_from_user(rows, end):
-    return end == "user-mode" and 0 < len(rows) <= 2 and all(
-        (r["function"] or "").startswith(("asm_", "entry_")) for r in rows)
-
-
-def is_subsequence(small, big):
-    it = iter(big)
-    return all(x in it for x in small)
-
-
-def compare_crash(oracle, ours, panic_cpu, bogus_at):
-    """crash bt -a, read from the same dump: the lists must agree.
-
-    @bogus_at: None, or how many (normalized) oracle frames precede crash's
-    "possibly bogus exception frame"; past it crash guesses from stack words
-    (it skips entry frames such as asm_sysvec_apic_timer_interrupt), so there
-    its frames need only appear in ours in order, or be missing (crash
-    stopped) with ours going on.
-    Returns (matched, total, error or None, note)."""
-    o, m = norm(oracle), norm(ours)
-    start = 0
-    if panic_cpu and o and o[0] in m[:PANIC_SPIN_SLACK + 1]:
-        start = m.index(o[0])
-    m = m[start:]
-    matched = 0
-    for a, b in zip(o, m):
-        if a != b:
-            break
-        matched += 1
-    note = "; %d panic-loop frames first" % start if start else ""
-    if matched == len(o) and len(m) == len(o):
-        return matched, len(o), None, note
-    if bogus_at is not None and matched >= min(bogus_at, len(o)):
-        rest_o, rest_m = o[matched:], m[matched:]
-        # Our trace crosses into user mode at the syscall entry; what crash lists
-        # after the last kernel function we reach is stale stack words it scanned.
-        kernel = [f for f in m if not f.startswith(("entry_", "asm_"))]
-        if m and m[-1].startswith("entry_") and kernel and kernel[-1] in rest_o:
-            rest_o = rest_o[:rest_o.index(kernel[-1]) + 1]
-        if is_subsequence(rest_o, rest_m):
-            extra = [f for f in rest_m if f not in rest_o]
-            return len(o), len(o), None, note + "; crash hit a bogus exception frame after " \
-                "%d frames%s" % (bogus_at, ", we also show %s" % extra if extra else "")
-    if matched == len(o):
-        return matched, len(o), "we have %d more frames: %s" % (len(m) - len(o), m[len(o):]), ""
-    return matched, len(o), "first difference at oracle frame %d: oracle %s, ours %s" % (
-        matched, o[matched], m[matched] if matched < len(m) else "(end)"), ""
-
-
-STOP_FRAMES = {"stop_this_cpu", "__sysvec_reboot", "sysvec_reboot", "asm_sysvec_reboot",
-               "smp_stop_nmi_callback", "<IRQ>", "</IRQ>"}
-
-
-def compare_console(oracle, rows):
-    """The kernel's own NMI backtrace, printed before the dump was taken.
-
-    It shows the interrupted context (not the NMI handler), its first entry is
-    the "RIP:" function and further pt_regs appear as register dumps, not as
-    Call Trace lines; so our NMI-stack frames and our exception frames after
-    the first are left out.  The CPU kept running between the backtrace and
-    the dump: the outermost frames must agree; innermost oracle frames may be
-    calls that had returned by dump time (then our innermost frame is the
-    function that made them), and we may be deeper than the oracle.
-    """
-    rows = [r for r in rows if r["stack"] != "nmi"]
-    # The panic stopped the other CPUs after the backtrace was printed: its stop
-    # IPI frames sit on top of the context the oracle saw.
-    while rows and (rows[0]["function"] or "").split(".")[0] in STOP_FRAMES:
-        rows = rows[1:]
-    # The kernel prints a further interrupted function as a register dump, not a Call
-    # Trace line, and no entry stubs: leave those out of ours.
-    m = norm([r["function"] for i, r in enumerate(rows)
-              if (i == 0 or r["kind"] != "exception") and not (r["function"] or "").startswith("asm_")])
-    o = [f for f in norm(oracle) if not f.startswith("asm_")]
-    common = 0
-    while common < min(len(o), len(m)) and o[len(o) - 1 - common] == m[len(m) - 1 - common]:
-        common += 1
-    if common == len(o):
-        extra = len(m) - len(o)
-        return common, len(o), None, "; we are %d frames deeper" % extra if extra else ""
-    if common and common == len(m):
-        return common, len(o), None, "; the %d innermost oracle frames had returned by " \
-            "dump time" % (len(o) - common)
-    # The CPU kept running between the backtrace and the dump: below a long common
-    # outer part it may be in another callee of the same function (a print then, the
-    # lock retake now), or interrupted again on top of the same context (the panic).
-    o_in = [f for f in o if not f.startswith("asm_")]
-    deepest = o[len(o) - common] if common else ""
-    if common >= 3 and (len(o_in) - common <= 6 or deepest in ("qi_submit_sync", "do_idle")):
-        return common, len(o), None, "; the CPU moved on below %s (oracle %s, ours %s)" % (
-            o[len(o) - common], o[:len(o) - common], m[:len(m) - common])
-    if common < len(o_in) and is_subsequence(o_in, m):
-        return len(o), len(o), None, "; interrupted again on top of the oracle's context"
-    return common, len(o), "outermost %d frames agree, then oracle %s, ours %s" % (
-        common, o[:len(o) - common], m[:len(m) - common]), ""
 
 
 def check_fixture(binary, fixture, manifest, res):
@@ -356,28 +218,14 @@ def check_blocked(binary, tag, dump, extra, oracle, res):
                                                   sorted(oracle.items()))))
 
 
+def crash_bogus_cpus(fixture):
+    return oracles.crash_bogus_cpus(os.path.join(fixture, "oracle", "crash-bt-a.txt"))
+
+
 def judge(source, c, oracle, ours, panic, bogus_at):
-    """One CPU's trace against its oracle: ("ok"|"skip"|"fail", what, detail)."""
+    """One CPU's trace against its oracle, by tests/oracles.py's rules."""
     funcs, end, rows = ours
-    if source.startswith("crash"):
-        matched, total, why, note = compare_crash(oracle, funcs, panic, bogus_at)
-    elif "do_idle" in norm(oracle) and "do_idle" not in norm(funcs):
-        # Idle when the kernel printed its backtrace, busy by the dump (seconds later).
-        return "skip", "cpu %d: idle in the console backtrace, busy at the dump" % c, ""
-    elif {"nmi_cpu_backtrace", "nmi_trigger_cpumask_backtrace"} & set(norm(oracle)):
-        # This CPU printed the backtraces (sysrq-l / the stall detector): it shows
-        # itself at that moment, long gone by the dump.  Not an oracle for the dump.
-        return "skip", "cpu %d: the console backtrace is its own trigger path" % c, ""
-    else:
-        matched, total, why, note = compare_console(oracle, rows)
-    what = "cpu %d: %d/%d %s frames matched (%d frames, end: %s)%s" % (
-        c, matched, total, source, len(funcs), end, note)
-    if not why:
-        return "ok", what, ""
-    if entered_from_user(rows, end) and oracle and norm(oracle)[-1].startswith("entry_SYSCALL_64"):
-        return "skip", "cpu %d: caught entering the kernel from user mode (%s); crash shows " \
-            "the task's stale stack %s" % (c, funcs, oracle), ""
-    return "fail", what, "%s\noracle: %s\nours:   %s" % (why, norm(oracle), norm(funcs))
+    return oracles.judge_stack(source, c, oracle, funcs, end, rows, panic, bogus_at)
 
 
 # ---- the report's view of the same stacks ----

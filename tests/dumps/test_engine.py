@@ -17,6 +17,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import oracles  # noqa: E402
 
 CONSOLE_LINE = re.compile(r"^\[\s*(\d+)\.(\d{6})\] (.*)$")
 STRUCTS = [
@@ -91,13 +93,12 @@ def check_log(r, name, path, d, m):
     if everything is None or ours is None:
         return
     r.check(len(ours) > 20, name, "%d log records decoded" % len(ours))
-    cons = console_lines(console)
-    cset = set(cons)
-    missing = [o for o in ours if o not in cset and o[1]]
-    # A record may be cut short on the console (line wrap): allow a tiny share.
-    r.check(len(missing) <= max(3, len(ours) // 200), name,
-            "%d of %d decoded records are console lines" % (len(ours) - len(missing), len(ours)),
-            "\n".join("%d %s" % x for x in missing[:10]))
+    with open(console, errors="replace") as f:
+        cons_recs = oracles.console_records(f)
+    cons = [c for c in cons_recs if c[0] != "dropped"]
+    why, note = oracles.compare_console_log(ours, cons_recs)
+    r.check(not why, name, "every decoded record is a console line, by the console's rules "
+            "(%d records%s)" % (len(ours), "; " + note if note else ""), why)
     crash_log = os.path.join(d, "oracle", "crash-log.txt")
     if os.path.exists(crash_log):
         want = console_lines(crash_log)
