@@ -5,6 +5,7 @@
 #   make demo      build, make (or reuse) a real lockup vmcore, and run the triage report on it
 #   make fixtures  the full set of real vmcores with their ground truth (cached outside git)
 #   make check     deps + build + fixtures + every test (what CI runs)
+#   make sweep     the seed lockup on every Debian 12 kernel build in the archive (not in check)
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
@@ -19,7 +20,7 @@ BUILD_DEPS = build-essential cmake pkg-config libkdumpfile-dev libdw-dev libelf-
 TEST_DEPS = python3 python3-jsonschema cmark-gfm valgrind groff-base man-db
 FIXTURE_DEPS = qemu-system-x86 busybox-static cpio makedumpfile crash gdb zstd kmod
 
-.PHONY: all deps build demo fixtures check check-sanitize clean
+.PHONY: all deps build demo fixtures check check-sanitize sweep clean
 
 all: build
 
@@ -57,6 +58,11 @@ check-sanitize:
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DVTDSCOPE_SANITIZE=ON -DVTDSCOPE_WERROR=ON >/dev/null
 	cmake --build $(BUILD)-asan -j$(JOBS)
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j$(JOBS)
+
+# One qi-hang guest per Debian 12 kernel build (6.1, 6.12, and rt/cloud of the newest),
+# checked BTF-only against the kernel's own log and backtraces: one table row per kernel.
+sweep: deps build
+	fixtures/sweep
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan

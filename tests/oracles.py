@@ -49,6 +49,11 @@ the kernel; "NMI backtrace for cpu N" from the stall detector or sysrq-l)
            (nmi_cpu_backtrace): not an oracle for the dump instant.
            (4) a CPU idle (do_idle) in the backtrace and busy at the dump
            moved on: not an oracle for that CPU.
+           (5) under the IQE flood the console may drop the rest of a
+           backtrace ("** N printk messages dropped **"; the fixture parser
+           ends such a trace with CUT): only its innermost frames are known,
+           so they are aligned at their outermost known frame, which must be
+           in ours, instead of at the stack's end.
 
 The serial console log (console.log), against the printk ring in the dump
   exact:   every line it printed is the record's text with its timestamp.
@@ -169,6 +174,7 @@ def compare_crash(oracle, ours, ours_end=None, panic_cpu=False, bogus_at=None):
 
 # ------------------------------------------------- the kernel's NMI backtraces
 
+CUT = "<dropped>"  # fixtures/lib/stacks.py: the console dropped the rest of this trace
 STOP_FRAMES = {"stop_this_cpu", "__sysvec_reboot", "sysvec_reboot", "asm_sysvec_reboot",
                "smp_stop_nmi_callback", "<IRQ>", "</IRQ>"}
 TRIGGER_FRAMES = {"nmi_cpu_backtrace", "nmi_trigger_cpumask_backtrace"}
@@ -192,6 +198,20 @@ def compare_console_stack(oracle, rows):
     Returns (matched, total, error or None, note)."""
     m = console_view(rows)
     o = [f for f in norm(oracle) if not f.startswith("asm_")]
+    cut = ""
+    if o and o[-1] == CUT:
+        o = o[:-1]
+        if not o or o[-1] not in m:
+            return 0, len(o), "the console dropped the rest of this backtrace, and its last " \
+                "printed frame %s is not in ours" % (o[-1] if o else "(none)"), ""
+        m = m[:m.index(o[-1]) + 1]
+        cut = "; the console dropped its outer frames (rule 5)"
+    matched, total, why, note = _align_outer(o, m)
+    return matched, total, why, note + (cut if not why else "")
+
+
+def _align_outer(o, m):
+    """Oracle @o and ours @m compared from their outermost frames (rules 1, 2)."""
     common = 0
     while common < min(len(o), len(m)) and o[len(o) - 1 - common] == m[len(m) - 1 - common]:
         common += 1

@@ -81,6 +81,12 @@ def main():
             "console: a wrong middle frame fails")
     r.check(not console_ok(spin, spin[:-1] + ["common_interrupt"]),
             "console: a different outermost frame fails")
+    r.check(console_ok(spin[:8] + [oracles.CUT], ["delay_tsc"] + spin[2:]),
+            "console: a trace cut by dropped lines, the CPU moved on below its known part")
+    r.check(not console_ok(spin[:8] + [oracles.CUT], spin[:5] + ["x"] + spin[6:]),
+            "console: a trace cut by dropped lines still catches a wrong middle frame")
+    r.check(not console_ok(spin[:8] + [oracles.CUT], spin[:7]),
+            "console: a trace cut by dropped lines: its last printed frame must be ours")
     nmi = [{"function": "nmi_handle", "kind": "frame", "stack": "nmi"}] + rows(spin)
     r.check(oracles.compare_console_stack(spin, nmi)[2] is None,
             "console: our NMI-stack frames are not in the kernel's print")
