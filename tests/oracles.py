@@ -14,7 +14,8 @@ we read, so it sees the same instant)
   inexact: (1) it names an interrupted function twice ("[exception RIP: f]",
            then "#n f") and repeats the function that switched stacks; GCC
            clones by their vmlinux name: repeats and clone suffixes are
-           normalized on both sides.
+           normalized on both sides.  The cold part of a function GCC split
+           (f.cold) is the same source function as f, on every oracle.
            (2) on the panicking CPU it starts at "panic"; the registers in the
            dump show where panic() was spinning: up to PANIC_SPIN_SLACK extra
            innermost frames of ours.
@@ -75,7 +76,8 @@ The serial console log (console.log), against the printk ring in the dump
 import re
 
 PANIC_SPIN_SLACK = 3
-CLONE = re.compile(r"\.(part|isra|constprop|lto_priv|cold)\.\d+")
+# GCC clones (.isra.0 ...) and the cold part of a split function (.cold, .cold.3)
+CLONE = re.compile(r"\.(?:(?:part|isra|constprop|lto_priv)\.\d+|cold(?:\.\d+)?)(?=\.|$)")
 CONSOLE_LINE = re.compile(r"^\[\s*(\d+)\.(\d{6})\] (.*)$")
 # rule 5: user text, then a kernel line from its timestamp on
 AFTER_USER_TEXT = re.compile(r"^[^\[]+?(\[\s*\d+\.\d{6}\] .*)$")

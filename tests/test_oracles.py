@@ -40,6 +40,9 @@ def main():
             "crash: a missing middle frame fails")
     r.check(not crash_ok(SYSCALL, SYSCALL[:4] + ["x"] + SYSCALL[4:], ours_end="user-mode"),
             "crash: an extra middle frame fails")
+    r.check(oracles.norm(["a.isra.0", "b.cold", "c.constprop.0.isra.0", "d.cold.2", "coldfn",
+                          "e.part.1", "a"]) == ["a", "b", "c", "d", "coldfn", "e", "a"],
+            "norm: clone suffixes and cold parts, names that merely contain 'cold' kept")
     r.check(crash_ok([f + ".isra.0" if i == 1 else f for i, f in enumerate(SYSCALL)], SYSCALL,
                      ours_end="user-mode"), "crash: clone suffixes are the same function")
     stale = SYSCALL[:-1] + STALE + SYSCALL[-1:]
