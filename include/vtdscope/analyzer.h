@@ -47,6 +47,7 @@ struct vsc_analysis {
 	void (*vtd_destroy)(void *);
 	void *stacks;          /* all-CPU stacks, owned by the engine's stack cache */
 	void (*stacks_destroy)(void *);
+	size_t diagnostics_reported; /* target diagnostics already in the report */
 };
 
 struct vsc_analyzer {
@@ -63,7 +64,11 @@ void vsc_analysis_deinit(struct vsc_analysis *a);
 /* Built-in analyzers, in the order the report runs them. */
 const struct vsc_analyzer *const *vsc_builtin_analyzers(size_t *count);
 const struct vsc_analyzer *vsc_analyzer_find(const char *name);
-/* Runs @an after checking its ABI; errors become report errors. */
+/*
+ * Runs @an after checking its ABI; errors become report errors.  Then the
+ * target's new diagnostics (vsc_target_diagnostic()) go into the report:
+ * errors when the analysis left something out because of them, else warnings.
+ */
 void vsc_analyzer_run(const struct vsc_analyzer *an, struct vsc_analysis *a);
 
 #endif

@@ -22,7 +22,7 @@ struct vsc_error *vsc_log_last_ts(struct vsc_target *t, uint64_t *ts_nsec);
 
 struct vsc_task {
 	uint64_t address;
-	int32_t pid, tgid;
+	int32_t pid, tgid;      /* -1 when not available (task_struct.pid unusable) */
 	char comm[16];
 	char state;             /* R S D T t X Z P I (as ps) */
 	unsigned long state_raw;
@@ -33,7 +33,11 @@ struct vsc_task {
 };
 
 typedef int (*vsc_task_fn)(void *arg, const struct vsc_task *task);
-/* Every task (threads included), bounded and cycle-checked. */
+/*
+ * Every task (threads included), each once: bounded, and a list with a cycle
+ * is an error (VSC_ERR_CORRUPT) that names the task reached a second time,
+ * returned after @fn has seen every task before it.
+ */
 struct vsc_error *vsc_task_foreach(struct vsc_target *t, vsc_task_fn fn, void *arg);
 struct vsc_error *vsc_task_read(struct vsc_target *t, uint64_t address, struct vsc_task *out);
 /* The task running on @cpu at dump time (rq->curr). */

@@ -91,8 +91,30 @@ struct vsc_error *vsc_virt_to_phys(struct vsc_target *t, uint64_t addr, uint64_t
 const char *vsc_vmcoreinfo(const struct vsc_target *t, const char *key);
 /* Parsed numeric VMCOREINFO value (SYMBOL in hex, others base-auto). */
 bool vsc_vmcoreinfo_number(const struct vsc_target *t, const char *key, uint64_t *out);
-/* The raw VMCOREINFO text (borrowed), or NULL. */
+/*
+ * The raw VMCOREINFO text (borrowed), or NULL.  A dump with more than one
+ * VMCOREINFO note: the first note's (the others are ignored, with a
+ * diagnostic).
+ */
 const char *vsc_vmcoreinfo_raw(const struct vsc_target *t);
+
+/* ---- diagnostics ---- */
+
+/*
+ * What the engine found wrong in the dump and worked around: a second
+ * VMCOREINFO note, a type member that lies outside its struct.  Each is
+ * recorded once per target, in the order found (reading on demand finds
+ * more: look after the analysis).  The report shows them as warnings, or as
+ * errors when @incomplete.
+ */
+struct vsc_diagnostic {
+	enum vsc_error_kind kind;  /* VSC_ERR_FORMAT, VSC_ERR_CORRUPT, ... */
+	bool incomplete;           /* the analysis leaves something out because of it */
+	const char *message;       /* borrowed from the target */
+};
+size_t vsc_target_diagnostic_count(const struct vsc_target *t);
+/* Diagnostic @i, or NULL when @i >= vsc_target_diagnostic_count(). */
+const struct vsc_diagnostic *vsc_target_diagnostic(const struct vsc_target *t, size_t i);
 
 /* ---- CPUs and registers ---- */
 

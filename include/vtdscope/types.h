@@ -43,6 +43,12 @@ struct vsc_member_info {
 
 struct vsc_error *vsc_type_size(struct vsc_target *t, const char *type_name, uint64_t *size);
 bool vsc_type_exists(struct vsc_target *t, const char *type_name);
+/*
+ * Where @member (a path: "thread.sp") lies in @type_name.  A member that does
+ * not lie inside the type (corrupt type information: the dump's BTF is
+ * hostile input) is refused with VSC_ERR_CORRUPT and recorded as a target
+ * diagnostic (vsc_target_diagnostic()).
+ */
 struct vsc_error *vsc_member(struct vsc_target *t, const char *type_name, const char *member,
 			     struct vsc_member_info *out);
 bool vsc_member_exists(struct vsc_target *t, const char *type_name, const char *member);
@@ -65,10 +71,37 @@ struct vsc_layout_field {
 
 /*
  * Resolve every field of @fields.  Returns an error naming the first missing
- * required field; optional fields just get present = false.
+ * required field; optional fields just get present = false.  A member whose
+ * offset and size do not lie inside its type is missing (vsc_member()).
  */
 struct vsc_error *vsc_layout_resolve(struct vsc_target *t, struct vsc_layout_field *fields,
 				     size_t n);
+
+/*
+ * Reading struct fields: the one accessor.  @buf holds @size bytes read from
+ * the target (one struct, or an array of them); member @m lies at
+ * @base + m->offset.  Integers, pointers, enums and bools of 1 to 8 bytes, and
+ * bit fields, are read little-endian and zero-extended (cast for signed
+ * members).  False, with *@out = 0, when the member does not lie inside @buf
+ * or is not a number of at most 8 bytes: never a read outside @buf.
+ */
+bool vsc_member_value(const void *buf, size_t size, uint64_t base,
+		      const struct vsc_member_info *m, uint64_t *out);
+/* @f's value in @buf (base 0): 0 when @f is not present or does not fit. */
+uint64_t vsc_field_value(const void *buf, size_t size, const struct vsc_layout_field *f);
+/*
+ * A char array member (task_struct.comm, intel_iommu.name) as a string: at
+ * most @dst_size - 1 of its bytes, NUL-terminated, bounded like
+ * vsc_member_value().  Returns the string's length; "" when it does not fit.
+ */
+size_t vsc_member_string(const void *buf, size_t size, uint64_t base,
+			 const struct vsc_member_info *m, char *dst, size_t dst_size);
+/*
+ * Member @m of the object at @addr, read straight from the target (only the
+ * member's bytes) and decoded as vsc_member_value() does.
+ */
+struct vsc_error *vsc_read_member(struct vsc_target *t, uint64_t addr,
+				  const struct vsc_member_info *m, uint64_t *out, const char *label);
 
 /* Pretty layout of a struct/union (like pahole) into a malloc'ed string. */
 struct vsc_error *vsc_type_describe(struct vsc_target *t, const char *type_name, char **out);

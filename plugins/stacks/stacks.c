@@ -317,8 +317,10 @@ static void task_title(struct vsc_target *t, uint64_t task, char *buf, size_t si
 	struct vsc_error *err = task ? vsc_task_read(t, task, &tk) : NULL;
 
 	buf[0] = '\0';
-	if (task && !err)
+	if (task && !err && tk.pid >= 0)
 		snprintf(buf, size, "%s (pid %d)", tk.comm, tk.pid);
+	else if (task && !err)
+		snprintf(buf, size, "%s", tk.comm);
 	vsc_error_destroy(err);
 }
 
@@ -337,7 +339,8 @@ static void task_fields(struct vsc_target *t, struct vsc_section *s, uint64_t ta
 		vsc_section_take_error(s, err, "reading the task");
 		return;
 	}
-	vsc_section_kv(s, "pid", vsc_val_int(tk.pid));
+	vsc_section_kv(s, "pid", tk.pid >= 0 ? vsc_val_int(tk.pid) :
+			       vsc_val_absent("task_struct.pid not available"));
 	vsc_section_kv(s, "comm", vsc_val_str(tk.comm));
 }
 
@@ -515,13 +518,10 @@ static void bt_pid(struct vsc_target *t, struct vsc_section *parent, int pid, ch
 	struct vsc_error *err = vsc_task_foreach(t, pid_cb, &m);
 	char id[48];
 
-	if (err) {
+	/* A walk that failed (a list with a cycle) still shows the tasks found before. */
+	if (err)
 		vsc_section_take_error(parent, err, "listing tasks");
-		free(m.tasks);
-		free(m.pids);
-		return;
-	}
-	if (!m.n && state)
+	else if (!m.n && state)
 		vsc_section_note(parent, "no task in state %c", state);
 	else if (!m.n)
 		vsc_section_error(parent, VSC_ERR_NOTFOUND, "no task with pid %d", pid);
@@ -532,7 +532,9 @@ static void bt_pid(struct vsc_target *t, struct vsc_section *parent, int pid, ch
 		struct vsc_section *s;
 		char title[96], task[64];
 
-		if (state)
+		if (state && m.pids[i] < 0)
+			snprintf(id, sizeof(id), "task_%zu", i);   /* pid not available */
+		else if (state)
 			snprintf(id, sizeof(id), "pid%d_%zu", m.pids[i], i);
 		else
 			snprintf(id, sizeof(id), m.n > 1 ? "pid%d_%zu" : "pid%d", pid, i);

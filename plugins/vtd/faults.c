@@ -105,20 +105,34 @@ static void note_grp(uint32_t *set, unsigned int *n, uint32_t grpid)
 		set[(*n)++] = grpid;
 }
 
+/* Member @field of the object at @obj; 0 when this kernel has no such member. */
+static struct vsc_error *member(struct vsc_target *t, const struct vsc_layout_field *f, int field,
+				uint64_t obj, uint64_t *out, const char *label)
+{
+	*out = 0;
+	if (!f[field].present)
+		return NULL;
+	return vsc_read_member(t, obj, &f[field].info, out, label);
+}
+
 /* One struct iommu_fault at @fault. */
 static struct vsc_error *add_fault(struct fault_ctx *c, uint64_t fault, const char *list,
 				   uint64_t record, bool *last)
 {
 	const struct vsc_layout_field *f = c->f;
-	uint64_t prm = fault + f[F_PRM].info.offset, addr;
+	uint64_t prm = fault + f[F_PRM].info.offset, addr, v;
 	uint32_t flags, pasid, grpid, perm;
 	char ptext[8], pasid_text[16];
 
-	VSC_TRY(vsc_read_u32(c->t, prm + f[PR_FLAGS].info.offset, &flags, "page request flags"));
-	VSC_TRY(vsc_read_u32(c->t, prm + f[PR_PASID].info.offset, &pasid, "page request pasid"));
-	VSC_TRY(vsc_read_u32(c->t, prm + f[PR_GRPID].info.offset, &grpid, "page request grpid"));
-	VSC_TRY(vsc_read_u32(c->t, prm + f[PR_PERM].info.offset, &perm, "page request perm"));
-	VSC_TRY(vsc_read_u64(c->t, prm + f[PR_ADDR].info.offset, &addr, "page request addr"));
+	VSC_TRY(member(c->t, f, PR_FLAGS, prm, &v, "page request flags"));
+	flags = (uint32_t)v;
+	VSC_TRY(member(c->t, f, PR_PASID, prm, &v, "page request pasid"));
+	pasid = (uint32_t)v;
+	VSC_TRY(member(c->t, f, PR_GRPID, prm, &v, "page request grpid"));
+	grpid = (uint32_t)v;
+	VSC_TRY(member(c->t, f, PR_PERM, prm, &v, "page request perm"));
+	perm = (uint32_t)v;
+	VSC_TRY(member(c->t, f, PR_ADDR, prm, &addr, "page request addr"));
 	perm_text(perm, ptext);
 	if (flags & PRQ_PASID_VALID)
 		snprintf(pasid_text, sizeof(pasid_text), "0x%x", pasid);
@@ -160,13 +174,12 @@ static struct vsc_error *on_event(struct fault_ctx *c, uint64_t evt)
 
 static struct vsc_error *on_partial(struct fault_ctx *c, uint64_t iopf)
 {
-	uint64_t fault = iopf + c->f[IF_FAULT].info.offset;
-	uint32_t grpid;
+	uint64_t fault = iopf + c->f[IF_FAULT].info.offset, grpid;
 
 	c->partial++, c->dev_partial++;
-	VSC_TRY(vsc_read_u32(c->t, fault + c->f[F_PRM].info.offset + c->f[PR_GRPID].info.offset,
-			     &grpid, "page request grpid"));
-	note_grp(c->partial_grp, &c->nr_partial_grp, grpid);
+	VSC_TRY(member(c->t, c->f, PR_GRPID, fault + c->f[F_PRM].info.offset, &grpid,
+		       "page request grpid"));
+	note_grp(c->partial_grp, &c->nr_partial_grp, (uint32_t)grpid);
 	return add_fault(c, fault, "partial", iopf, NULL);
 }
 
@@ -217,14 +230,14 @@ static struct vsc_error *faults_run(struct vsc_analysis *a)
 
 		c.dev = &m->pci[i];
 		c.dev_pending = c.dev_partial = c.dev_groups = c.nr_partial_grp = c.nr_pending_grp = 0;
-		err = vsc_read_u64(a->target, m->pci[i].address + f[PD_IOMMU].info.offset, &dev_iommu,
-				   "pci_dev.dev.iommu");
+		err = member(a->target, f, PD_IOMMU, m->pci[i].address, &dev_iommu,
+			     "pci_dev.dev.iommu");
 		if (!err && dev_iommu)
-			err = vsc_read_u64(a->target, dev_iommu + f[DI_FAULT_PARAM].info.offset, &fp,
-					   "dev_iommu.fault_param");
-		if (!err && dev_iommu && f[DI_IOPF_PARAM].present)
-			err = vsc_read_u64(a->target, dev_iommu + f[DI_IOPF_PARAM].info.offset,
-					   &iopf_param, "dev_iommu.iopf_param");
+			err = member(a->target, f, DI_FAULT_PARAM, dev_iommu, &fp,
+				     "dev_iommu.fault_param");
+		if (!err && dev_iommu)
+			err = member(a->target, f, DI_IOPF_PARAM, dev_iommu, &iopf_param,
+				     "dev_iommu.iopf_param");
 		if (!err && fp && f[FP_FAULTS].present) {
 			if (new_layout)
 				err = walk_list(&c, fp + f[FP_FAULTS].info.offset, f[IG_PENDING].info.offset,

@@ -77,19 +77,6 @@ static const struct vsc_layout_field pci_fields[NR_PCI_FIELDS] = {
 	[DRV_NAME] = { "struct pci_driver", "name", false },
 };
 
-static uint64_t field_u(const unsigned char *buf, size_t buflen, const struct vsc_layout_field *f)
-{
-	uint64_t v = 0;
-	size_t n = f->info.size < 8 ? f->info.size : 8;
-
-	if (!f->present || f->info.offset + n > buflen)
-		return 0;
-	memcpy(&v, buf + f->info.offset, n);
-	if (f->info.bit_size)
-		v = (v >> f->info.bit_offset) & ((1ULL << f->info.bit_size) - 1);
-	return v;
-}
-
 static void *xmalloc_read(struct vsc_target *t, uint64_t addr, size_t len, const char *label,
 			  struct vsc_error **err)
 {
@@ -175,12 +162,12 @@ static struct vsc_error *read_queue(struct vsc_target *t, struct vtd_unit *u,
 	if (!q)
 		return err;
 	u->q_lock_addr = u->qi + f[Q_LOCK].info.offset;
-	u->q_lock = (uint32_t)field_u(q, qsize, &f[Q_LOCK]);
-	u->desc = field_u(q, qsize, &f[Q_DESC]);
-	u->desc_status = field_u(q, qsize, &f[Q_STATUS]);
-	u->free_head = (int)(int32_t)field_u(q, qsize, &f[Q_HEAD]);
-	u->free_tail = (int)(int32_t)field_u(q, qsize, &f[Q_TAIL]);
-	u->free_cnt = (int)(int32_t)field_u(q, qsize, &f[Q_CNT]);
+	u->q_lock = (uint32_t)vsc_field_value(q, qsize, &f[Q_LOCK]);
+	u->desc = vsc_field_value(q, qsize, &f[Q_DESC]);
+	u->desc_status = vsc_field_value(q, qsize, &f[Q_STATUS]);
+	u->free_head = (int)(int32_t)vsc_field_value(q, qsize, &f[Q_HEAD]);
+	u->free_tail = (int)(int32_t)vsc_field_value(q, qsize, &f[Q_TAIL]);
+	u->free_cnt = (int)(int32_t)vsc_field_value(q, qsize, &f[Q_CNT]);
 	free(q);
 
 	/* 256-bit descriptors when the hardware has scalable-mode translation (ECAP.SMTS). */
@@ -234,10 +221,10 @@ static struct vsc_error *read_unit(struct vsc_target *t, struct vtd_unit *u,
 	uint64_t isize;
 	unsigned char *ib;
 
-	u->iommu = field_u(drhd, drhd_size, &f[D_IOMMU]);
-	u->segment = (uint16_t)field_u(drhd, drhd_size, &f[D_SEGMENT]);
-	u->include_all = field_u(drhd, drhd_size, &f[D_INCLUDE_ALL]);
-	u->ignored = field_u(drhd, drhd_size, &f[D_IGNORED]);
+	u->iommu = vsc_field_value(drhd, drhd_size, &f[D_IOMMU]);
+	u->segment = (uint16_t)vsc_field_value(drhd, drhd_size, &f[D_SEGMENT]);
+	u->include_all = vsc_field_value(drhd, drhd_size, &f[D_INCLUDE_ALL]);
+	u->ignored = vsc_field_value(drhd, drhd_size, &f[D_IGNORED]);
 	snprintf(u->name, sizeof(u->name), "drhd@%" PRIx64, u->drhd);
 	if (!u->iommu)
 		return NULL;
@@ -247,31 +234,25 @@ static struct vsc_error *read_unit(struct vsc_target *t, struct vtd_unit *u,
 	ib = xmalloc_read(t, u->iommu, isize, "struct intel_iommu", &err);
 	if (!ib)
 		return err;
-	{
-		size_t n = f[I_NAME].info.size < sizeof(u->name) - 1 ? f[I_NAME].info.size :
-								      sizeof(u->name) - 1;
-
-		memcpy(u->name, ib + f[I_NAME].info.offset, n);
-		u->name[n] = '\0';
-		for (char *p = u->name; *p; p++)
-			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-				*p = '?';
-		if (!u->name[0])
-			snprintf(u->name, sizeof(u->name), "iommu@%" PRIx64, u->iommu);
-	}
-	u->seq_id = f[I_SEQ].present ? (int)(int32_t)field_u(ib, isize, &f[I_SEQ]) : -1;
-	u->reg_phys = field_u(ib, isize, &f[I_REG_PHYS]);
-	u->cap = field_u(ib, isize, &f[I_CAP]);
-	u->ecap = field_u(ib, isize, &f[I_ECAP]);
-	u->gcmd = (uint32_t)field_u(ib, isize, &f[I_GCMD]);
+	vsc_member_string(ib, isize, 0, &f[I_NAME].info, u->name, sizeof(u->name));
+	for (char *p = u->name; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
+	if (!u->name[0])
+		snprintf(u->name, sizeof(u->name), "iommu@%" PRIx64, u->iommu);
+	u->seq_id = f[I_SEQ].present ? (int)(int32_t)vsc_field_value(ib, isize, &f[I_SEQ]) : -1;
+	u->reg_phys = vsc_field_value(ib, isize, &f[I_REG_PHYS]);
+	u->cap = vsc_field_value(ib, isize, &f[I_CAP]);
+	u->ecap = vsc_field_value(ib, isize, &f[I_ECAP]);
+	u->gcmd = (uint32_t)vsc_field_value(ib, isize, &f[I_GCMD]);
 	u->gcmd_present = f[I_GCMD].present;
-	u->flags = (uint32_t)field_u(ib, isize, &f[I_FLAGS]);
+	u->flags = (uint32_t)vsc_field_value(ib, isize, &f[I_FLAGS]);
 	u->flags_present = f[I_FLAGS].present;
 	if (f[I_SEGMENT].present)
-		u->segment = (uint16_t)field_u(ib, isize, &f[I_SEGMENT]);
-	u->qi = field_u(ib, isize, &f[I_QI]);
-	u->prq = field_u(ib, isize, &f[I_PRQ]);
-	u->iopf_queue = field_u(ib, isize, &f[I_IOPFQ]);
+		u->segment = (uint16_t)vsc_field_value(ib, isize, &f[I_SEGMENT]);
+	u->qi = vsc_field_value(ib, isize, &f[I_QI]);
+	u->prq = vsc_field_value(ib, isize, &f[I_PRQ]);
+	u->iopf_queue = vsc_field_value(ib, isize, &f[I_IOPFQ]);
 	free(ib);
 	u->has_qi = u->qi != 0;
 	if (u->has_qi) {
@@ -298,25 +279,23 @@ struct pci_walk {
 static struct vsc_error *walk_bus(struct pci_walk *w, uint64_t bus, int depth)
 {
 	const struct vsc_layout_field *f = w->f;
-	uint64_t head, node, sysdata = 0;
-	uint8_t number;
+	uint64_t head, node, sysdata = 0, number;
 	int32_t domain = 0;
 	unsigned int n = 0;
 
 	if (depth > 32)
 		return vsc_error_create(VSC_ERR_CORRUPT, "PCI bus tree deeper than 32 levels");
-	VSC_TRY(vsc_read_u8(w->t, bus + f[B_NUMBER].info.offset, &number, "pci_bus.number"));
+	VSC_TRY(vsc_read_member(w->t, bus, &f[B_NUMBER].info, &number, "pci_bus.number"));
 	if (f[B_SYSDATA].present &&
-	    !vsc_read_u64(w->t, bus + f[B_SYSDATA].info.offset, &sysdata, "pci_bus.sysdata") &&
+	    !vsc_read_member(w->t, bus, &f[B_SYSDATA].info, &sysdata, "pci_bus.sysdata") &&
 	    sysdata)
 		vsc_error_destroy(vsc_read_u32(w->t, sysdata, (uint32_t *)&domain, "pci_sysdata.domain"));
 
 	head = bus + f[B_DEVICES].info.offset;
 	VSC_TRY(vsc_read_u64(w->t, head, &node, "pci_bus.devices.next"));
 	while (node != head) {
-		uint64_t pdev = node - f[P_BUS_LIST].info.offset, name_ptr = 0, drv = 0;
+		uint64_t pdev = node - f[P_BUS_LIST].info.offset, name_ptr = 0, drv = 0, v;
 		struct vtd_pci *p;
-		unsigned char b[64];
 
 		if (++n > VTD_MAX_PCI || ++w->visited > VTD_MAX_PCI || w->m->nr_pci >= VTD_MAX_PCI)
 			return vsc_error_create(VSC_ERR_CORRUPT, "PCI device list does not terminate");
@@ -324,33 +303,26 @@ static struct vsc_error *walk_bus(struct pci_walk *w, uint64_t bus, int depth)
 		memset(p, 0, sizeof(*p));
 		p->address = pdev;
 		p->segment = (uint16_t)domain;
-		p->bus = number;
+		p->bus = (uint8_t)number;
 		p->error_state = -1;
-		VSC_TRY(vsc_read(w->t, pdev + f[P_DEVFN].info.offset, b, 1, "pci_dev.devfn"));
-		p->devfn = b[0];
-		VSC_TRY(vsc_read_u16(w->t, pdev + f[P_VENDOR].info.offset, &p->vendor, "pci_dev.vendor"));
-		VSC_TRY(vsc_read_u16(w->t, pdev + f[P_DEVICE].info.offset, &p->device, "pci_dev.device"));
-		if (f[P_ATS].present) {
-			uint64_t v = 0;
-
-			if (!vsc_read(w->t, pdev + f[P_ATS].info.offset, &v, f[P_ATS].info.size > 8 ? 8 : f[P_ATS].info.size,
-				      "pci_dev.ats_enabled")) {
-				if (f[P_ATS].info.bit_size)
-					v = (v >> f[P_ATS].info.bit_offset) & ((1ULL << f[P_ATS].info.bit_size) - 1);
-				p->ats_enabled = v != 0;
-				p->ats_known = true;
-			}
+		VSC_TRY(vsc_read_member(w->t, pdev, &f[P_DEVFN].info, &v, "pci_dev.devfn"));
+		p->devfn = (uint8_t)v;
+		VSC_TRY(vsc_read_member(w->t, pdev, &f[P_VENDOR].info, &v, "pci_dev.vendor"));
+		p->vendor = (uint16_t)v;
+		VSC_TRY(vsc_read_member(w->t, pdev, &f[P_DEVICE].info, &v, "pci_dev.device"));
+		p->device = (uint16_t)v;
+		if (f[P_ATS].present &&
+		    !vsc_read_member(w->t, pdev, &f[P_ATS].info, &v, "pci_dev.ats_enabled")) {
+			p->ats_enabled = v != 0;
+			p->ats_known = true;
 		}
-		if (f[P_ERROR].present) {
-			uint32_t st;
-
-			if (!vsc_read_u32(w->t, pdev + f[P_ERROR].info.offset, &st, "pci_dev.error_state"))
-				p->error_state = (int)st;
-		}
+		if (f[P_ERROR].present &&
+		    !vsc_read_member(w->t, pdev, &f[P_ERROR].info, &v, "pci_dev.error_state"))
+			p->error_state = (int)(uint32_t)v;
 		snprintf(p->name, sizeof(p->name), "%04x:%02x:%02x.%u", p->segment, p->bus,
 			 p->devfn >> 3, p->devfn & 7);
 		if (f[P_NAME].present &&
-		    !vsc_read_u64(w->t, pdev + f[P_NAME].info.offset, &name_ptr, "pci_dev.dev.kobj.name") &&
+		    !vsc_read_member(w->t, pdev, &f[P_NAME].info, &name_ptr, "pci_dev.dev.kobj.name") &&
 		    name_ptr) {
 			char nm[32];
 
@@ -359,10 +331,10 @@ static struct vsc_error *walk_bus(struct pci_walk *w, uint64_t bus, int depth)
 				snprintf(p->name, sizeof(p->name), "%s", nm);
 		}
 		if (f[P_DRIVER].present && f[DRV_NAME].present &&
-		    !vsc_read_u64(w->t, pdev + f[P_DRIVER].info.offset, &drv, "pci_dev.driver") && drv) {
+		    !vsc_read_member(w->t, pdev, &f[P_DRIVER].info, &drv, "pci_dev.driver") && drv) {
 			uint64_t dn;
 
-			if (!vsc_read_u64(w->t, drv + f[DRV_NAME].info.offset, &dn, "pci_driver.name") && dn)
+			if (!vsc_read_member(w->t, drv, &f[DRV_NAME].info, &dn, "pci_driver.name") && dn)
 				vsc_error_destroy(vsc_read_cstr(w->t, dn, p->driver, sizeof(p->driver),
 								"pci driver name"));
 		}

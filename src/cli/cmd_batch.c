@@ -16,7 +16,8 @@
  *
  * Exit status: 4 if a worker crashed or timed out, else 3 if any dump could
  * not be read, else 1 if any dump had findings of warning severity or
- * worse, else 0; 2 for a bad command line.
+ * worse, else 5 if the analysis of any dump was incomplete (report errors),
+ * else 0; 2 for a bad command line.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -535,13 +536,15 @@ static void summary(struct batch *b, double seconds)
 {
 	struct tally *kinds = calloc(b->n + 1, sizeof(*kinds));
 	struct tally *errs = calloc(b->n + 1, sizeof(*errs));
-	size_t nk = 0, ne = 0, ok = 0, findings = 0, errors = 0, incomplete = 0;
+	size_t nk = 0, ne = 0, ok = 0, findings = 0, errors = 0, incomplete = 0, unsure = 0;
 
 	for (size_t i = 0; i < b->n; i++) {
 		const struct batch_item *it = &b->items[i];
 
 		if (it->exit == VSC_EXIT_OK)
 			ok++;
+		else if (it->exit == VSC_EXIT_INCOMPLETE)
+			unsure++;
 		else if (it->exit == VSC_EXIT_FINDINGS)
 			findings++;
 		else
@@ -550,7 +553,8 @@ static void summary(struct batch *b, double seconds)
 			tally_add(errs, &ne, it->err_kind);
 		if (it->report_errors)
 			incomplete++;
-		if (it->exit != VSC_EXIT_OK && it->exit != VSC_EXIT_FINDINGS)
+		if (it->exit != VSC_EXIT_OK && it->exit != VSC_EXIT_FINDINGS &&
+		    it->exit != VSC_EXIT_INCOMPLETE)
 			continue;
 		if (kinds)
 			tally_add(kinds, &nk, it->kind ? it->kind : "(no findings)");
@@ -560,6 +564,8 @@ static void summary(struct batch *b, double seconds)
 		b->jobs, b->jobs == 1 ? "" : "s");
 	fprintf(stderr, "  %-28s %6zu\n", "ok (exit 0)", ok);
 	fprintf(stderr, "  %-28s %6zu\n", "with findings (exit 1)", findings);
+	if (unsure)
+		fprintf(stderr, "  %-28s %6zu\n", "no findings, incomplete (5)", unsure);
 	fprintf(stderr, "  %-28s %6zu\n", "errors (exit 3, 4)", errors);
 	if (incomplete)
 		fprintf(stderr, "  %-28s %6zu\n", "incomplete (report errors)", incomplete);
@@ -1017,10 +1023,11 @@ int cmd_batch(struct cli_options *opts)
 	for (size_t i = 0; i < b.n; i++) {
 		int e = b.items[i].exit;
 
-		/* Precedence: internal (4) over unreadable (3) over findings (1). */
+		/* Precedence: internal (4), unreadable (3), findings (1), incomplete (5). */
 		if (e == VSC_EXIT_INTERNAL ||
 		    (e == VSC_EXIT_INPUT && rc != VSC_EXIT_INTERNAL) ||
-		    (e == VSC_EXIT_FINDINGS && rc == VSC_EXIT_OK))
+		    (e == VSC_EXIT_FINDINGS && (rc == VSC_EXIT_OK || rc == VSC_EXIT_INCOMPLETE)) ||
+		    (e == VSC_EXIT_INCOMPLETE && rc == VSC_EXIT_OK))
 			rc = e;
 	}
 	free_batch(&b);

@@ -113,6 +113,8 @@ int cmd_type(struct cli_options *opts)
 		fputs(text, stdout);
 		free(text);
 	}
+	if (cli_print_diagnostics(t) && rc == VSC_EXIT_OK)
+		rc = VSC_EXIT_INCOMPLETE;
 	vsc_target_destroy(t);
 	return rc;
 }

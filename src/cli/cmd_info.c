@@ -89,6 +89,8 @@ int cmd_log(struct cli_options *opts)
 			cli_error(vsc_error_wrap(err, "%s", opts->argv[0]));
 			rc = VSC_EXIT_INPUT;
 		}
+		if (cli_print_diagnostics(t) && rc == VSC_EXIT_OK)
+			rc = VSC_EXIT_INCOMPLETE;
 		vsc_target_destroy(t);
 	}
 	if (f.out != stdout)

@@ -42,6 +42,19 @@ static void usage(FILE *out)
 		     "\nDUMP is an ELF or kdump-compressed vmcore, or /proc/kcore (or --live) for the running kernel.\n");
 }
 
+bool cli_print_diagnostics(const struct vsc_target *t)
+{
+	const struct vsc_diagnostic *d;
+	bool incomplete = false;
+
+	for (size_t i = 0; (d = vsc_target_diagnostic(t, i)); i++) {
+		fprintf(stderr, "vtdscope: %s: %s\n", d->incomplete ? "error" : "warning",
+			d->message);
+		incomplete |= d->incomplete;
+	}
+	return incomplete;
+}
+
 void cli_error(struct vsc_error *err)
 {
 	if (!err)

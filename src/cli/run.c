@@ -15,6 +15,9 @@ int cli_exit_for(const struct vsc_report *rep)
 
 	if (vsc_report_worst_severity(rep, &worst) && worst >= VSC_SEV_WARNING)
 		return VSC_EXIT_FINDINGS;
+	/* No finding in an incomplete analysis is no verdict of health. */
+	if (vsc_report_error_count(rep))
+		return VSC_EXIT_INCOMPLETE;
 	return VSC_EXIT_OK;
 }
 

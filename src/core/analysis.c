@@ -4,6 +4,7 @@
 
 #include <vtdscope/analyzer.h>
 #include <vtdscope/report.h>
+#include <vtdscope/target.h>
 
 void vsc_analysis_init(struct vsc_analysis *a, struct vsc_target *t, struct vsc_report *rep)
 {
@@ -33,6 +34,20 @@ const struct vsc_analyzer *vsc_analyzer_find(const char *name)
 	return NULL;
 }
 
+/* The target's diagnostics not yet in the report: found opening it, or by the last analyzer. */
+static void report_diagnostics(struct vsc_analysis *a)
+{
+	const struct vsc_diagnostic *d;
+
+	while ((d = vsc_target_diagnostic(a->target, a->diagnostics_reported))) {
+		if (d->incomplete)
+			vsc_report_error(a->report, d->kind, "%s", d->message);
+		else
+			vsc_report_warning(a->report, d->kind, "%s", d->message);
+		a->diagnostics_reported++;
+	}
+}
+
 void vsc_analyzer_run(const struct vsc_analyzer *an, struct vsc_analysis *a)
 {
 	struct vsc_error *err;
@@ -46,4 +61,5 @@ void vsc_analyzer_run(const struct vsc_analyzer *an, struct vsc_analysis *a)
 	err = an->run(a);
 	if (err)
 		vsc_report_take_error(a->report, err, "analyzer %s", an->name);
+	report_diagnostics(a);
 }

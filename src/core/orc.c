@@ -454,7 +454,7 @@ static struct vsc_error *vmlinux_load(struct vsc_target *t, struct unwind_priv *
 /* ---- modules ---- */
 
 enum {
-	M_LIST, M_NAME, M_NUM_ORCS, M_ORC_IP, M_ORC, M_KALLSYMS,
+	M_LIST, M_LIST_NEXT, M_NAME, M_NUM_ORCS, M_ORC_IP, M_ORC, M_KALLSYMS,
 	M_CORE_BASE, M_CORE_TEXT, M_INIT_BASE, M_INIT_TEXT,
 	M_MEM, M_MEMORY, M_MEMORY_BASE, M_MEMORY_SIZE,
 	K_SYMTAB, K_NUM, K_STRTAB, NR_M
@@ -462,6 +462,7 @@ enum {
 
 static const struct vsc_layout_field mod_fields[NR_M] = {
 	[M_LIST] = { .type = "struct module", .member = "list", .required = true },
+	[M_LIST_NEXT] = { .type = "struct module", .member = "list.next", .required = true },
 	[M_NAME] = { .type = "struct module", .member = "name", .required = true },
 	[M_NUM_ORCS] = { .type = "struct module", .member = "arch.num_orcs", .required = false },
 	[M_ORC_IP] = { .type = "struct module", .member = "arch.orc_unwind_ip", .required = false },
@@ -482,16 +483,14 @@ static const struct vsc_layout_field mod_fields[NR_M] = {
 	[K_STRTAB] = { .type = "struct mod_kallsyms", .member = "strtab", .required = false },
 };
 
+/* @f at @base in @buf (mod_size bytes), 0 when not present or not inside. */
 static uint64_t get_field(const unsigned char *buf, size_t buflen,
-			  const struct vsc_layout_field *f, uint64_t extra)
+			  const struct vsc_layout_field *f, uint64_t base)
 {
 	uint64_t v = 0;
-	size_t off = (size_t)(f->info.offset + extra);
-	size_t sz = f->info.size < 8 ? (size_t)f->info.size : 8;
 
-	if (!f->present || off + sz > buflen)
-		return 0;
-	memcpy(&v, buf + off, sz);
+	if (f->present)
+		vsc_member_value(buf, buflen, base, &f->info, &v);
 	return v;
 }
 
@@ -547,8 +546,7 @@ static void modules_load(struct vsc_target *t, struct unwind_priv *up)
 		m = &up->mods[up->nr_mods++];
 		memset(m, 0, sizeof(*m));
 		m->addr = mod;
-		memcpy(m->name, buf + f[M_NAME].info.offset,
-		       f[M_NAME].info.size < MOD_NAME_LEN ? f[M_NAME].info.size : MOD_NAME_LEN);
+		vsc_member_string(buf, mod_size, 0, &f[M_NAME].info, m->name, sizeof(m->name));
 		for (char *p = m->name; *p; p++)
 			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 				*p = '?';
@@ -580,7 +578,7 @@ static void modules_load(struct vsc_target *t, struct unwind_priv *up)
 		m->orc_addr = get_field(buf, mod_size, &f[M_ORC], 0);
 		m->kallsyms = get_field(buf, mod_size, &f[M_KALLSYMS], 0);
 
-		node = get_field(buf, mod_size, &f[M_LIST], 0); /* list.next */
+		node = get_field(buf, mod_size, &f[M_LIST_NEXT], 0);
 		if (!node)
 			break;
 	}

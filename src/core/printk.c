@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <vtdscope/printk.h>
+#include <vtdscope/types.h>
 
 #include "target_internal.h"
 
@@ -34,27 +35,18 @@ static bool vi(struct vsc_target *t, const char *key, uint64_t *out)
 	return vsc_vmcoreinfo_number(t, key, out);
 }
 
-static uint64_t rd64(const unsigned char *p)
+/*
+ * @bytes at @base + @off of a record of @size bytes, read through the engine's
+ * one bounded field accessor: the offsets come from VMCOREINFO, and a field
+ * outside the record reads as 0.
+ */
+static uint64_t at(const unsigned char *rec, size_t size, uint64_t base, uint64_t off,
+		   unsigned int bytes)
 {
+	struct vsc_member_info m = { .offset = off, .size = bytes };
 	uint64_t v;
 
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static uint32_t rd32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint16_t rd16(const unsigned char *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
+	vsc_member_value(rec, size, base, &m, &v);
 	return v;
 }
 
@@ -64,6 +56,7 @@ static struct vsc_error *lockless(struct vsc_target *t, vsc_log_fn fn, void *arg
 		o_tail, o_size_bits, o_data, o_sv, o_lpos, o_begin, o_next, o_seq, o_ts, o_len,
 		o_caller, sz_desc, sz_info, o_counter = 0;
 	unsigned char ring[256];
+	size_t rsize;
 	uint32_t count_bits, size_bits;
 	uint64_t descs, infos, head, tail, data, count, dsize;
 	const void *blob = NULL;
@@ -99,14 +92,15 @@ static struct vsc_error *lockless(struct vsc_target *t, vsc_log_fn fn, void *arg
 		return vsc_error_create(VSC_ERR_CORRUPT, "implausible printk layout in VMCOREINFO");
 
 	VSC_TRY(vsc_read_u64(t, prb_sym, &prb, "prb"));
-	VSC_TRY(vsc_read(t, prb, ring, o_text_ring + 32, "printk_ringbuffer"));
-	count_bits = rd32(ring + o_desc_ring + o_count_bits);
-	descs = rd64(ring + o_desc_ring + o_descs);
-	infos = rd64(ring + o_desc_ring + o_infos);
-	head = rd64(ring + o_desc_ring + o_head + o_counter);
-	tail = rd64(ring + o_desc_ring + o_tail + o_counter);
-	size_bits = rd32(ring + o_text_ring + o_size_bits);
-	data = rd64(ring + o_text_ring + o_data);
+	rsize = o_text_ring + 32;
+	VSC_TRY(vsc_read(t, prb, ring, rsize, "printk_ringbuffer"));
+	count_bits = (uint32_t)at(ring, rsize, o_desc_ring, o_count_bits, 4);
+	descs = at(ring, rsize, o_desc_ring, o_descs, 8);
+	infos = at(ring, rsize, o_desc_ring, o_infos, 8);
+	head = at(ring, rsize, o_desc_ring + o_head, o_counter, 8);
+	tail = at(ring, rsize, o_desc_ring + o_tail, o_counter, 8);
+	size_bits = (uint32_t)at(ring, rsize, o_text_ring, o_size_bits, 4);
+	data = at(ring, rsize, o_text_ring, o_data, 8);
 	if (count_bits > MAX_DESC_BITS || size_bits > MAX_DATA_BITS || size_bits < 6)
 		return vsc_error_create(VSC_ERR_CORRUPT, "implausible printk ring size (%u/%u bits)",
 					count_bits, size_bits);
@@ -145,21 +139,22 @@ static struct vsc_error *lockless(struct vsc_target *t, vsc_log_fn fn, void *arg
 			int c = k < first ? 0 : 1;
 			uint64_t off = k < first ? k : k - first;
 			const unsigned char *dp = dchunk[c] + off * sz_desc, *ip = ichunk[c] + off * sz_info;
-			uint64_t sv = rd64(dp + o_sv), begin, next, b, e, avail;
+			uint64_t sv = at(dp, sz_desc, 0, o_sv, 8), begin, next, b, e, avail;
 			unsigned int state = (unsigned int)(sv >> DESC_FLAGS_SHIFT);
 			struct vsc_log_record rec = { 0 };
 			uint16_t text_len;
 
 			if ((sv & DESC_ID_MASK) != id || (state != DESC_COMMITTED && state != DESC_FINALIZED))
 				continue;
-			begin = rd64(dp + o_lpos + o_begin);
-			next = rd64(dp + o_lpos + o_next);
-			text_len = rd16(ip + o_len);
-			rec.seq = rd64(ip + o_seq);
-			rec.ts_nsec = rd64(ip + o_ts);
-			rec.facility = ip[o_len + 2];
-			rec.level = ip[o_len + 3] >> 5;
-			rec.caller_id = rd32(ip + o_caller);
+			begin = at(dp, sz_desc, o_lpos, o_begin, 8);
+			next = at(dp, sz_desc, o_lpos, o_next, 8);
+			text_len = (uint16_t)at(ip, sz_info, 0, o_len, 2);
+			rec.seq = at(ip, sz_info, 0, o_seq, 8);
+			rec.ts_nsec = at(ip, sz_info, 0, o_ts, 8);
+			/* u16 text_len; u8 facility; u8 flags:5, level:3 */
+			rec.facility = (uint8_t)at(ip, sz_info, o_len, 2, 1);
+			rec.level = (uint8_t)(at(ip, sz_info, o_len, 3, 1) >> 5);
+			rec.caller_id = (uint32_t)at(ip, sz_info, 0, o_caller, 4);
 			rec.text = "";
 			if (!((begin & 1) && (next & 1))) {
 				b = begin & (dsize - 1);
@@ -216,19 +211,20 @@ static struct vsc_error *legacy(struct vsc_target *t, vsc_log_fn fn, void *arg)
 
 		if ((uint64_t)idx + sz > blen)
 			break;
-		len = rd16(data + idx + o_len);
+		len = (uint16_t)at(data, blen, idx, o_len, 2);
 		if (len == 0) {
 			if (idx == 0)
 				break;
 			idx = 0;
 			continue;
 		}
-		tlen = rd16(data + idx + o_tlen);
-		rec.ts_nsec = rd64(data + idx + o_ts);
-		rec.facility = data[idx + o_tlen + 4];
-		rec.level = data[idx + o_tlen + 5] >> 5;
+		tlen = (uint16_t)at(data, blen, idx, o_tlen, 2);
+		rec.ts_nsec = at(data, blen, idx, o_ts, 8);
+		/* u16 text_len; u8 dict_len; u8 facility; u8 flags:5, level:3 */
+		rec.facility = (uint8_t)at(data, blen, idx, o_tlen + 4, 1);
+		rec.level = (uint8_t)(at(data, blen, idx, o_tlen + 5, 1) >> 5);
 		if (o_caller)
-			rec.caller_id = rd32(data + idx + o_caller);
+			rec.caller_id = (uint32_t)at(data, blen, idx, o_caller, 4);
 		rec.text = (const char *)data + idx + sz;
 		rec.text_len = (uint64_t)idx + sz + tlen <= blen ? tlen : 0;
 		if (fn(arg, &rec))

@@ -217,7 +217,10 @@ static struct vsc_error *qnodes_load(struct vsc_target *t, struct qnodes *q)
 		{ .type = "struct mcs_spinlock", .member = "locked" },
 		{ .type = "struct mcs_spinlock", .member = "count" },
 	};
-	uint64_t sym, off_next = 0, off_locked = 8, off_count = 12;
+	/* struct mcs_spinlock { next; int locked; int count; } where the types say nothing */
+	struct vsc_member_info next = { .offset = 0, .size = 8 }, locked = { .offset = 8, .size = 4 },
+			       count = { .offset = 12, .size = 4 };
+	uint64_t sym;
 	struct vsc_error *err;
 
 	memset(q, 0, sizeof(*q));
@@ -246,11 +249,11 @@ static struct vsc_error *qnodes_load(struct vsc_target *t, struct qnodes *q)
 		q->node_size = vsc_symbol_exists(t, "__pv_queued_spin_lock_slowpath") ? 32 : 16;
 	}
 	if (f[1].present)
-		off_next = f[1].info.offset;
+		next = f[1].info;
 	if (f[2].present)
-		off_locked = f[2].info.offset;
+		locked = f[2].info;
 	if (f[3].present)
-		off_count = f[3].info.offset;
+		count = f[3].info;
 	q->nr_cpus = vsc_nr_cpus(t);
 	q->cpu = calloc(q->nr_cpus ? q->nr_cpus : 1, sizeof(*q->cpu));
 	q->links = calloc((size_t)(q->nr_cpus ? q->nr_cpus : 1) * MAX_NODES, sizeof(*q->links));
@@ -261,6 +264,7 @@ static struct vsc_error *qnodes_load(struct vsc_target *t, struct qnodes *q)
 	for (unsigned int c = 0; c < q->nr_cpus; c++) {
 		struct cpu_nodes *cn = &q->cpu[c];
 		unsigned char buf[MAX_NODES * 256];
+		uint64_t size, v;
 
 		/* Not only online CPUs: after a panic the stopped ones are marked offline. */
 		err = vsc_per_cpu_addr(t, sym, c, &cn->base);
@@ -271,11 +275,14 @@ static struct vsc_error *qnodes_load(struct vsc_target *t, struct qnodes *q)
 			continue;
 		}
 		cn->valid = true;
-		memcpy(&cn->raw_count, buf + off_count, 4);
+		size = MAX_NODES * q->node_size;
+		vsc_member_value(buf, size, 0, &count, &v);
+		cn->raw_count = (uint32_t)v;
 		cn->count = cn->raw_count > MAX_NODES ? MAX_NODES : cn->raw_count;
 		for (unsigned int i = 0; i < MAX_NODES; i++) {
-			memcpy(&cn->next[i], buf + i * q->node_size + off_next, 8);
-			memcpy(&cn->locked[i], buf + i * q->node_size + off_locked, 4);
+			vsc_member_value(buf, size, i * q->node_size, &next, &cn->next[i]);
+			vsc_member_value(buf, size, i * q->node_size, &locked, &v);
+			cn->locked[i] = (int32_t)(uint32_t)v;
 			if (i < cn->count && cn->next[i])
 				q->links[q->nr_links++] = (struct link){ cn->next[i], cn->base + i * q->node_size };
 		}
@@ -1178,20 +1185,16 @@ static struct vsc_error *build_locks(struct analysis *a, struct vsc_locks_report
 /* virt_spin_lock_key (static_key_true, enabled at 0): test-and-set spinning in guests. */
 static bool virt_tas(struct vsc_target *t)
 {
-	uint64_t key, off = 0;
-	uint32_t enabled;
-	struct vsc_member_info mi;
+	uint64_t key, enabled;
+	struct vsc_member_info mi = { .offset = 0, .size = 4 }; /* atomic_t enabled */
 	struct vsc_error *err = vsc_symbol_address(t, "virt_spin_lock_key", &key);
 
 	if (err) {
 		vsc_error_destroy(err);
 		return false;
 	}
-	err = vsc_member(t, "struct static_key", "enabled", &mi);
-	if (!err)
-		off = mi.offset;
-	vsc_error_destroy(err);
-	err = vsc_read_u32(t, key + off, &enabled, "virt_spin_lock_key");
+	vsc_error_destroy(vsc_member(t, "struct static_key", "enabled", &mi));
+	err = vsc_read_member(t, key, &mi, &enabled, "virt_spin_lock_key");
 	vsc_error_destroy(err);
 	return !err && (int32_t)enabled > 0;
 }

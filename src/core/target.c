@@ -7,6 +7,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,17 +75,70 @@ static struct vsc_error *pread_full(int fd, void *buf, size_t len, uint64_t off,
 	return NULL;
 }
 
+/* ---- diagnostics ---- */
+
+void vsc_target_diagnose(struct vsc_target *t, enum vsc_error_kind kind, bool incomplete,
+			 const char *fmt, ...)
+{
+	struct vsc_diagnostic *p;
+	char *msg;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	for (size_t i = 0; i < t->nr_diags; i++) {
+		if (!strcmp(t->diags[i].message, msg)) {
+			free(msg);
+			return;
+		}
+	}
+	if (t->nr_diags >= VSC_MAX_DIAGNOSTICS) {
+		free(msg);
+		return;
+	}
+	p = realloc(t->diags, (t->nr_diags + 1) * sizeof(*p));
+	if (!p) {
+		free(msg);
+		return;
+	}
+	t->diags = p;
+	t->diags[t->nr_diags++] = (struct vsc_diagnostic){ .kind = kind, .incomplete = incomplete,
+							    .message = msg };
+}
+
+size_t vsc_target_diagnostic_count(const struct vsc_target *t)
+{
+	return t->nr_diags;
+}
+
+const struct vsc_diagnostic *vsc_target_diagnostic(const struct vsc_target *t, size_t i)
+{
+	return i < t->nr_diags ? &t->diags[i] : NULL;
+}
+
 /* ---- VMCOREINFO ---- */
 
+/*
+ * Parse @text (KEY=VALUE lines) into the target's VMCOREINFO, replacing
+ * whatever it held: the lines point into the target's own split copy of the
+ * text, next to the verbatim one.
+ */
 struct vsc_error *vsc_target_parse_vmcoreinfo(struct vsc_target *t, const char *text, size_t len)
 {
-	size_t cap = 0;
+	struct vsc_vmcoreinfo_line *lines = NULL;
+	size_t n = 0, cap = 0;
+	char *raw = strndup(text, len), *buf = strndup(text, len);
 
-	free(t->vmcoreinfo_raw);
-	t->vmcoreinfo_raw = strndup(text, len);
-	if (!t->vmcoreinfo_raw)
+	if (!raw || !buf) {
+		free(raw);
+		free(buf);
 		return &vsc_error_nomem;
-	for (char *line = t->vmcoreinfo_raw, *next; line && *line; line = next) {
+	}
+	for (char *line = buf, *next; line && *line; line = next) {
 		char *eq, *nl = strchr(line, '\n');
 
 		next = nl ? nl + 1 : NULL;
@@ -93,20 +147,83 @@ struct vsc_error *vsc_target_parse_vmcoreinfo(struct vsc_target *t, const char *
 		eq = strchr(line, '=');
 		if (!eq || eq == line)
 			continue;
-		if (t->nr_vmcoreinfo == cap) {
+		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 128;
-			void *p = realloc(t->vmcoreinfo, ncap * sizeof(*t->vmcoreinfo));
+			void *p = realloc(lines, ncap * sizeof(*lines));
 
-			if (!p)
+			if (!p) {
+				free(lines);
+				free(raw);
+				free(buf);
 				return &vsc_error_nomem;
-			t->vmcoreinfo = p;
+			}
+			lines = p;
 			cap = ncap;
 		}
 		*eq = '\0';
-		t->vmcoreinfo[t->nr_vmcoreinfo].key = line;
-		t->vmcoreinfo[t->nr_vmcoreinfo].value = eq + 1;
-		t->nr_vmcoreinfo++;
+		lines[n].key = line;
+		lines[n].value = eq + 1;
+		n++;
 	}
+	free(t->vmcoreinfo);
+	free(t->vmcoreinfo_buf);
+	free(t->vmcoreinfo_raw);
+	t->vmcoreinfo_raw = raw;
+	t->vmcoreinfo_buf = buf;
+	t->vmcoreinfo = lines;
+	t->nr_vmcoreinfo = n;
+	return NULL;
+}
+
+/* The value of @key in raw VMCOREINFO text (not yet parsed), or "?" */
+static void vmcoreinfo_text_value(const char *text, size_t len, const char *key, char *buf,
+				  size_t size)
+{
+	size_t klen = strlen(key);
+
+	snprintf(buf, size, "?");
+	for (size_t i = 0; i < len; ) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) : len;
+
+		if (end - i > klen && !memcmp(text + i, key, klen) && text[i + klen] == '=') {
+			snprintf(buf, size, "%.*s", (int)(end - i - klen - 1), text + i + klen + 1);
+			return;
+		}
+		i = end + 1;
+	}
+}
+
+/*
+ * A VMCOREINFO note.  The first one is the dumped kernel's and is kept; a
+ * second one (a dump of a kexec'd kernel may carry the previous kernel's too)
+ * is ignored, with a diagnostic that says whether it differs.
+ */
+static struct vsc_error *vmcoreinfo_note(struct vsc_target *t, const char *text, size_t len)
+{
+	char first[64], second[64];
+
+	if (!t->vmcoreinfo_raw)
+		return vsc_target_parse_vmcoreinfo(t, text, len);
+	if (strlen(t->vmcoreinfo_raw) == len && !memcmp(t->vmcoreinfo_raw, text, len)) {
+		vsc_target_diagnose(t, VSC_ERR_FORMAT, false,
+				    "the dump has more than one VMCOREINFO note: using the first; "
+				    "the others repeat it");
+		return NULL;
+	}
+	snprintf(first, sizeof(first), "%s", vsc_vmcoreinfo(t, "OSRELEASE") ?
+		 vsc_vmcoreinfo(t, "OSRELEASE") : "?");
+	vmcoreinfo_text_value(text, len, "OSRELEASE", second, sizeof(second));
+	for (char *p = first; *p; p++)          /* bytes from the dump, into a message */
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+	for (char *p = second; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+	vsc_target_diagnose(t, VSC_ERR_FORMAT, false,
+			    "the dump has more than one VMCOREINFO note: using the first "
+			    "(OSRELEASE %s), ignoring a later one that differs (OSRELEASE %s)",
+			    first, second);
 	return NULL;
 }
 
@@ -232,7 +349,7 @@ static struct vsc_error *parse_notes(struct vsc_target *t, const unsigned char *
 		} else if (nh.n_namesz >= 11 && !memcmp(name, "VMCOREINFO", 11)) {
 			size_t len = strnlen((const char *)desc, nh.n_descsz);
 
-			VSC_TRY(vsc_target_parse_vmcoreinfo(t, (const char *)desc, len));
+			VSC_TRY(vmcoreinfo_note(t, (const char *)desc, len));
 		}
 		if (next <= off)
 			break;
@@ -769,6 +886,7 @@ void vsc_target_destroy(struct vsc_target *t)
 {
 	if (!t)
 		return;
+	/* The dump first, while later allocations are live: see vsc_dumpfile_destroy(). */
 	vsc_dumpfile_destroy(t->dump);
 	vsc_kcore_destroy(t->kcore);
 	vsc_types_destroy(t->types);
@@ -781,7 +899,11 @@ void vsc_target_destroy(struct vsc_target *t)
 	for (unsigned int i = 0; i < t->nr_blobs; i++)
 		free(t->blobs[i].data);
 	free(t->vmcoreinfo_raw);
+	free(t->vmcoreinfo_buf);
 	free(t->vmcoreinfo);
+	for (size_t i = 0; i < t->nr_diags; i++)
+		free((char *)t->diags[i].message);
+	free(t->diags);
 	free(t->notes);
 	free(t->per_cpu_offset);
 	free(t->cpu_online);

@@ -47,9 +47,14 @@ struct vsc_target {
 	struct vsc_dumpfile *dump;      /* physical reads (vmcores) */
 	struct vsc_kcore *kcore;        /* virtual reads (/proc/kcore) */
 
-	char *vmcoreinfo_raw;
+	char *vmcoreinfo_raw;            /* the note's text, verbatim */
+	char *vmcoreinfo_buf;            /* the same, split into the lines below */
 	struct vsc_vmcoreinfo_line *vmcoreinfo;
 	size_t nr_vmcoreinfo;
+
+	/* what was found wrong in the dump and worked around (vsc_target_diagnose) */
+	struct vsc_diagnostic *diags;
+	size_t nr_diags;
 
 	struct vsc_cpu_note *notes;
 	unsigned int nr_notes;
@@ -94,7 +99,17 @@ struct vsc_target {
 };
 
 /* target.c */
+/* Replaces the target's VMCOREINFO with the one parsed from @text. */
 struct vsc_error *vsc_target_parse_vmcoreinfo(struct vsc_target *t, const char *text, size_t len);
+
+#define VSC_MAX_DIAGNOSTICS 64
+/*
+ * Record a problem found in the dump and worked around, once (an identical
+ * message is not recorded twice).  @incomplete: the analysis leaves
+ * something out because of it.  Never fails: out of memory, it is dropped.
+ */
+void vsc_target_diagnose(struct vsc_target *t, enum vsc_error_kind kind, bool incomplete,
+			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * Read @len bytes at @addr once per target and keep them: the returned

@@ -228,7 +228,7 @@ def check_pages(res, table, help_out):
         res.check(opt in text, "vtdscope(1) documents global option %s" % opt)
     for env in ("NO_COLOR", "VTDSCOPE_TRACE_PAGES"):
         res.check(env in text, "vtdscope(1) documents %s" % env)
-    for code in range(5):
+    for code in range(6):
         res.check(re.search(r"^\.B %d$" % code, "\n".join(secs.get("EXIT STATUS", [])), re.M),
                   "vtdscope(1) EXIT STATUS documents %d" % code)
     return gopts

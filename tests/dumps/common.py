@@ -51,7 +51,7 @@ def run(args, fmt="json"):
     cmd = [TOOL] + args + (["--format", fmt] if fmt else [])
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT)
     out = p.stdout
-    if fmt == "json" and p.returncode in (0, 1):
+    if fmt == "json" and p.returncode in (0, 1, 5):
         out = json.loads(p.stdout)
     return p.returncode, out, p.stderr
 

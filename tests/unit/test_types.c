@@ -5,7 +5,8 @@
  *
  * Without any data: a hand-made BTF blob (anonymous members, both bit field
  * encodings, typedef chains, FWD vs definition, ENUM64) and hostile variants
- * of it; build-id and symbols of this test binary.
+ * of it; build-id and symbols of this test binary; the bounded struct field
+ * accessor (vsc_member_value()).
  *
  * With data (skipped otherwise): for each Debian kernel below, BTF and DWARF
  * must agree on every member the VT-d analyzer uses, and both must agree with
@@ -1107,6 +1108,93 @@ static void test_kernel_elf(void **state)
 	assert_int_equal(c.symbols, symcount);
 }
 
+/* ---- the struct field accessor (types.c) ---------------------------------- */
+
+/* vsc_member_value() and friends: bounded by the buffer, bit fields extracted. */
+static void test_member_value(void **state)
+{
+	unsigned char buf[32];
+	struct vsc_member_info m;
+	struct vsc_layout_field f = { .type = "struct x", .member = "y" };
+	uint64_t v;
+	char s[8];
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(buf); i++)
+		buf[i] = (unsigned char)(0x10 + i);
+	/* plain little-endian numbers of 1..8 bytes, with a base */
+	m = (struct vsc_member_info){ .offset = 4, .size = 4 };
+	assert_true(vsc_member_value(buf, sizeof(buf), 0, &m, &v));
+	assert_int_equal(v, 0x17161514);
+	assert_true(vsc_member_value(buf, sizeof(buf), 8, &m, &v));
+	assert_int_equal(v, 0x1f1e1d1c);
+	m = (struct vsc_member_info){ .offset = 24, .size = 8 };
+	assert_true(vsc_member_value(buf, sizeof(buf), 0, &m, &v));
+	assert_int_equal(v, 0x2f2e2d2c2b2a2928ULL);
+	/* the last byte fits; one past does not, nor a base or offset that wraps */
+	m = (struct vsc_member_info){ .offset = 31, .size = 1 };
+	assert_true(vsc_member_value(buf, sizeof(buf), 0, &m, &v));
+	assert_int_equal(v, 0x2f);
+	m = (struct vsc_member_info){ .offset = 29, .size = 4 };
+	assert_false(vsc_member_value(buf, sizeof(buf), 0, &m, &v));
+	assert_int_equal(v, 0);
+	m = (struct vsc_member_info){ .offset = 1 << 20, .size = 4 };
+	assert_false(vsc_member_value(buf, sizeof(buf), 0, &m, &v));
+	m = (struct vsc_member_info){ .offset = 8, .size = 4 };
+	assert_false(vsc_member_value(buf, sizeof(buf), UINT64_MAX - 3, &m, &v));
+	m = (struct vsc_member_info){ .offset = UINT64_MAX, .size = 2 };
+	assert_false(vsc_member_value(buf, sizeof(buf), 2, &m, &v));
+	/* not a number: empty or wider than 8 bytes */
+	m = (struct vsc_member_info){ .offset = 0, .size = 16 };
+	assert_false(vsc_member_value(buf, sizeof(buf), 0, &m, &v));
+	m = (struct vsc_member_info){ .offset = 0, .size = 0 };
+	assert_false(vsc_member_value(buf, sizeof(buf), 0, &m, &v));
+	/* bit fields: 3 bits at bit 5 of byte 2 (0x12 = 0b00010010 -> 0); 4 bits across bytes */
+	memset(buf, 0, sizeof(buf));
+	buf[2] = 0xa0;                  /* bits 5..7 = 0b101 */
+	m = (struct vsc_member_info){ .offset = 2, .size = 1, .bit_offset = 5, .bit_size = 3 };
+	assert_true(vsc_member_value(buf, sizeof(buf), 0, &m, &v));
+	assert_int_equal(v, 5);
+	buf[4] = 0x80;
+	buf[5] = 0x07;                  /* bits 39..42 of the u64 at 0: 0b1111 */
+	m = (struct vsc_member_info){ .offset = 0, .size = 8, .bit_offset = 39, .bit_size = 4 };
+	assert_true(vsc_member_value(buf, sizeof(buf), 0, &m, &v));
+	assert_int_equal(v, 0xf);
+	/* a 64-bit field 4 bits into byte 8 spans 9 bytes */
+	memset(buf, 0, sizeof(buf));
+	for (int i = 9; i < 16; i++)
+		buf[i] = 0xff;
+	buf[8] = 0xf0;                  /* the field's low 4 bits: the high nibble of byte 8 */
+	buf[16] = 0x0f;                 /* its top 4 bits: the low nibble of byte 16 */
+	m = (struct vsc_member_info){ .offset = 8, .size = 9, .bit_offset = 4, .bit_size = 64 };
+	assert_true(vsc_member_value(buf, sizeof(buf), 0, &m, &v));
+	assert_int_equal(v, ~0ULL);
+	buf[16] = 0x07;
+	buf[8] = 0xe0;
+	assert_true(vsc_member_value(buf, sizeof(buf), 0, &m, &v));
+	assert_int_equal(v, 0x7ffffffffffffffeULL);
+	/* a bit field whose bits pass the end of the buffer */
+	m = (struct vsc_member_info){ .offset = 31, .size = 1, .bit_offset = 6, .bit_size = 4 };
+	assert_false(vsc_member_value(buf, sizeof(buf), 0, &m, &v));
+	/* layout fields: absent reads as 0 */
+	f.info = (struct vsc_member_info){ .offset = 8, .size = 1 };
+	f.present = false;
+	assert_int_equal(vsc_field_value(buf, sizeof(buf), &f), 0);
+	f.present = true;
+	assert_int_equal(vsc_field_value(buf, sizeof(buf), &f), 0xe0);
+	/* strings: bounded by the member, the buffer and the destination */
+	memcpy(buf, "kworker/0:1\0\0\0\0\0", 16);
+	m = (struct vsc_member_info){ .offset = 0, .size = 16 };
+	assert_int_equal(vsc_member_string(buf, sizeof(buf), 0, &m, s, sizeof(s)), 7);
+	assert_string_equal(s, "kworker");
+	m = (struct vsc_member_info){ .offset = 0, .size = 4 };
+	assert_int_equal(vsc_member_string(buf, sizeof(buf), 0, &m, s, sizeof(s)), 4);
+	assert_string_equal(s, "kwor");
+	m = (struct vsc_member_info){ .offset = 30, .size = 16 };
+	assert_int_equal(vsc_member_string(buf, sizeof(buf), 0, &m, s, sizeof(s)), 0);
+	assert_string_equal(s, "");
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 #define KERNEL_TESTS(i)                                                              \
@@ -1125,6 +1213,7 @@ int main(void)
 		cmocka_unit_test(test_btf_synthetic_describe),
 		cmocka_unit_test(test_btf_corrupt),
 		cmocka_unit_test(test_elf_self),
+		cmocka_unit_test(test_member_value),
 		KERNEL_TESTS(0),
 		KERNEL_TESTS(1),
 	};
