@@ -50,6 +50,11 @@ the kernel; "NMI backtrace for cpu N" from the stall detector or sysrq-l)
            (nmi_cpu_backtrace): not an oracle for the dump instant.
            (4) a CPU idle (do_idle) in the backtrace and busy at the dump
            moved on: not an oracle for that CPU.
+           (4b) the reverse: an interrupt was handled on top of the idle
+           loop when the backtrace was taken (timer softirq, the UART's own
+           interrupt while it printed), and by the dump it was over and the
+           CPU halted again: the common outer part reaches into the idle
+           loop (do_idle) and ours has only idle-halt frames below it.
            (5) under the IQE flood the console may drop the rest of a
            backtrace ("** N printk messages dropped **"; the fixture parser
            ends such a trace with CUT): only its innermost frames are known,
@@ -179,6 +184,10 @@ def compare_crash(oracle, ours, ours_end=None, panic_cpu=False, bogus_at=None):
 CUT = "<dropped>"  # fixtures/lib/stacks.py: the console dropped the rest of this trace
 STOP_FRAMES = {"stop_this_cpu", "__sysvec_reboot", "sysvec_reboot", "asm_sysvec_reboot",
                "smp_stop_nmi_callback", "<IRQ>", "</IRQ>"}
+# The idle loop's halt, below do_idle (6.1: native_safe_halt, amd_e400_idle; 6.12: pv_ ones).
+IDLE_HALT = {"native_safe_halt", "pv_native_safe_halt", "safe_halt", "default_idle",
+             "amd_e400_idle", "default_idle_call", "arch_cpu_idle", "cpuidle_idle_call",
+             "acpi_safe_halt", "acpi_idle_do_entry", "mwait_idle"}
 TRIGGER_FRAMES = {"nmi_cpu_backtrace", "nmi_trigger_cpumask_backtrace"}
 
 
@@ -232,6 +241,12 @@ def _align_outer(o, m):
             deepest, o[:len(o) - common], m[:len(m) - common])
     if is_subsequence(o, m):
         return len(o), len(o), None, "; interrupted again on top of the oracle's context"
+    # Rule 4b: an interrupt on top of the idle loop then, halted again now.
+    below = m[:len(m) - common]
+    if common and "do_idle" in o[len(o) - common:] and below and \
+            all(f in IDLE_HALT for f in below):
+        return common, len(o), None, "; an interrupt on top of the idle loop then (%s), " \
+            "halted again at the dump (%s)" % (o[0], ", ".join(below))
     return common, len(o), "outermost %d frames agree, then oracle %s, ours %s" % (
         common, o[:len(o) - common], m[:len(m) - common]), ""
 

@@ -90,6 +90,17 @@ def main():
             "console: a trace cut by dropped lines still catches a wrong middle frame")
     r.check(not console_ok(spin[:8] + [oracles.CUT], spin[:7]),
             "console: a trace cut by dropped lines: its last printed frame must be ours")
+    idle = ["default_idle", "default_idle_call", "do_idle", "cpu_startup_entry",
+            "start_secondary", "common_startup_64"]
+    irq_on_idle = ["try_to_wake_up", "call_timer_fn", "__run_timers", "run_timer_softirq",
+                   "handle_softirqs", "__irq_exit_rcu", "sysvec_apic_timer_interrupt"] + idle
+    r.check(console_ok(irq_on_idle, ["pv_native_safe_halt"] + idle),
+            "console: an interrupt on top of the idle loop then, halted again at the dump")
+    r.check(not console_ok(irq_on_idle, ["schedule"] + idle),
+            "console: interrupt on idle then, something else than the halt now fails")
+    worker = ["worker_thread", "kthread", "ret_from_fork"]
+    r.check(not console_ok(irq_on_idle[:7] + worker, ["pv_native_safe_halt"] + worker),
+            "console: the idle rule needs the common part to reach into the idle loop")
     nmi = [{"function": "nmi_handle", "kind": "frame", "stack": "nmi"}] + rows(spin)
     r.check(oracles.compare_console_stack(spin, nmi)[2] is None,
             "console: our NMI-stack frames are not in the kernel's print")
