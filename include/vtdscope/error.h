@@ -12,6 +12,14 @@
 #define VTDSCOPE_ERROR_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+
+/*
+ * On every function that returns a struct vsc_error *: dropping the result
+ * leaks the error and hides a failure.  Handle it, pass it up, or say that
+ * it is deliberately ignored with vsc_error_consume().
+ */
+#define VSC_MUST_CHECK __attribute__((warn_unused_result))
 
 enum vsc_error_kind {
 	VSC_ERR_OTHER = 0,
@@ -32,9 +40,9 @@ struct vsc_error {
 };
 
 struct vsc_error *vsc_error_create(enum vsc_error_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3))) VSC_MUST_CHECK;
 struct vsc_error *vsc_error_vcreate(enum vsc_error_kind kind, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+	__attribute__((format(printf, 2, 0))) VSC_MUST_CHECK;
 
 /* Prefix @err's message with "context: ".  Returns @err (NULL stays NULL). */
 struct vsc_error *vsc_error_wrap(struct vsc_error *err, const char *fmt, ...)
@@ -44,6 +52,32 @@ struct vsc_error *vsc_error_wrap(struct vsc_error *err, const char *fmt, ...)
 void vsc_error_destroy(struct vsc_error *err);
 
 const char *vsc_error_kind_name(enum vsc_error_kind kind);
+
+/* Does @err (not NULL) have @kind?  Borrows @err. */
+static inline bool vsc_error_is(const struct vsc_error *err, enum vsc_error_kind kind)
+{
+	return err && err->kind == kind;
+}
+
+/*
+ * Catch one kind: an error of @kind is destroyed and NULL returned (handled);
+ * any other error is returned unchanged for the caller to pass up.
+ *	err = vsc_error_catch(vsc_symbol_address(t, "x", &a), VSC_ERR_NOTFOUND);
+ */
+struct vsc_error *vsc_error_catch(struct vsc_error *err, enum vsc_error_kind kind) VSC_MUST_CHECK;
+
+/*
+ * Deliberately ignore a result: destroys @err and says whether there was one.
+ *	if (!vsc_error_consume(vsc_read_u64(t, a, &v, "x"))) use(v);
+ * Use it only where failing is an expected, reported-elsewhere outcome.
+ */
+static inline bool vsc_error_consume(struct vsc_error *err)
+{
+	bool failed = err != NULL;
+
+	vsc_error_destroy(err);
+	return failed;
+}
 
 /* The static error returned when allocation fails. */
 extern struct vsc_error vsc_error_nomem;

@@ -16,9 +16,9 @@ struct vsc_target;
  * syncing: ...", "BUG: ...", "Oops: ..."), malloc'ed, or NULL if none.
  * @ts_nsec receives its timestamp.
  */
-struct vsc_error *vsc_panic_message(struct vsc_target *t, char **msg, uint64_t *ts_nsec);
+struct vsc_error *vsc_panic_message(struct vsc_target *t, char **msg, uint64_t *ts_nsec) VSC_MUST_CHECK;
 /* Time of the last log record, a lower bound for uptime at dump time. */
-struct vsc_error *vsc_log_last_ts(struct vsc_target *t, uint64_t *ts_nsec);
+struct vsc_error *vsc_log_last_ts(struct vsc_target *t, uint64_t *ts_nsec) VSC_MUST_CHECK;
 
 struct vsc_task {
 	uint64_t address;
@@ -38,9 +38,9 @@ typedef int (*vsc_task_fn)(void *arg, const struct vsc_task *task);
  * is an error (VSC_ERR_CORRUPT) that names the task reached a second time,
  * returned after @fn has seen every task before it.
  */
-struct vsc_error *vsc_task_foreach(struct vsc_target *t, vsc_task_fn fn, void *arg);
-struct vsc_error *vsc_task_read(struct vsc_target *t, uint64_t address, struct vsc_task *out);
+struct vsc_error *vsc_task_foreach(struct vsc_target *t, vsc_task_fn fn, void *arg) VSC_MUST_CHECK;
+struct vsc_error *vsc_task_read(struct vsc_target *t, uint64_t address, struct vsc_task *out) VSC_MUST_CHECK;
 /* The task running on @cpu at dump time (rq->curr). */
-struct vsc_error *vsc_cpu_curr(struct vsc_target *t, unsigned int cpu, uint64_t *task);
+struct vsc_error *vsc_cpu_curr(struct vsc_target *t, unsigned int cpu, uint64_t *task) VSC_MUST_CHECK;
 
 #endif

@@ -102,7 +102,7 @@ struct vsc_qspinlock {
 
 /* Read the lock word at @addr and its queue.  Caller-owned; free with _deinit. */
 struct vsc_error *vsc_qspinlock_read(struct vsc_target *t, uint64_t addr,
-				     struct vsc_qspinlock *out);
+				     struct vsc_qspinlock *out) VSC_MUST_CHECK;
 void vsc_qspinlock_deinit(struct vsc_qspinlock *l);
 
 /* ---- contended locks from the stacks ---- */
@@ -176,7 +176,7 @@ struct vsc_locks_report {
  * idle machine gives nr_locks == 0.  @opts may be NULL.
  */
 struct vsc_error *vsc_locks_analyze(struct vsc_target *t, const struct vsc_locks_options *opts,
-				    struct vsc_locks_report *out);
+				    struct vsc_locks_report *out) VSC_MUST_CHECK;
 void vsc_locks_report_deinit(struct vsc_locks_report *r);
 
 /* Is @name one of the qspinlock slowpath functions? */

@@ -24,7 +24,7 @@ struct vsc_log_record {
 typedef int (*vsc_log_fn)(void *arg, const struct vsc_log_record *rec);
 
 /* Records in ascending sequence order. */
-struct vsc_error *vsc_log_foreach(struct vsc_target *t, vsc_log_fn fn, void *arg);
+struct vsc_error *vsc_log_foreach(struct vsc_target *t, vsc_log_fn fn, void *arg) VSC_MUST_CHECK;
 
 /* Formats the caller as "T123" or "C2" into buf. */
 void vsc_log_caller(uint32_t caller_id, char *buf, size_t size);

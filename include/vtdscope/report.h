@@ -103,7 +103,7 @@ enum vsc_severity {
 const char *vsc_severity_name(enum vsc_severity sev);
 const char *vsc_severity_label(enum vsc_severity sev);
 /* VSC_ERR_USAGE for an unknown name.  Accepts either spelling. */
-struct vsc_error *vsc_severity_from_name(const char *name, enum vsc_severity *out);
+struct vsc_error *vsc_severity_from_name(const char *name, enum vsc_severity *out) VSC_MUST_CHECK;
 
 /* ------------------------------------------------------------------------ */
 /* Typed values                                                             */
@@ -229,11 +229,11 @@ struct vsc_table;
 struct vsc_code;
 struct vsc_finding;
 
-struct vsc_error *vsc_report_create(struct vsc_report **ret);
+struct vsc_error *vsc_report_create(struct vsc_report **ret) VSC_MUST_CHECK;
 void vsc_report_destroy(struct vsc_report *rep);  /* NULL is a no-op */
 
 /* The out-of-memory error if any builder failed to allocate, else NULL. */
-struct vsc_error *vsc_report_check(const struct vsc_report *rep);
+struct vsc_error *vsc_report_check(const struct vsc_report *rep) VSC_MUST_CHECK;
 
 /* Heading (default "vtdscope report"). */
 void vsc_report_set_title(struct vsc_report *rep, const char *fmt, ...) VSC_PRINTF(2, 3);
@@ -476,7 +476,7 @@ enum vsc_render_format {
 
 const char *vsc_render_format_name(enum vsc_render_format fmt);
 /* VSC_ERR_USAGE: "unknown format 'x' (expected text, json or markdown)". */
-struct vsc_error *vsc_render_format_from_name(const char *name, enum vsc_render_format *out);
+struct vsc_error *vsc_render_format_from_name(const char *name, enum vsc_render_format *out) VSC_MUST_CHECK;
 
 struct vsc_render_options {
 	enum vsc_render_format format;
@@ -502,6 +502,6 @@ struct vsc_render_options {
  * could not allocate.  Output is deterministic for a given report and options.
  */
 struct vsc_error *vsc_report_render(const struct vsc_report *rep, FILE *out,
-				    const struct vsc_render_options *opts);
+				    const struct vsc_render_options *opts) VSC_MUST_CHECK;
 
 #endif /* VTDSCOPE_REPORT_H */

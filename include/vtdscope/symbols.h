@@ -22,11 +22,11 @@ struct vsc_symbol {
 };
 
 /* Address of symbol @name.  VSC_ERR_NOTFOUND if absent. */
-struct vsc_error *vsc_symbol_address(struct vsc_target *t, const char *name, uint64_t *addr);
+struct vsc_error *vsc_symbol_address(struct vsc_target *t, const char *name, uint64_t *addr) VSC_MUST_CHECK;
 bool vsc_symbol_exists(struct vsc_target *t, const char *name);
 /* Full record for @name. */
 struct vsc_error *vsc_symbol_by_name(struct vsc_target *t, const char *name,
-				     struct vsc_symbol *out);
+				     struct vsc_symbol *out) VSC_MUST_CHECK;
 /*
  * The symbol containing @addr (text or data).  Returns false if none.
  * @offset receives addr - symbol start.

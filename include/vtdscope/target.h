@@ -37,7 +37,7 @@ struct vsc_open_options {
 };
 
 struct vsc_error *vsc_target_open(const char *path, const struct vsc_open_options *opts,
-				  struct vsc_target **out);
+				  struct vsc_target **out) VSC_MUST_CHECK;
 void vsc_target_destroy(struct vsc_target *t);
 
 /* Facts about the target, filled at open time.  Borrowed from the target. */
@@ -72,18 +72,18 @@ const struct vsc_target_info *vsc_target_info(const struct vsc_target *t);
  * are errors.
  */
 struct vsc_error *vsc_read(struct vsc_target *t, uint64_t addr, void *buf, size_t len,
-			   const char *label);
+			   const char *label) VSC_MUST_CHECK;
 struct vsc_error *vsc_read_phys(struct vsc_target *t, uint64_t paddr, void *buf, size_t len,
-				const char *label);
-struct vsc_error *vsc_read_u8(struct vsc_target *t, uint64_t addr, uint8_t *out, const char *label);
-struct vsc_error *vsc_read_u16(struct vsc_target *t, uint64_t addr, uint16_t *out, const char *label);
-struct vsc_error *vsc_read_u32(struct vsc_target *t, uint64_t addr, uint32_t *out, const char *label);
-struct vsc_error *vsc_read_u64(struct vsc_target *t, uint64_t addr, uint64_t *out, const char *label);
+				const char *label) VSC_MUST_CHECK;
+struct vsc_error *vsc_read_u8(struct vsc_target *t, uint64_t addr, uint8_t *out, const char *label) VSC_MUST_CHECK;
+struct vsc_error *vsc_read_u16(struct vsc_target *t, uint64_t addr, uint16_t *out, const char *label) VSC_MUST_CHECK;
+struct vsc_error *vsc_read_u32(struct vsc_target *t, uint64_t addr, uint32_t *out, const char *label) VSC_MUST_CHECK;
+struct vsc_error *vsc_read_u64(struct vsc_target *t, uint64_t addr, uint64_t *out, const char *label) VSC_MUST_CHECK;
 /* Reads a NUL-terminated string of at most @size-1 bytes; always terminates @buf. */
 struct vsc_error *vsc_read_cstr(struct vsc_target *t, uint64_t addr, char *buf, size_t size,
-				const char *label);
+				const char *label) VSC_MUST_CHECK;
 /* Kernel virtual address -> physical, through the page tables / direct map. */
-struct vsc_error *vsc_virt_to_phys(struct vsc_target *t, uint64_t addr, uint64_t *paddr);
+struct vsc_error *vsc_virt_to_phys(struct vsc_target *t, uint64_t addr, uint64_t *paddr) VSC_MUST_CHECK;
 
 /* ---- VMCOREINFO ---- */
 
@@ -132,16 +132,21 @@ bool vsc_cpu_online(const struct vsc_target *t, unsigned int cpu);
  * Registers of @cpu at dump time (from NT_PRSTATUS, mapped to the CPU id).
  * VSC_ERR_NODATA when the dump has no registers for that CPU (e.g. kcore).
  */
-struct vsc_error *vsc_cpu_regs(struct vsc_target *t, unsigned int cpu, struct vsc_regs *out);
-/* The CPU that panicked, or -1. */
+struct vsc_error *vsc_cpu_regs(struct vsc_target *t, unsigned int cpu, struct vsc_regs *out) VSC_MUST_CHECK;
+/*
+ * The CPU that panicked; -1 when none did; VSC_PANIC_CPU_UNKNOWN when
+ * panic_cpu could not be read or held an impossible value (a target
+ * diagnostic says why).
+ */
+#define VSC_PANIC_CPU_UNKNOWN (-2)
 int vsc_panic_cpu(struct vsc_target *t);
 
 /* ---- per-CPU ---- */
 
 /* Address of the per-CPU variable at @sym_addr (as linked) on @cpu. */
 struct vsc_error *vsc_per_cpu_addr(struct vsc_target *t, uint64_t sym_addr, unsigned int cpu,
-				   uint64_t *out);
+				   uint64_t *out) VSC_MUST_CHECK;
 /* __per_cpu_offset[cpu]. */
-struct vsc_error *vsc_per_cpu_offset(struct vsc_target *t, unsigned int cpu, uint64_t *out);
+struct vsc_error *vsc_per_cpu_offset(struct vsc_target *t, unsigned int cpu, uint64_t *out) VSC_MUST_CHECK;
 
 #endif /* VTDSCOPE_TARGET_H */

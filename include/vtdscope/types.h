@@ -41,7 +41,7 @@ struct vsc_member_info {
 	uint64_t elem_size;     /* element size for arrays, pointee size for pointers (0 if void) */
 };
 
-struct vsc_error *vsc_type_size(struct vsc_target *t, const char *type_name, uint64_t *size);
+struct vsc_error *vsc_type_size(struct vsc_target *t, const char *type_name, uint64_t *size) VSC_MUST_CHECK;
 bool vsc_type_exists(struct vsc_target *t, const char *type_name);
 /*
  * Where @member (a path: "thread.sp") lies in @type_name.  A member that does
@@ -50,10 +50,10 @@ bool vsc_type_exists(struct vsc_target *t, const char *type_name);
  * diagnostic (vsc_target_diagnostic()).
  */
 struct vsc_error *vsc_member(struct vsc_target *t, const char *type_name, const char *member,
-			     struct vsc_member_info *out);
+			     struct vsc_member_info *out) VSC_MUST_CHECK;
 bool vsc_member_exists(struct vsc_target *t, const char *type_name, const char *member);
 /* Value of enumerator @name (any enum).  VSC_ERR_NOTFOUND if absent. */
-struct vsc_error *vsc_enum_value(struct vsc_target *t, const char *name, int64_t *value);
+struct vsc_error *vsc_enum_value(struct vsc_target *t, const char *name, int64_t *value) VSC_MUST_CHECK;
 
 /*
  * Layouts: an analyzer declares the members it needs once, as a table, and
@@ -75,7 +75,7 @@ struct vsc_layout_field {
  * offset and size do not lie inside its type is missing (vsc_member()).
  */
 struct vsc_error *vsc_layout_resolve(struct vsc_target *t, struct vsc_layout_field *fields,
-				     size_t n);
+				     size_t n) VSC_MUST_CHECK;
 
 /*
  * Reading struct fields: the one accessor.  @buf holds @size bytes read from
@@ -101,9 +101,9 @@ size_t vsc_member_string(const void *buf, size_t size, uint64_t base,
  * member's bytes) and decoded as vsc_member_value() does.
  */
 struct vsc_error *vsc_read_member(struct vsc_target *t, uint64_t addr,
-				  const struct vsc_member_info *m, uint64_t *out, const char *label);
+				  const struct vsc_member_info *m, uint64_t *out, const char *label) VSC_MUST_CHECK;
 
 /* Pretty layout of a struct/union (like pahole) into a malloc'ed string. */
-struct vsc_error *vsc_type_describe(struct vsc_target *t, const char *type_name, char **out);
+struct vsc_error *vsc_type_describe(struct vsc_target *t, const char *type_name, char **out) VSC_MUST_CHECK;
 
 #endif /* VTDSCOPE_TYPES_H */

@@ -153,15 +153,15 @@ struct vsc_stack {
  * Unwind @cpu from its registers in the dump.  Errors: VSC_ERR_NODATA if the
  * dump has no registers for @cpu, VSC_ERR_USAGE for a CPU out of range.
  */
-struct vsc_error *vsc_unwind_cpu(struct vsc_target *t, unsigned int cpu, struct vsc_stack *out);
+struct vsc_error *vsc_unwind_cpu(struct vsc_target *t, unsigned int cpu, struct vsc_stack *out) VSC_MUST_CHECK;
 /*
  * Unwind a task.  A task running on a CPU with registers is unwound from
  * those; a blocked task from task->thread.sp (struct inactive_task_frame).
  */
-struct vsc_error *vsc_unwind_task(struct vsc_target *t, uint64_t task, struct vsc_stack *out);
+struct vsc_error *vsc_unwind_task(struct vsc_target *t, uint64_t task, struct vsc_stack *out) VSC_MUST_CHECK;
 /* Unwind from an arbitrary register set (e.g. a pt_regs found elsewhere). */
 struct vsc_error *vsc_unwind_regs(struct vsc_target *t, const struct vsc_regs *regs,
-				  struct vsc_stack *out);
+				  struct vsc_stack *out) VSC_MUST_CHECK;
 void vsc_stack_deinit(struct vsc_stack *s);
 
 /*
@@ -242,7 +242,7 @@ void vsc_orc_entry_format(const struct vsc_orc_entry *e, char *buf, size_t size)
  * kernel or module text" when @ip is in no text at all), VSC_ERR_NODATA when
  * the table's page is not in the dump.
  */
-struct vsc_error *vsc_orc_find(struct vsc_target *t, uint64_t ip, struct vsc_orc_entry *out);
+struct vsc_error *vsc_orc_find(struct vsc_target *t, uint64_t ip, struct vsc_orc_entry *out) VSC_MUST_CHECK;
 
 /*
  * Symbolize a code address, including module text (module symbols are read

@@ -107,7 +107,10 @@ static struct vsc_error *system_run(struct vsc_analysis *a)
 	vsc_section_kv(s, "cpus_possible", vsc_val_uint(vsc_nr_cpus(t)));
 	vsc_section_kv(s, "cpus_online", vsc_val_uint(online));
 	vsc_section_kv(s, "cpus_with_registers", vsc_val_uint(in->nr_prstatus));
-	vsc_section_kv(s, "panic_cpu", vsc_panic_cpu(t) >= 0 ? vsc_val_int(vsc_panic_cpu(t)) : vsc_val_absent("no CPU panicked"));
+	vsc_section_kv(s, "panic_cpu", vsc_panic_cpu(t) >= 0 ? vsc_val_int(vsc_panic_cpu(t)) :
+				       vsc_panic_cpu(t) == VSC_PANIC_CPU_UNKNOWN ?
+				       vsc_val_absent("unknown: panic_cpu could not be read") :
+				       vsc_val_absent("no CPU panicked"));
 	err = vsc_panic_message(t, &panic, &panic_ts);
 	if (err)
 		vsc_section_take_error(s, err, "panic message");

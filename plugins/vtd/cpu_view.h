@@ -26,7 +26,7 @@ struct vsc_analysis;
 
 /* Stacks of every CPU with registers, innermost frame first. */
 struct vsc_error *cpu_views_collect(struct vsc_analysis *a, struct cpu_view **views,
-				    unsigned int *n);
+				    unsigned int *n) VSC_MUST_CHECK;
 void cpu_views_free(struct cpu_view *views, unsigned int n);
 
 #endif

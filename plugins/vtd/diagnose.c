@@ -260,14 +260,185 @@ static const struct vtd_batch *oldest_pending(const struct vtd_unit *u, int *ind
 	return NULL;
 }
 
-static int find_log_head_slot(const struct vtd_model *m, const struct vtd_unit *u)
+/* Rank of a slot holding the logged head: lower is likelier the hardware's head. */
+static int head_rank(const struct vtd_unit *u, int i)
 {
-	if (!m->log_qi_head)
+	const struct vtd_slot *s = &u->slots[i];
+
+	if (s->batch >= 0 && s->batch < u->nr_batches && u->batches[s->batch].pending)
+		return s->batch;                       /* oldest pending batch first */
+	if (s->batch >= 0 || s->status == VTD_QI_IN_USE)
+		return VTD_MAX_BATCHES;                /* in flight, completed or unbatched */
+	return VTD_MAX_BATCHES + 1;                    /* free / done: a stale copy */
+}
+
+void vtd_match_log_head(const struct vtd_unit *u, uint64_t qw0, uint64_t qw1,
+			struct vtd_head_match *out)
+{
+	int best_rank = VTD_MAX_BATCHES + 2;
+
+	memset(out, 0, sizeof(*out));
+	out->slot = -1;
+	/* Ring order from free_tail (the oldest slot in flight), so ties go to the older. */
+	for (int k = 0; k < VTD_QI_LENGTH; k++) {
+		int i = ((u->free_tail >= 0 && u->free_tail < VTD_QI_LENGTH ? u->free_tail : 0) + k) %
+			VTD_QI_LENGTH;
+		int rank;
+
+		if (u->slots[i].qw[0] != qw0 || u->slots[i].qw[1] != qw1)
+			continue;
+		rank = head_rank(u, i);
+		if (rank <= VTD_MAX_BATCHES)
+			out->nr_in_flight++;
+		else
+			out->nr_stale++;
+		if (rank < best_rank) {
+			if (out->slot >= 0 && out->nr_others < 4) {
+				memmove(&out->others[1], &out->others[0],
+					(size_t)(out->nr_others < 3 ? out->nr_others : 3) * sizeof(int));
+				out->others[0] = out->slot;
+				if (out->nr_others < 4)
+					out->nr_others++;
+			}
+			out->slot = i;
+			best_rank = rank;
+		} else if (out->nr_others < 4) {
+			out->others[out->nr_others++] = i;
+		}
+	}
+	out->in_flight = out->slot >= 0 && best_rank <= VTD_MAX_BATCHES;
+}
+
+static bool unit_has_pending(const struct vtd_unit *u)
+{
+	for (int b = 0; b < u->nr_batches; b++)
+		if (u->batches[b].pending)
+			return true;
+	return false;
+}
+
+static bool unit_devtlb_to(const struct vtd_unit *u, bool any, uint64_t sid)
+{
+	for (int b = 0; b < u->nr_batches; b++) {
+		const struct vtd_batch *bt = &u->batches[b];
+
+		if (!bt->pending)
+			continue;
+		for (int j = bt->first; j != bt->wait; j = (j + 1) % VTD_QI_LENGTH)
+			if (u->slots[j].dec.targets_device && (any || u->slots[j].dec.sid == sid))
+				return true;
+	}
+	return false;
+}
+
+/* The one unit of @m that @pred holds for, -1 if none, -2 if several. */
+static int only_unit(const struct vtd_model *m, bool (*pred)(const struct vtd_model *, int, const void *),
+		     const void *arg)
+{
+	int found = -1;
+
+	for (int ui = 0; ui < m->nr_units; ui++) {
+		const struct vtd_unit *u = &m->units[ui];
+
+		if (!u->has_qi || !u->slots_read || !pred(m, ui, arg))
+			continue;
+		if (found != -1)
+			return -2;
+		found = ui;
+	}
+	return found;
+}
+
+static bool p_any(const struct vtd_model *m, int ui, const void *arg)
+{
+	return true;
+}
+static bool p_head_in_flight(const struct vtd_model *m, int ui, const void *arg)
+{
+	struct vtd_head_match hm;
+
+	vtd_match_log_head(&m->units[ui], m->log_head_qw0, m->log_head_qw1, &hm);
+	return hm.in_flight;
+}
+static bool p_pending(const struct vtd_model *m, int ui, const void *arg)
+{
+	return unit_has_pending(&m->units[ui]);
+}
+static bool p_abort(const struct vtd_model *m, int ui, const void *arg)
+{
+	return m->units[ui].counted[VTD_QI_ABORT] > 0;
+}
+static bool p_devtlb_sid(const struct vtd_model *m, int ui, const void *arg)
+{
+	return unit_devtlb_to(&m->units[ui], false, m->log_ite_sid);
+}
+static bool p_devtlb(const struct vtd_model *m, int ui, const void *arg)
+{
+	return unit_devtlb_to(&m->units[ui], true, 0);
+}
+
+struct unit_rule {
+	bool (*pred)(const struct vtd_model *m, int ui, const void *arg);
+	bool usable;            /* the log gave what the rule needs */
+	const char *why;        /* "... is the only unit <why>" */
+};
+
+/* Try the rules in order; the first that names exactly one unit decides. */
+static int pick_unit(const struct vtd_model *m, const struct unit_rule *rules, int nrules,
+		     char *why, size_t size)
+{
+	int all = only_unit(m, p_any, NULL);
+
+	why[0] = '\0';
+	if (all == -1)
 		return -1;
-	for (int i = 0; i < VTD_QI_LENGTH; i++)
-		if (u->slots[i].qw[0] == m->log_head_qw0 && u->slots[i].qw[1] == m->log_head_qw1)
-			return i;
+	if (all >= 0) {
+		snprintf(why, size, "%s is the only unit with a queue", m->units[all].name);
+		return all;
+	}
+	for (int k = 0; k < nrules; k++) {
+		int u;
+
+		if (!rules[k].usable)
+			continue;
+		u = only_unit(m, rules[k].pred, NULL);
+		if (u >= 0) {
+			snprintf(why, size, "the kernel's message does not name the unit; %s is the only unit %s",
+				 m->units[u].name, rules[k].why);
+			return u;
+		}
+		if (u == -2)
+			break;  /* several fit the strongest usable rule: do not guess with a weaker one */
+	}
+	snprintf(why, size, "the kernel's message does not name the unit and the queues do not tell "
+		 "which of the %d units it was", m->nr_units);
 	return -1;
+}
+
+void vtd_log_attribute(const struct vtd_model *m, struct vtd_log_owner *out)
+{
+	const struct unit_rule iqe[] = {
+		{ p_head_in_flight, m->log_qi_head, "whose in-flight slots hold the logged QI HEAD descriptor" },
+		{ p_pending, !m->log_qi_head, "with a batch in flight" },
+	}, ite[] = {
+		{ p_abort, true, "with QI_ABORT slots" },
+		{ p_devtlb_sid, m->log_ite_sid_valid, "with a pending device-TLB invalidation to the logged SID" },
+		{ p_devtlb, !m->log_ite_sid_valid, "with a pending device-TLB invalidation" },
+	};
+
+	out->iqe_unit = m->log_iqe ? pick_unit(m, iqe, 2, out->iqe_why, sizeof(out->iqe_why)) : -1;
+	out->ite_unit = m->log_ite ? pick_unit(m, ite, 3, out->ite_why, sizeof(out->ite_why)) : -1;
+}
+
+/* Evidence pointing at a slot's row when the slot table shows it; plain text otherwise. */
+static void slot_evidence(struct vsc_finding *f, const struct vtd_report_refs *refs, int ui, int slot,
+			  const char *text)
+{
+	if (refs && ui < VTD_MAX_UNITS && refs->slots[ui] && slot >= 0 && slot < VTD_QI_LENGTH &&
+	    refs->slot_row[ui][slot] != VSC_NO_ROW)
+		vsc_finding_evidence_at(f, vsc_ref_row(refs->slots[ui], refs->slot_row[ui][slot]), "%s", text);
+	else
+		vsc_finding_evidence(f, "%s", text);
 }
 
 static void device_text(const struct vtd_model *m, uint16_t seg, uint16_t sid, char *buf,
@@ -317,10 +488,14 @@ static void check_consistency(struct vsc_report *rep, const struct vtd_unit *u,
 		f = vsc_report_finding_of(rep, &finding_kinds[F_INCONSISTENT],
 					  "%s: wait descriptor in slot %d does not write its own desc_status entry",
 					  u->name, bt->wait);
-		vsc_finding_evidence_at(f, vsc_ref_row(refs->slots[ui], refs->slot_row[ui][bt->wait]),
-					"status address 0x%" PRIx64 ", desc_status[%d] is at 0x%" PRIx64,
-					u->slots[bt->wait].dec.wait_status_addr, bt->wait,
-					(uint64_t)(u->desc_status_phys + 4ull * (unsigned)bt->wait));
+		{
+			char text[160];
+
+			snprintf(text, sizeof(text), "status address 0x%" PRIx64 ", desc_status[%d] is at 0x%" PRIx64,
+				 u->slots[bt->wait].dec.wait_status_addr, bt->wait,
+				 (uint64_t)(u->desc_status_phys + 4ull * (unsigned)bt->wait));
+			slot_evidence(f, refs, ui, bt->wait, text);
+		}
 	}
 	/* Slots outside [free_tail, free_head) must be free (or done on <=6.9). */
 	for (int i = 0; i < VTD_QI_LENGTH; i++) {
@@ -387,11 +562,13 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 	struct cpu_role *roles = NULL;
 	unsigned int nsub = 0;
 	bool verdict_set = false;
+	struct vtd_log_owner owner;
 
 	if (!m->intel_iommu_present || !m->nr_units) {
 		vsc_report_set_verdict(rep, "VT-d is not active on this system: no DMAR units");
 		return;
 	}
+	vtd_log_attribute(m, &owner);
 	if (cpus && ncpus) {
 		roles = calloc(ncpus, sizeof(*roles));
 		if (!roles)
@@ -407,8 +584,12 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 	for (int ui = 0; ui < m->nr_units; ui++) {
 		const struct vtd_unit *u = &m->units[ui];
 		const struct vtd_batch *b0;
-		int b0i = -1, head_slot, devslot = -1;
-		bool fault_logged = m->log_iqe || m->log_ite || m->log_ice || u->counted[VTD_QI_ABORT];
+		int b0i = -1, devslot = -1;
+		bool iqe_here = m->log_iqe && owner.iqe_unit == ui;
+		bool ite_here = (m->log_ite && owner.ite_unit == ui) || u->counted[VTD_QI_ABORT];
+		/* A fault the log does not tie to a unit may be this unit's: not "no fault". */
+		bool fault_logged = iqe_here || ite_here || m->log_ice ||
+				    (m->log_iqe && owner.iqe_unit < 0) || (m->log_ite && owner.ite_unit < 0);
 		struct vsc_finding *f;
 		char dev[96] = "", spinners[64], pollers[64];
 
@@ -495,7 +676,7 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 					verdict_set = true;
 				}
 			}
-			if (refs->batches[ui])
+			if (refs->batches[ui] && refs->batch_row[ui][b0i] != VSC_NO_ROW)
 				vsc_finding_evidence_at(f, vsc_ref_row(refs->batches[ui], refs->batch_row[ui][b0i]),
 							"oldest unfinished batch: slots %d-%d, %d descriptor(s), wait slot %d is %s",
 							b0->first, b0->wait, b0->count, b0->wait,
@@ -504,9 +685,13 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 				char fields[256];
 
 				vtd_qi_fields_text(&u->slots[devslot].dec, fields, sizeof(fields));
-				vsc_finding_evidence_at(f, vsc_ref_row(refs->slots[ui], refs->slot_row[ui][devslot]),
-							"slot %d: %s %s", devslot,
-							u->slots[devslot].dec.type_name, fields);
+				{
+					char text[400];
+
+					snprintf(text, sizeof(text), "slot %d: %s %s", devslot,
+						 u->slots[devslot].dec.type_name, fields);
+					slot_evidence(f, refs, ui, devslot, text);
+				}
 				{
 					const struct vtd_pci *p = vtd_pci_find(m, u->segment, u->slots[devslot].dec.sid);
 
@@ -550,21 +735,48 @@ void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd
 
 hardware:
 		/* What the hardware said. */
-		head_slot = find_log_head_slot(m, u);
-		if (m->log_iqe) {
+		if (iqe_here) {
+			struct vtd_head_match hm = { .slot = -1 };
+			int head_slot;
+
+			if (m->log_qi_head)
+				vtd_match_log_head(u, m->log_head_qw0, m->log_head_qw1, &hm);
+			head_slot = hm.in_flight ? hm.slot : -1;
 			f = vsc_report_finding_of(rep, &finding_kinds[F_IQE],
 						  "%s: Invalidation Queue Error: the hardware rejected %s (logged %d times)",
 						  u->name, head_slot >= 0 ? "the descriptor at the queue head" :
 						  "a descriptor", m->log_iqe);
+			if (m->nr_units > 1)
+				vsc_finding_evidence(f, "unit: %s", owner.iqe_why);
 			if (head_slot >= 0) {
 				const struct vtd_slot *s = &u->slots[head_slot];
-				char fields[256];
+				char fields[256], text[640];
 
 				vtd_qi_fields_text(&s->dec, fields, sizeof(fields));
-				vsc_finding_evidence_at(f, vsc_ref_row(refs->slots[ui], refs->slot_row[ui][head_slot]),
-							"the log's QI HEAD (%s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64 ") is slot %d: %s",
-							m->log_head_type, m->log_head_qw0, m->log_head_qw1,
-							head_slot, fields);
+				snprintf(text, sizeof(text),
+					 "the log's QI HEAD (%s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64 ") is slot %d, "
+					 "in flight in batch %d-%d: %s", m->log_head_type, m->log_head_qw0,
+					 m->log_head_qw1, head_slot,
+					 s->batch >= 0 ? u->batches[s->batch].first : head_slot,
+					 s->batch >= 0 ? u->batches[s->batch].wait : head_slot, fields);
+				slot_evidence(f, refs, ui, head_slot, text);
+				if (hm.nr_in_flight > 1 || hm.nr_stale) {
+					char list[64] = "";
+					size_t n = 0;
+
+					for (int k = 0; k < hm.nr_others && n < sizeof(list); k++)
+						n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%d",
+								      k ? ", " : "", hm.others[k]);
+					vsc_finding_evidence(f, "%s: slot%s %s%s also hold%s that descriptor (%d in flight, "
+								"%d free or done: old copies left as the ring wrapped); "
+								"slot %d is taken as the head because the hardware runs "
+								"the queue in order and it is in the oldest batch in flight",
+							     hm.nr_in_flight > 1 ? "ambiguous" : "not ambiguous",
+							     hm.nr_in_flight + hm.nr_stale - 1 > 1 ? "s" : "", list,
+							     hm.nr_in_flight + hm.nr_stale - 1 > hm.nr_others ? ", ..." : "",
+							     hm.nr_in_flight + hm.nr_stale - 1 > 1 ? "" : "s",
+							     hm.nr_in_flight, hm.nr_stale, head_slot);
+				}
 				if (s->dec.reserved_bits[0] || s->dec.reserved_bits[1])
 					vsc_finding_evidence(f, "slot %d sets reserved bits (qw0 0x%" PRIx64 ", qw1 0x%" PRIx64 "): an invalid descriptor",
 							     head_slot, s->dec.reserved_bits[0], s->dec.reserved_bits[1]);
@@ -573,25 +785,42 @@ hardware:
 								"only clears IQE when the head is a batch's first slot, so nobody clears it "
 								"and every submitter polls forever",
 							     head_slot, u->batches[s->batch].first, u->batches[s->batch].wait);
+			} else if (hm.slot >= 0) {
+				vsc_finding_evidence(f, "the log's QI HEAD (%s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64 ") "
+							"matches only free or done slot(s), first %d: an old copy left as the "
+							"ring wrapped, not the descriptor in flight; the head slot is unknown",
+						     m->log_head_type, m->log_head_qw0, m->log_head_qw1, hm.slot);
+			} else if (m->log_qi_head) {
+				vsc_finding_evidence(f, "the log's QI HEAD (%s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64 ") "
+							"is in no slot of %s", m->log_head_type, m->log_head_qw0,
+						     m->log_head_qw1, u->name);
 			}
 			vsc_finding_evidence(f, "log: %d IQE report(s), %d 'IQE cleared', %d fault-status interrupt(s)",
 					     m->log_iqe, m->log_iqe_cleared, m->log_fault_reg);
 			vsc_finding_next(f, "find who built the rejected descriptor (the submitter above) and "
 					    "check its fields against VT-d spec 6.5.2");
 		}
-		if (m->log_ite || u->counted[VTD_QI_ABORT]) {
+		if (ite_here) {
 			f = vsc_report_finding_of(rep, &finding_kinds[F_ITE],
 						  "%s: Invalidation Time-out: a device did not answer a device-TLB invalidation%s",
 						  u->name, m->log_ite_cleared && u->counted[VTD_QI_ABORT] ?
 						  "; aborted batches are being restarted" : "");
-			if (m->log_ite_sid_valid) {
+			if (m->nr_units > 1 && owner.ite_unit == ui)
+				vsc_finding_evidence(f, "unit: %s", owner.ite_why);
+			else if (m->nr_units > 1 && m->log_ite)
+				vsc_finding_evidence(f, "the log's ITE reports are not tied to %s: %s",
+						     u->name, owner.ite_why);
+			if (m->log_ite_sid_valid && owner.ite_unit == ui) {
 				char d2[96];
 
 				device_text(m, u->segment, (uint16_t)m->log_ite_sid, d2, sizeof(d2));
 				vsc_finding_evidence(f, "log: ITE SID 0x%" PRIx64 " = %s", m->log_ite_sid, d2);
 			}
-			vsc_finding_evidence(f, "%d slot(s) in QI_ABORT; log: %d ITE report(s), %d 'ITE cleared'",
-					     u->counted[VTD_QI_ABORT], m->log_ite, m->log_ite_cleared);
+			if (owner.ite_unit == ui)
+				vsc_finding_evidence(f, "%d slot(s) in QI_ABORT; log: %d ITE report(s), %d 'ITE cleared'",
+						     u->counted[VTD_QI_ABORT], m->log_ite, m->log_ite_cleared);
+			else
+				vsc_finding_evidence(f, "%d slot(s) in QI_ABORT", u->counted[VTD_QI_ABORT]);
 			vsc_finding_next(f, "the device behind the SID stopped answering ATS invalidations; "
 					    "check its link/AER state and firmware");
 			/* The 6.12-6.19 even-slot pitfall: batches of any size (qi_batch) and a wait at an even slot. */
@@ -614,6 +843,28 @@ hardware:
 					    "hardware or a lost completion write (check the status address)");
 		}
 		(void)0;
+	}
+	/* Faults the log reports but the dump cannot tie to one unit: say so once, on no unit. */
+	if (m->log_iqe && owner.iqe_unit < 0) {
+		struct vsc_finding *f = vsc_report_finding_of(rep, &finding_kinds[F_IQE],
+			"Invalidation Queue Error on an unidentified DMAR unit (logged %d times)", m->log_iqe);
+
+		vsc_finding_evidence(f, "%s", owner.iqe_why);
+		if (m->log_qi_head)
+			vsc_finding_evidence(f, "the log's QI HEAD: %s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64,
+					     m->log_head_type, m->log_head_qw0, m->log_head_qw1);
+		vsc_finding_evidence(f, "log: %d IQE report(s), %d 'IQE cleared', %d fault-status interrupt(s)",
+				     m->log_iqe, m->log_iqe_cleared, m->log_fault_reg);
+	}
+	if (m->log_ite && owner.ite_unit < 0) {
+		struct vsc_finding *f = vsc_report_finding_of(rep, &finding_kinds[F_ITE],
+			"Invalidation Time-out on an unidentified DMAR unit (logged %d times)", m->log_ite);
+
+		vsc_finding_evidence(f, "%s", owner.ite_why);
+		if (m->log_ite_sid_valid)
+			vsc_finding_evidence(f, "log: ITE SID 0x%" PRIx64, m->log_ite_sid);
+		vsc_finding_evidence(f, "log: %d ITE report(s), %d 'ITE cleared'", m->log_ite,
+				     m->log_ite_cleared);
 	}
 	if (!verdict_set) {
 		int busy = 0;

@@ -287,7 +287,8 @@ static struct vsc_error *walk_bus(struct pci_walk *w, uint64_t bus, int depth)
 		return vsc_error_create(VSC_ERR_CORRUPT, "PCI bus tree deeper than 32 levels");
 	VSC_TRY(vsc_read_member(w->t, bus, &f[B_NUMBER].info, &number, "pci_bus.number"));
 	if (f[B_SYSDATA].present &&
-	    !vsc_read_member(w->t, bus, &f[B_SYSDATA].info, &sysdata, "pci_bus.sysdata") &&
+	    !vsc_error_consume(vsc_read_member(w->t, bus, &f[B_SYSDATA].info, &sysdata,
+					       "pci_bus.sysdata")) &&
 	    sysdata)
 		vsc_error_destroy(vsc_read_u32(w->t, sysdata, (uint32_t *)&domain, "pci_sysdata.domain"));
 
@@ -312,31 +313,42 @@ static struct vsc_error *walk_bus(struct pci_walk *w, uint64_t bus, int depth)
 		VSC_TRY(vsc_read_member(w->t, pdev, &f[P_DEVICE].info, &v, "pci_dev.device"));
 		p->device = (uint16_t)v;
 		if (f[P_ATS].present &&
-		    !vsc_read_member(w->t, pdev, &f[P_ATS].info, &v, "pci_dev.ats_enabled")) {
+		    !vsc_error_consume(vsc_read_member(w->t, pdev, &f[P_ATS].info, &v,
+						       "pci_dev.ats_enabled"))) {
 			p->ats_enabled = v != 0;
 			p->ats_known = true;
 		}
 		if (f[P_ERROR].present &&
-		    !vsc_read_member(w->t, pdev, &f[P_ERROR].info, &v, "pci_dev.error_state"))
+		    !vsc_error_consume(vsc_read_member(w->t, pdev, &f[P_ERROR].info, &v,
+						       "pci_dev.error_state")))
 			p->error_state = (int)(uint32_t)v;
 		snprintf(p->name, sizeof(p->name), "%04x:%02x:%02x.%u", p->segment, p->bus,
 			 p->devfn >> 3, p->devfn & 7);
 		if (f[P_NAME].present &&
-		    !vsc_read_member(w->t, pdev, &f[P_NAME].info, &name_ptr, "pci_dev.dev.kobj.name") &&
+		    !vsc_error_consume(vsc_read_member(w->t, pdev, &f[P_NAME].info, &name_ptr,
+						       "pci_dev.dev.kobj.name")) &&
 		    name_ptr) {
 			char nm[32];
 
-			if (!vsc_read_cstr(w->t, name_ptr, nm, sizeof(nm), "pci device name") &&
+			if (!vsc_error_consume(vsc_read_cstr(w->t, name_ptr, nm, sizeof(nm),
+							     "pci device name")) &&
 			    strlen(nm) >= 7)
 				snprintf(p->name, sizeof(p->name), "%s", nm);
 		}
-		if (f[P_DRIVER].present && f[DRV_NAME].present &&
-		    !vsc_read_member(w->t, pdev, &f[P_DRIVER].info, &drv, "pci_dev.driver") && drv) {
-			uint64_t dn;
+		/* ATS and error state stay "unknown" when unreadable; a driver becomes "?", not "none". */
+		if (f[P_DRIVER].present && f[DRV_NAME].present) {
+			uint64_t dn = 0;
+			bool failed = vsc_error_consume(vsc_read_member(w->t, pdev, &f[P_DRIVER].info,
+									&drv, "pci_dev.driver"));
 
-			if (!vsc_read_member(w->t, drv, &f[DRV_NAME].info, &dn, "pci_driver.name") && dn)
-				vsc_error_destroy(vsc_read_cstr(w->t, dn, p->driver, sizeof(p->driver),
-								"pci driver name"));
+			if (!failed && drv)
+				failed = vsc_error_consume(vsc_read_member(w->t, drv, &f[DRV_NAME].info,
+									   &dn, "pci_driver.name")) ||
+					 (dn && vsc_error_consume(vsc_read_cstr(w->t, dn, p->driver,
+										  sizeof(p->driver),
+										  "pci driver name")));
+			if (failed)
+				snprintf(p->driver, sizeof(p->driver), "?");
 		}
 		w->m->nr_pci++;
 		VSC_TRY(vsc_read_u64(w->t, node, &node, "pci_dev.bus_list.next"));
@@ -484,13 +496,18 @@ struct vsc_error *vtd_model_read(struct vsc_target *t, struct vtd_model **out)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return &vsc_error_nomem;
-	if (vsc_symbol_address(t, "dmar_drhd_units", &head) == NULL) {
-		m->intel_iommu_present = true;
-	} else {
+	err = vsc_symbol_address(t, "dmar_drhd_units", &head);
+	if (vsc_error_is(err, VSC_ERR_NOTFOUND)) {
 		/* No DMAR driver in this kernel at all. */
+		vsc_error_destroy(err);
 		*out = m;
 		return NULL;
 	}
+	if (err) {
+		free(m);
+		return vsc_error_wrap(err, "reading VT-d units");
+	}
+	m->intel_iommu_present = true;
 	memcpy(f, vtd_fields, sizeof(f));
 	err = vsc_layout_resolve(t, f, NR_VTD_FIELDS);
 	if (!err)

@@ -159,6 +159,13 @@ static void fill_unit(struct vsc_section *parent, const struct vtd_model *m,
 	vsc_section_kv(s, "q_lock_state", vsc_val_str(text));
 	vsc_section_kv_addr(s, "q_lock_addr", u->q_lock_addr);
 
+	/* Rows of slots and batches not shown stay VSC_NO_ROW: a finding must not point at row 0. */
+	if (refs && ui < VTD_MAX_UNITS) {
+		for (int i = 0; i < VTD_QI_LENGTH; i++)
+			refs->slot_row[ui][i] = VSC_NO_ROW;
+		for (int i = 0; i < VTD_MAX_BATCHES; i++)
+			refs->batch_row[ui][i] = VSC_NO_ROW;
+	}
 	batches = vsc_section_table(s, "batches", "Batches in flight (oldest first)", batch_cols,
 				    VSC_ARRAY_SIZE(batch_cols));
 	for (int i = 0; i < u->nr_batches; i++) {

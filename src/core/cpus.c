@@ -66,12 +66,19 @@ static void map_by_crash_notes(struct vsc_target *t)
 {
 	uint64_t sym, ptr;
 
-	if (vsc_symbol_address(t, "crash_notes", &sym) ||
-	    vsc_read_u64(t, sym, &ptr, "crash_notes"))
+	struct vsc_error *err = vsc_symbol_address(t, "crash_notes", &sym);
+
+	if (!err)
+		err = vsc_read_u64(t, sym, &ptr, "crash_notes");
+	if (err) {
+		vsc_target_diagnose(t, err->kind, false,
+				    "could not map CPUs to register notes by crash_notes: %s",
+				    err->message);
+		vsc_error_destroy(err);
 		return;
+	}
 	for (unsigned int cpu = 0; cpu < t->nr_cpus; cpu++) {
 		uint64_t addr, regs[27];
-		struct vsc_error *err;
 
 		if (!t->per_cpu_offset)
 			return;
@@ -96,9 +103,18 @@ struct vsc_error *vsc_cpus_init(struct vsc_target *t)
 	uint64_t sym;
 	uint32_t nr = 0;
 	bool mapped = false;
+	struct vsc_error *err;
 
-	if (!vsc_symbol_address(t, "nr_cpu_ids", &sym))
-		vsc_error_destroy(vsc_read_u32(t, sym, &nr, "nr_cpu_ids"));
+	err = vsc_symbol_address(t, "nr_cpu_ids", &sym);
+	if (!err)
+		err = vsc_read_u32(t, sym, &nr, "nr_cpu_ids");
+	if (err) {
+		nr = 0;
+		vsc_target_diagnose(t, err->kind, false,
+				    "could not read nr_cpu_ids: %s; CPUs counted from the register notes",
+				    err->message);
+		vsc_error_destroy(err);
+	}
 	if (nr == 0 || nr > VSC_MAX_CPUS)
 		nr = t->nr_notes ? t->nr_notes : 1;
 	if (nr < t->nr_notes)
@@ -111,35 +127,46 @@ struct vsc_error *vsc_cpus_init(struct vsc_target *t)
 	for (unsigned int i = 0; i < nr; i++)
 		t->cpu_note[i] = -1;
 
-	if (!vsc_symbol_address(t, "__per_cpu_offset", &sym)) {
+	/* No __per_cpu_offset (a UP kernel): per-CPU data is not available (reported on use). */
+	err = vsc_symbol_address(t, "__per_cpu_offset", &sym);
+	if (vsc_error_is(err, VSC_ERR_NOTFOUND)) {
+		vsc_error_destroy(err);
+		err = NULL;
+	} else if (!err) {
 		t->per_cpu_offset = calloc(nr, sizeof(uint64_t));
 		if (!t->per_cpu_offset)
 			return &vsc_error_nomem;
-		struct vsc_error *err = vsc_read(t, sym, t->per_cpu_offset, nr * sizeof(uint64_t),
-						 "__per_cpu_offset");
+		err = vsc_read(t, sym, t->per_cpu_offset, nr * sizeof(uint64_t), "__per_cpu_offset");
 		if (err) {
-			vsc_error_destroy(err);
 			free(t->per_cpu_offset);
 			t->per_cpu_offset = NULL;
 		}
 	}
-	if (!vsc_symbol_address(t, "__cpu_online_mask", &sym)) {
+	if (err) {
+		vsc_target_diagnose(t, err->kind, true,
+				    "could not read __per_cpu_offset: %s; per-CPU data is not available",
+				    err->message);
+		vsc_error_destroy(err);
+	}
+	for (unsigned int c = 0; c < nr; c++)
+		t->cpu_online[c] = 1;
+	err = vsc_symbol_address(t, "__cpu_online_mask", &sym);
+	if (!err) {
 		size_t words = (nr + 63) / 64;
 		uint64_t *mask = calloc(words, 8);
 
 		if (!mask)
 			return &vsc_error_nomem;
-		if (!vsc_read(t, sym, mask, words * 8, "__cpu_online_mask")) {
-			for (unsigned int c = 0; c < nr; c++)
-				t->cpu_online[c] = (mask[c / 64] >> (c % 64)) & 1;
-		} else {
-			for (unsigned int c = 0; c < nr; c++)
-				t->cpu_online[c] = 1;
-		}
+		err = vsc_read(t, sym, mask, words * 8, "__cpu_online_mask");
+		for (unsigned int c = 0; !err && c < nr; c++)
+			t->cpu_online[c] = (mask[c / 64] >> (c % 64)) & 1;
 		free(mask);
-	} else {
-		for (unsigned int c = 0; c < nr; c++)
-			t->cpu_online[c] = 1;
+	}
+	if (err) {
+		vsc_target_diagnose(t, err->kind, false,
+				    "could not read __cpu_online_mask: %s; every CPU is taken as online",
+				    err->message);
+		vsc_error_destroy(err);
 	}
 
 	/* QEMU dump-guest-memory: pr_pid is the vCPU index + 1. */
@@ -173,11 +200,30 @@ struct vsc_error *vsc_cpus_init(struct vsc_target *t)
 				t->cpu_note[c] = (int)n++;
 	}
 
-	if (!vsc_symbol_address(t, "panic_cpu", &sym)) {
+	/*
+	 * panic_cpu is PANIC_CPU_INVALID (-1) until a CPU panics.  A value that
+	 * cannot be read is not "no CPU panicked": say so and leave it unknown.
+	 */
+	{
 		uint32_t v;
 
-		if (!vsc_read_u32(t, sym, &v, "panic_cpu") && (int32_t)v >= 0 && v < nr)
+		err = vsc_symbol_address(t, "panic_cpu", &sym);
+		if (!err)
+			err = vsc_read_u32(t, sym, &v, "panic_cpu");
+		if (err) {
+			t->panic_cpu = VSC_PANIC_CPU_UNKNOWN;
+			vsc_target_diagnose(t, err->kind, true,
+					    "could not read panic_cpu: %s; which CPU panicked is unknown",
+					    err->message);
+			vsc_error_destroy(err);
+		} else if ((int32_t)v >= 0 && v < nr) {
 			t->panic_cpu = (int)v;
+		} else if ((int32_t)v != -1) {
+			t->panic_cpu = VSC_PANIC_CPU_UNKNOWN;
+			vsc_target_diagnose(t, VSC_ERR_CORRUPT, true,
+					    "panic_cpu holds %d, not a CPU of %u nor -1; which CPU panicked is unknown",
+					    (int32_t)v, nr);
+		}
 	}
 	return NULL;
 }

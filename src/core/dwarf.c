@@ -764,7 +764,7 @@ static struct vsc_error *lookup_name(struct dwarf_types *dt, const uint32_t *nss
 		copy = strndup(name, len);
 		if (!copy)
 			return &vsc_error_nomem;
-		if (index_add(&dt->absent, NS_ABSENT, copy, 0, 0) != NULL)
+		if (vsc_error_consume(index_add(&dt->absent, NS_ABSENT, copy, 0, 0)))
 			free(copy); /* only a cache */
 		goto absent;
 	}

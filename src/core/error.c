@@ -84,3 +84,11 @@ void vsc_error_destroy(struct vsc_error *err)
 	free(err->message);
 	free(err);
 }
+
+struct vsc_error *vsc_error_catch(struct vsc_error *err, enum vsc_error_kind kind)
+{
+	if (!vsc_error_is(err, kind))
+		return err;
+	vsc_error_destroy(err);
+	return NULL;
+}

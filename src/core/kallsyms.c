@@ -44,9 +44,26 @@ static inline struct vsc_error *stream_byte(struct stream *s, unsigned char *out
 	return NULL;
 }
 
-static int parse_version(const char *release, int *major, int *minor)
+/*
+ * The length of one compressed name in kallsyms_names: one byte, or, since
+ * 6.1 (73bbb94466fd "kallsyms: support \"big\" kernel symbols"), two bytes of
+ * ULEB128 when the first has bit 7 set.  Older kernels never set bit 7
+ * (scripts/kallsyms rejected a type+name of KSYM_NAME_LEN = 128 or more), so
+ * the data decides, not the release: a backport reads the same.
+ * Returns the bytes used (1 or 2), 0 when @avail is too short.
+ */
+size_t vsc_kallsyms_name_len(const unsigned char *p, size_t avail, unsigned int *len)
 {
-	return sscanf(release, "%d.%d", major, minor) == 2 ? 0 : -1;
+	if (avail < 1)
+		return 0;
+	if (!(p[0] & 0x80)) {
+		*len = p[0];
+		return 1;
+	}
+	if (avail < 2)
+		return 0;
+	*len = (p[0] & 0x7fu) | ((unsigned int)p[1] << 7);
+	return 2;
 }
 
 static uint64_t decode_addr(enum addr_encoding enc, const int32_t *off, const uint64_t *abs,
@@ -79,8 +96,6 @@ struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 	size_t ttable_len;
 	struct stream s = { .t = t };
 	struct vsc_error *err = NULL;
-	int major = 0, minor = 0;
-	bool big;
 	int enc = -1;
 	uint32_t stext_idx = UINT32_MAX;
 
@@ -96,8 +111,6 @@ struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 	vsc_vmcoreinfo_number(t, "SYMBOL(kallsyms_addresses)", &a_addrs);
 	if (!vsc_vmcoreinfo_number(t, "SYMBOL(_stext)", &stext))
 		return vsc_error_create(VSC_ERR_FORMAT, "VMCOREINFO has no SYMBOL(_stext)");
-	parse_version(t->info.release, &major, &minor);
-	big = major > 6 || (major == 6 && minor >= 1);
 
 	VSC_TRY(vsc_read_u32(t, a_num, &num, "kallsyms_num_syms"));
 	if (num == 0 || num > MAX_KALLSYMS)
@@ -165,16 +178,14 @@ struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 		unsigned char b;
 		unsigned int len, n = 0;
 
-		err = stream_byte(&s, &b);
+		unsigned char lb[2];
+
+		err = stream_byte(&s, &lb[0]);
+		if (!err && (lb[0] & 0x80))
+			err = stream_byte(&s, &lb[1]);
 		if (err)
 			goto out;
-		len = b;
-		if (big && (b & 0x80)) {
-			err = stream_byte(&s, &b);
-			if (err)
-				goto out;
-			len = (len & 0x7f) | ((unsigned int)b << 7);
-		}
+		vsc_kallsyms_name_len(lb, (lb[0] & 0x80) ? 2 : 1, &len);
 		for (unsigned int k = 0; k < len; k++) {
 			const char *tok;
 

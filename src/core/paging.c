@@ -16,18 +16,36 @@
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 #define CR4_LA57 (1ULL << 12)
 
-static uint64_t pte_mask(struct vsc_target *t)
+/*
+ * The physical-address bits of a page-table entry: bits 12-51 less the AMD
+ * SME/SEV encryption bit (VMCOREINFO NUMBER(sme_mask), 0 without SME).  The
+ * mask is one bit inside 12-51; anything else (unparsable, several bits,
+ * "-1") is reported and ignored, never half applied.
+ */
+uint64_t vsc_paging_pte_mask(struct vsc_target *t)
 {
+	const char *raw = vsc_vmcoreinfo(t, "NUMBER(sme_mask)");
 	uint64_t sme = 0;
 
-	vsc_vmcoreinfo_number(t, "NUMBER(sme_mask)", &sme);
+	if (!raw)
+		return PTE_ADDR_MASK;
+	if (!vsc_vmcoreinfo_number(t, "NUMBER(sme_mask)", &sme)) {
+		vsc_target_diagnose(t, VSC_ERR_CORRUPT, false,
+				    "VMCOREINFO NUMBER(sme_mask)=%.40s is not a number: ignored", raw);
+		return PTE_ADDR_MASK;
+	}
+	if (sme && ((sme & (sme - 1)) || !(sme & PTE_ADDR_MASK))) {
+		vsc_target_diagnose(t, VSC_ERR_CORRUPT, false,
+				    "VMCOREINFO NUMBER(sme_mask)=%.40s is not one address bit: ignored", raw);
+		return PTE_ADDR_MASK;
+	}
 	return PTE_ADDR_MASK & ~sme;
 }
 
 static struct vsc_error *walk(struct vsc_target *t, uint64_t root, unsigned int levels,
 			      uint64_t vaddr, uint64_t *paddr)
 {
-	uint64_t table = root, mask = pte_mask(t);
+	uint64_t table = root, mask = t->pte_mask ? t->pte_mask : PTE_ADDR_MASK;
 
 	for (int level = (int)levels; level >= 1; level--) {
 		unsigned int shift = 12 + 9 * (unsigned int)(level - 1);
@@ -90,6 +108,7 @@ struct vsc_error *vsc_paging_init(struct vsc_target *t)
 		return vsc_error_create(VSC_ERR_FORMAT, "VMCOREINFO has no SYMBOL(_stext)");
 	vsc_vmcoreinfo_number(t, "NUMBER(pgtable_l5_enabled)", &l5);
 	t->levels = l5 ? 5 : 4;
+	t->pte_mask = vsc_paging_pte_mask(t);
 	for (unsigned int i = 0; i < t->nr_notes; i++) {
 		if (t->notes[i].has_qemu && (t->notes[i].cr4 & 0xffff)) {
 			t->levels = (t->notes[i].cr4 & CR4_LA57) ? 5 : 4;

@@ -11,6 +11,7 @@
 #include <vtdscope/printk.h>
 #include <vtdscope/types.h>
 
+#include "printk_internal.h"
 #include "target_internal.h"
 
 #define DESC_FLAGS_SHIFT 62
@@ -87,7 +88,8 @@ static struct vsc_error *lockless(struct vsc_target *t, vsc_log_fn fn, void *arg
 	if (o_desc_ring + 48 > sizeof(ring) || o_text_ring + 32 > sizeof(ring) ||
 	    sz_desc > 64 || sz_info > 256 || o_text_ring + o_data + 8 > sizeof(ring) ||
 	    o_desc_ring + o_tail + 8 > sizeof(ring) || o_seq + 8 > sz_info ||
-	    o_ts + 8 > sz_info || o_len + 2 > sz_info || o_caller + 4 > sz_info ||
+	    /* u16 text_len, u8 facility, u8 flags:5 level:3: read up to o_len + 3 */
+	    o_ts + 8 > sz_info || o_len + 4 > sz_info || o_caller + 4 > sz_info ||
 	    o_sv + 8 > sz_desc || o_lpos + 16 > sz_desc)
 		return vsc_error_create(VSC_ERR_CORRUPT, "implausible printk layout in VMCOREINFO");
 
@@ -180,6 +182,32 @@ static struct vsc_error *lockless(struct vsc_target *t, vsc_log_fn fn, void *arg
 	}
 }
 
+uint32_t vsc_printk_legacy_record(const unsigned char *data, size_t blen, uint32_t idx,
+				  const struct vsc_printk_legacy_layout *l, struct vsc_log_record *rec)
+{
+	const unsigned char *hdr = data + idx;
+	uint32_t len;
+	uint16_t tlen;
+
+	if ((uint64_t)idx + l->size > blen)
+		return UINT32_MAX;
+	/* Every header field is read within the header, the text within the record. */
+	len = (uint16_t)at(hdr, l->size, 0, l->o_len, 2);
+	if (len == 0)
+		return 0;
+	if (len < l->size || (uint64_t)idx + len > blen)
+		return UINT32_MAX;
+	tlen = (uint16_t)at(hdr, l->size, 0, l->o_text_len, 2);
+	rec->ts_nsec = at(hdr, l->size, 0, l->o_ts, 8);
+	rec->facility = (uint8_t)at(hdr, l->size, 0, l->o_text_len + 4, 1);
+	rec->level = (uint8_t)(at(hdr, l->size, 0, l->o_text_len + 5, 1) >> 5);
+	if (l->o_caller)
+		rec->caller_id = (uint32_t)at(hdr, l->size, 0, l->o_caller, 4);
+	rec->text = (const char *)hdr + l->size;
+	rec->text_len = tlen <= len - l->size ? tlen : len - l->size;
+	return len;
+}
+
 static struct vsc_error *legacy(struct vsc_target *t, vsc_log_fn fn, void *arg)
 {
 	uint64_t s_buf, s_len, s_first, s_next, sz, o_ts, o_len, o_tlen, o_caller = 0, buf;
@@ -187,6 +215,7 @@ static struct vsc_error *legacy(struct vsc_target *t, vsc_log_fn fn, void *arg)
 	unsigned char *data;
 	struct vsc_error *err;
 	uint64_t seq = 0;
+	struct vsc_printk_legacy_layout lay;
 
 	if (!vi(t, "SYMBOL(log_buf)", &s_buf) || !vi(t, "SYMBOL(log_buf_len)", &s_len) ||
 	    !vi(t, "SYMBOL(log_first_idx)", &s_first) || !vi(t, "SYMBOL(log_next_idx)", &s_next) ||
@@ -201,33 +230,26 @@ static struct vsc_error *legacy(struct vsc_target *t, vsc_log_fn fn, void *arg)
 	VSC_TRY(vsc_read_u32(t, s_next, &next, "log_next_idx"));
 	if (blen == 0 || blen > (1u << 30) || sz < 16 || sz > 64)
 		return vsc_error_create(VSC_ERR_CORRUPT, "implausible log_buf size %u", blen);
+	lay = (struct vsc_printk_legacy_layout){ .size = sz, .o_ts = o_ts, .o_len = o_len,
+						 .o_text_len = o_tlen, .o_caller = o_caller };
+	/* u64 ts_nsec; u16 len, text_len, dict_len; u8 facility; u8 flags:5, level:3 */
+	if (o_ts + 8 > sz || o_len + 2 > sz || o_tlen + 6 > sz || (o_caller && o_caller + 4 > sz))
+		return vsc_error_create(VSC_ERR_CORRUPT, "implausible printk_log layout in VMCOREINFO");
 	data = malloc(blen);
 	if (!data)
 		return &vsc_error_nomem;
 	err = vsc_read(t, buf, data, blen, "log_buf");
 	for (uint32_t idx = first, n = 0; !err && idx != next && n < blen; n++) {
-		uint16_t len, tlen;
 		struct vsc_log_record rec = { .seq = seq++ };
+		uint32_t len = vsc_printk_legacy_record(data, blen, idx, &lay, &rec);
 
-		if ((uint64_t)idx + sz > blen)
-			break;
-		len = (uint16_t)at(data, blen, idx, o_len, 2);
 		if (len == 0) {
 			if (idx == 0)
 				break;
 			idx = 0;
 			continue;
 		}
-		tlen = (uint16_t)at(data, blen, idx, o_tlen, 2);
-		rec.ts_nsec = at(data, blen, idx, o_ts, 8);
-		/* u16 text_len; u8 dict_len; u8 facility; u8 flags:5, level:3 */
-		rec.facility = (uint8_t)at(data, blen, idx, o_tlen + 4, 1);
-		rec.level = (uint8_t)(at(data, blen, idx, o_tlen + 5, 1) >> 5);
-		if (o_caller)
-			rec.caller_id = (uint32_t)at(data, blen, idx, o_caller, 4);
-		rec.text = (const char *)data + idx + sz;
-		rec.text_len = (uint64_t)idx + sz + tlen <= blen ? tlen : 0;
-		if (fn(arg, &rec))
+		if (len == UINT32_MAX || fn(arg, &rec))
 			break;
 		idx += len;
 	}

@@ -238,6 +238,7 @@ const char *vsc_vmcoreinfo(const struct vsc_target *t, const char *key)
 bool vsc_vmcoreinfo_number(const struct vsc_target *t, const char *key, uint64_t *out)
 {
 	const char *v = vsc_vmcoreinfo(t, key);
+	unsigned long long val;
 	char *end;
 	int base = 0;
 
@@ -246,9 +247,11 @@ bool vsc_vmcoreinfo_number(const struct vsc_target *t, const char *key, uint64_t
 	if (!strncmp(key, "SYMBOL(", 7) || !strcmp(key, "KERNELOFFSET"))
 		base = 16;
 	errno = 0;
-	*out = strtoull(v, &end, base);
-	if (errno || (*end && *end != '\n'))
+	val = strtoull(v, &end, base);
+	/* Only a whole number: "0x8000junk" or "" is not a partial value (*out untouched). */
+	if (errno || end == v || (*end && *end != '\n'))
 		return false;
+	*out = val;
 	return true;
 }
 
@@ -844,8 +847,20 @@ struct vsc_error *vsc_target_open(const char *path, const struct vsc_open_option
 	if (!t->page_offset_base) {
 		uint64_t sym;
 
-		if (!vsc_symbol_address(t, "page_offset_base", &sym))
-			vsc_read_u64(t, sym, &t->page_offset_base, "page_offset_base");
+		struct vsc_error *e2 = vsc_symbol_address(t, "page_offset_base", &sym);
+
+		/* Absent on kernels without KASLR of the direct map: the default stays. */
+		if (vsc_error_is(e2, VSC_ERR_NOTFOUND)) {
+			vsc_error_destroy(e2);
+			e2 = NULL;
+		} else if (!e2) {
+			e2 = vsc_read_u64(t, sym, &t->page_offset_base, "page_offset_base");
+		}
+		if (e2) {
+			vsc_target_diagnose(t, e2->kind, false, "could not read page_offset_base: %s; "
+					    "direct-map addresses are not translated", e2->message);
+			vsc_error_destroy(e2);
+		}
 	}
 	t->info.page_offset_base = t->page_offset_base;
 
@@ -980,8 +995,8 @@ static struct vsc_error *load_btf(struct vsc_target *t)
 	void *blob;
 	struct vsc_error *err;
 
-	if (vsc_symbol_address(t, "__start_BTF", &start) ||
-	    vsc_symbol_address(t, "__stop_BTF", &stop))
+	if (vsc_error_consume(vsc_symbol_address(t, "__start_BTF", &start)) ||
+	    vsc_error_consume(vsc_symbol_address(t, "__stop_BTF", &stop)))
 		return vsc_error_create(VSC_ERR_NOTFOUND,
 					"kernel %s has no BTF (__start_BTF not found); install the "
 					"matching debuginfo (e.g. linux-image-%s-dbg) and pass --vmlinux",

@@ -63,6 +63,7 @@ struct vsc_target {
 	/* address translation */
 	uint64_t pgd_phys;
 	unsigned int levels;
+	uint64_t pte_mask;               /* PTE address bits less sme_mask (vsc_paging_init) */
 	uint64_t phys_base;
 	uint64_t page_offset_base;      /* 0 until known */
 	uint64_t kernel_text_start, kernel_text_end; /* image range for the shortcut */
@@ -100,7 +101,7 @@ struct vsc_target {
 
 /* target.c */
 /* Replaces the target's VMCOREINFO with the one parsed from @text. */
-struct vsc_error *vsc_target_parse_vmcoreinfo(struct vsc_target *t, const char *text, size_t len);
+struct vsc_error *vsc_target_parse_vmcoreinfo(struct vsc_target *t, const char *text, size_t len) VSC_MUST_CHECK;
 
 #define VSC_MAX_DIAGNOSTICS 64
 /*
@@ -117,20 +118,24 @@ void vsc_target_diagnose(struct vsc_target *t, enum vsc_error_kind kind, bool in
  * walk (the printk rings).
  */
 struct vsc_error *vsc_read_blob(struct vsc_target *t, uint64_t addr, size_t len,
-				const char *label, const void **out);
+				const char *label, const void **out) VSC_MUST_CHECK;
 
 /* paging.c */
-struct vsc_error *vsc_paging_init(struct vsc_target *t);
-struct vsc_error *vsc_paging_translate(struct vsc_target *t, uint64_t vaddr, uint64_t *paddr);
+/* PTE address bits without the SME bit; a bad NUMBER(sme_mask) is a diagnostic. */
+uint64_t vsc_paging_pte_mask(struct vsc_target *t);
+struct vsc_error *vsc_paging_init(struct vsc_target *t) VSC_MUST_CHECK;
+struct vsc_error *vsc_paging_translate(struct vsc_target *t, uint64_t vaddr, uint64_t *paddr) VSC_MUST_CHECK;
 
 /*
  * The vmlinux's DWARF CFI in t->cfi, opened on first call (needs
  * t->info.vmlinux); an error when there is none to use.
  */
-struct vsc_error *vsc_target_cfi(struct vsc_target *t);
+struct vsc_error *vsc_target_cfi(struct vsc_target *t) VSC_MUST_CHECK;
 
 /* kallsyms.c */
-struct vsc_error *vsc_kallsyms_load(struct vsc_target *t);
+/* Length of a kallsyms_names entry at @p (1- or 2-byte encoding); bytes used, 0 if short. */
+size_t vsc_kallsyms_name_len(const unsigned char *p, size_t avail, unsigned int *len);
+struct vsc_error *vsc_kallsyms_load(struct vsc_target *t) VSC_MUST_CHECK;
 
 /* symtab.c: the symbol table container */
 struct vsc_symtab *vsc_symtab_create(void);
@@ -149,13 +154,13 @@ const struct vsc_symbol *vsc_symtab_find_addr(const struct vsc_symtab *st, uint6
 unsigned long vsc_symtab_count(const struct vsc_symtab *st);
 
 /* kcore.c */
-struct vsc_error *vsc_kcore_open(int fd, const char *path, struct vsc_kcore **out);
+struct vsc_error *vsc_kcore_open(int fd, const char *path, struct vsc_kcore **out) VSC_MUST_CHECK;
 void vsc_kcore_destroy(struct vsc_kcore *kc);
-struct vsc_error *vsc_kcore_read(struct vsc_kcore *kc, uint64_t vaddr, void *buf, size_t len);
+struct vsc_error *vsc_kcore_read(struct vsc_kcore *kc, uint64_t vaddr, void *buf, size_t len) VSC_MUST_CHECK;
 /* Notes of the kcore (VMCOREINFO) as a malloc'ed copy of PT_NOTE contents. */
-struct vsc_error *vsc_kcore_notes(struct vsc_kcore *kc, void **data, size_t *size);
+struct vsc_error *vsc_kcore_notes(struct vsc_kcore *kc, void **data, size_t *size) VSC_MUST_CHECK;
 
 /* cpus.c */
-struct vsc_error *vsc_cpus_init(struct vsc_target *t);
+struct vsc_error *vsc_cpus_init(struct vsc_target *t) VSC_MUST_CHECK;
 
 #endif

@@ -29,9 +29,9 @@ struct vsc_types {
 };
 
 /* BTF from an in-memory blob (copied). */
-struct vsc_error *vsc_btf_types_create(const void *data, size_t size, struct vsc_types **out);
+struct vsc_error *vsc_btf_types_create(const void *data, size_t size, struct vsc_types **out) VSC_MUST_CHECK;
 /* DWARF from a debuginfo vmlinux, looked up lazily (never indexes all CUs). */
-struct vsc_error *vsc_dwarf_types_create(const char *vmlinux, struct vsc_types **out);
+struct vsc_error *vsc_dwarf_types_create(const char *vmlinux, struct vsc_types **out) VSC_MUST_CHECK;
 void vsc_types_destroy(struct vsc_types *types);
 
 /* ---- shared by the backends (types_common.c) ---- */

@@ -19,6 +19,15 @@ the way the review found vtdscope broke:
      `bt --state D` once walked a million entries and exited 0.  Now the walk
      stops at once with an error naming the task, the D tasks found before it
      are shown, and the exit status is 5 (analysis incomplete).
+  4. stale-head: the logged "QI HEAD" descriptor copied into a free slot below
+     the real one (ring wrap leaves such copies), or into a later batch.  The
+     lowest matching slot was taken: "is slot 0", the "not the first of its
+     batch" evidence gone, and the ref of a slot the table does not show
+     pointed at row 0.  Now the in-flight slot of the oldest batch is the
+     head, the other match is named (ambiguous or not), refs name their slot.
+  5. panic_cpu dropped: the page holding panic_cpu left out of the dump.  The
+     read error leaked (LSan) and the report said "no CPU panicked".  Now a
+     report error says it could not be read and the exit status is 5.
 
 Every run must exit with the expected status and write no sanitizer report
 (CTest runs this with the release and the ASan/UBSan binary).
@@ -30,6 +39,7 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -437,6 +447,114 @@ def check_task_cycle(r, name, clean_path, tmp, base, kern):
                     "report (no task walk) is the clean copy's", summary(rep))
 
 
+# ---- 4. a stale copy of the logged QI HEAD descriptor ------------------------------
+
+
+def resolve_ref(rep, ref):
+    """The JSON node a report ref ("/sections/vtd/.../rows/1") points at."""
+    node = rep
+    for part in ref.strip("/").split("/"):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+def iqe_evidence(rep):
+    found = [f for f in rep.get("findings", []) if f["kind"] == "qi-iqe"]
+    return found[0]["evidence"] if found else None
+
+
+def check_refs_name_their_slot(r, tag, rep):
+    """Every evidence ref to a slot row points at the slot the text names first."""
+    for f in rep.get("findings", []):
+        for e in f.get("evidence", []):
+            ref = e.get("ref") or ""
+            if "/tables/slots/rows/" not in ref:
+                continue
+            row = resolve_ref(rep, ref)
+            named = re.search(r"\bslot (\d+)", e["text"])
+            r.check(named and row.get("slot") == int(named.group(1)), tag,
+                    "%s: the evidence ref is the row of the slot it names" % f["kind"],
+                    "text %r\nref %s -> slot %s" % (e["text"][:160], ref, row.get("slot")))
+
+
+def check_stale_head(r, name, clean_path, tmp):
+    rc, out, err, _ = run(["qi", clean_path, "--all-slots", "--types", "btf", "--format", "json"])
+    if not clean(r, name, "clean copy: qi --all-slots", rc, err, [0, 1]):
+        return
+    unit = json.loads(out)["sections"]["vtd"]["sections"]["dmar0"]
+    ring = int(unit["fields"]["ring_phys"], 16)
+    width = 32 if "256" in unit["fields"]["descriptor_width"] else 16
+    rows = {row["slot"]: row for row in unit["tables"]["slots"]["rows"]}
+    rc, out, err, _ = run(["report", clean_path, "--types", "btf", "--format", "json"])
+    ev = iqe_evidence(json.loads(out)) or []
+    head = [int(m.group(1)) for e in ev for m in [re.search(r"QI HEAD .* is slot (\d+)", e["text"])] if m]
+    if not r.check(len(head) == 1, name, "the clean copy's IQE names the QI HEAD slot", ev):
+        return
+    head = head[0]
+    batch = rows[head]["batch"]
+    free = [i for i in range(256) if rows[i]["status"] == "free" and rows[i]["batch"] is None]
+    later = [i for i, row in sorted(rows.items()) if row["batch"] not in (None, batch) and
+             row["type"] != "wait"]
+    # (label, slot that gets a copy of the head descriptor, expected words)
+    variants = [("stale copy in free slot %d" % free[0], free[0], ["not ambiguous"])]
+    if later:
+        variants.append(("copy in slot %d of a later batch" % later[0], later[0], ["ambiguous"]))
+    for label, dst, words in variants:
+        tag = "%s stale-head (%s)" % (name, label)
+        d = Dump(clean_path)
+        d.write(ring + dst * width, d.read(ring + head * width, 16))
+        path = os.path.join(tmp, "stale-head-%d.elf" % dst)
+        d.save(path)
+        rc, out, err, _ = run(["report", path, "--types", "btf", "--format", "json"])
+        if not clean(r, tag, "report", rc, err, [0, 1]):
+            continue
+        rep = as_json(r, tag, "report", out)
+        ev = [e["text"] for e in (iqe_evidence(rep) or [])] if rep else []
+        r.check(any("is slot %d," % head in t for t in ev) and
+                not any("is slot %d," % dst in t for t in ev), tag,
+                "the QI HEAD is the in-flight slot %d, not the copy in slot %d" % (head, dst), ev)
+        r.check(any("slot %d is not the first of its batch" % head in t for t in ev), tag,
+                "the 'not the first of its batch' evidence stays", ev)
+        r.check(any(("also hold" in t and str(dst) in t and words[0] + ":" in t) for t in ev), tag,
+                "the other match (slot %d) is named, %s" % (dst, words[0]), ev)
+        if rep:
+            check_refs_name_their_slot(r, tag, rep)
+
+
+# ---- 5. the page holding panic_cpu left out ------------------------------------
+
+
+def check_panic_cpu_dropped(r, name, clean_path, tmp, mk):
+    scen = os.path.join(tmp, "no-panic-cpu.synth")
+    with open(scen, "w") as f:
+        f.write("base %s\ndrop panic_cpu panic_cpu+4\n" % clean_path)
+    path = os.path.join(tmp, "no-panic-cpu.elf")
+    tag = "%s panic_cpu page dropped" % name
+    try:
+        mk.build(mk.parse_scenario(scen), clean_path, os.path.abspath(common.TOOL), path)
+    except (mk.SynthError, OSError) as e:
+        r.fail(tag, "mksynth drops the page of panic_cpu", e)
+        return
+    for cmd in ("report", "info"):
+        rc, out, err, _ = run([cmd, path, "--types", "btf", "--format", "json"])
+        # info: exit 5, the analysis is incomplete (which CPU panicked is unknown);
+        # report: its findings' status (1) comes first
+        if not clean(r, tag, cmd, rc, err, [EXIT_INCOMPLETE] if cmd == "info" else [0, 1, 5]):
+            continue
+        rep = as_json(r, tag, cmd, out)
+        if not rep:
+            continue
+        r.check("no CPU panicked" not in out, tag, "%s: a read failure is not 'no CPU panicked'" % cmd,
+                rep["sections"]["system"]["fields"].get("panic_cpu"))
+        errs = diagnostics(rep, "errors")
+        r.check(any("could not read panic_cpu" in e and "not in dump" in e for e in errs), tag,
+                "%s: a report error says panic_cpu could not be read" % cmd, errs)
+    rc, out, err, _ = run(["report", path, "--types", "btf"])
+    if clean(r, tag, "report (text)", rc, err, [0, 1, 5]):
+        r.check("no CPU panicked" not in out and "could not read panic_cpu" in out, tag,
+                "text: panic_cpu unknown, with the reason", out[:1500])
+
+
 # ---- main ------------------------------------------------------------------------
 
 
@@ -503,6 +621,8 @@ def main():
             check_vmcoreinfo(r, sname, clean_path, tmp, base)
             check_btf_member(r, sname, clean_path, tmp, base, kern)
             check_task_cycle(r, sname, clean_path, tmp, base, kern)
+            check_stale_head(r, sname, clean_path, tmp)
+            check_panic_cpu_dropped(r, sname, clean_path, tmp, mk)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     r.finish()
