@@ -28,6 +28,16 @@ class Results:
         self.skipped += 1
         print("skip %s: %s" % (what, why))
 
+    def summary(self, heading="failed:"):
+        """List the failures and print the tally; returns the exit status."""
+        if self.failures:
+            print(heading)
+            for f in self.failures:
+                print("  %s" % f)
+        print("%d passed, %d failed%s" % (self.passed, self.failed,
+                                           ", %d skipped" % self.skipped if self.skipped else ""))
+        return 1 if self.failed else 0
+
 
 class NamedResults:
     """Checks of the dump tests, each "NAME: WHAT" (NAME: a fixture or dump)."""
@@ -61,6 +71,25 @@ class NamedResults:
         """Print the tally and exit: 1 on a failure, 77 when nothing ran."""
         print("%d passed, %d failed" % (self.passed, self.failed))
         sys.exit(1 if self.failed else (0 if self.passed else 77))
+
+
+def skipped(why):
+    """A test that has nothing to run on: says why; returns CTest's skip status."""
+    print("skip: %s" % why)
+    print("0 passed, 0 failed")
+    return 77
+
+
+def remove_tree(path):
+    """Remove a scratch tree, even files a test made read-only."""
+    import shutil
+    for root, _dirs, files in os.walk(path):
+        for n in files:
+            try:
+                os.chmod(os.path.join(root, n), 0o600)
+            except OSError:
+                pass
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def find_exe():

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <vtdscope/report.h>
 #include <vtdscope/target.h>
 
 /* Exit status (documented in vtdscope(1)). */
@@ -13,28 +14,65 @@ enum vsc_exit {
 	VSC_EXIT_FINDINGS = 1,   /* ran, findings of warning severity or worse */
 	VSC_EXIT_USAGE = 2,      /* bad command line */
 	VSC_EXIT_INPUT = 3,      /* the dump (or vmlinux) could not be read */
-	VSC_EXIT_INTERNAL = 4,
+	VSC_EXIT_INTERNAL = 4,   /* out of memory, a failed write, a crashed batch worker */
 	VSC_EXIT_INCOMPLETE = 5, /* ran, found nothing of warning severity or worse, but part
 				  * of the analysis failed (report errors): no verdict of health */
 };
 
+/* Every option of every command, from options.def: CLI_OPT_FORMAT, CLI_OPT_UNIT... */
+enum cli_opt {
+#define OPT(cmd, id, name, shrt, arg, values, help) CLI_OPT_##id,
+#include "options.def"
+#undef OPT
+	CLI_OPT_COUNT
+};
+
 struct cli_options {
+	const char *command;
+	/* Each option's value as given ("" for one without a value), NULL if not given. */
+	const char *val[CLI_OPT_COUNT];
+	/* The global options, decoded. */
 	const char *vmlinux;
 	enum vsc_types_source types;
 	enum vsc_unwinder unwinder;
-	const char *format;      /* text, json, markdown */
-	const char *output;      /* -o FILE */
+	enum vsc_render_format format;  /* --format, or from -o's extension */
+	bool format_given;              /* --format or a known -o extension */
+	const char *output;             /* -o FILE; NULL or "-": standard output */
 	bool redact, verbose, color;
-	/* positional and command-specific */
+	/* The positional arguments, options taken out. */
 	int argc;
 	char **argv;
+	/* Set by cli_take_dump(): the dump (argv[0], or /proc/kcore with --live). */
+	const char *dump;
 };
 
 #define CMD(name, fn, synopsis, desc) int fn(struct cli_options *opts);
 #include "commands.def"
 #undef CMD
 
-/* Opens argv[0] as the target, printing a one-line error on failure. */
+static inline const char *cli_opt(const struct cli_options *opts, enum cli_opt id)
+{
+	return opts->val[id];
+}
+
+static inline bool cli_flag(const struct cli_options *opts, enum cli_opt id)
+{
+	return opts->val[id] != NULL;
+}
+
+/* "vtdscope: CMD: <message>" on stderr, one line; returns VSC_EXIT_USAGE. */
+int cli_usage_error(const struct cli_options *opts, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The positional arguments of a command that reads one dump: the DUMP (or
+ * none with --live), then @nextra more (@extra names them for the message).
+ * Sets opts->dump and leaves the extra ones at opts->argv[opts->argc -
+ * nextra...].  A usage error (printed) otherwise.
+ */
+int cli_take_dump(struct cli_options *opts, int nextra, const char *extra);
+
+/* Opens @path as the target, printing a one-line error on failure. */
 int cli_open_target(struct cli_options *opts, const char *path, struct vsc_target **out);
 /*
  * For the commands that print no report (log, sym, type): the target's
@@ -45,13 +83,63 @@ int cli_open_target(struct cli_options *opts, const char *path, struct vsc_targe
 bool cli_print_diagnostics(const struct vsc_target *t);
 /* Prints "vtdscope: <message>" for an error, consuming it. */
 void cli_error(struct vsc_error *err);
-/* Option lookup inside opts->argv: "--unit X" / "--unit=X". */
-const char *cli_opt_value(struct cli_options *opts, const char *name);
-bool cli_opt_flag(struct cli_options *opts, const char *name);
 
-struct vsc_report;
+/* ---- output (output.c) -------------------------------------------------------- */
+
+/*
+ * Where a command's output goes: standard output, or -o FILE written
+ * through a temporary file in FILE's directory that replaces FILE only
+ * when the command finished its output (cli_output_close(..., true)).
+ * -o never names an input: the dump, the vmlinux (given or found), by
+ * device and inode, so also through links.  Character devices, FIFOs and
+ * sockets (/dev/null, /dev/stdout, >(cmd)) are written directly;
+ * directories, block devices and read-only files are refused.
+ *
+ * With --redact every byte goes through the same scrubbing as the report
+ * renderers' (kernel addresses, the KASLR offset, the host name), so the
+ * commands that print no report are redacted too.
+ */
+struct cli_output {
+	FILE *f;
+	const char *name;       /* for messages */
+	char *tmp, *dest;       /* temporary file and what it replaces, or NULL */
+	bool own;               /* f is ours to close */
+	bool oom;               /* a redacted write could not be made */
+	int err;                /* errno of the first failed write, or 0 */
+	struct vsc_report *redact;  /* redaction context, or NULL */
+};
+
+/*
+ * Refuse -o (and standard output) when it is one of the @n files of @inputs
+ * (NULL entries are skipped): a usage error, printed.  Commands call it
+ * before reading anything; cli_output_open() checks again with the target's
+ * own files.
+ */
+int cli_output_check(const struct cli_options *opts, const char *const *inputs, size_t n);
+/* cli_output_check() against the dump and the vmlinux of @opts. */
+int cli_output_check_inputs(const struct cli_options *opts);
+/*
+ * Open the output for a command on target @t (NULL: none, e.g. batch):
+ * 0, or the exit status after a one-line message (2: -o is an input,
+ * 4: cannot be written).
+ */
+int cli_output_open(struct cli_output *o, const struct cli_options *opts, struct vsc_target *t);
+/* Write @len bytes of whole lines (redacted under --redact).  Errors are seen at close. */
+void cli_output_write(struct cli_output *o, const char *s, size_t len);
+void cli_output_printf(struct cli_output *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * Finish: with @keep, flush and put the file in place, 0 or VSC_EXIT_INTERNAL
+ * (a write error, printed); without, throw a temporary file away (the old
+ * FILE stays) and return 0.
+ */
+int cli_output_close(struct cli_output *o, bool keep);
+
+/* ---- reports (run.c) -------------------------------------------------------- */
+
 struct vsc_analysis_options;
-int cli_render(struct cli_options *opts, const struct vsc_report *rep);
+/* Render @rep into @o in the chosen format: 0, or VSC_EXIT_INTERNAL (printed). */
+int cli_render(struct cli_options *opts, const struct vsc_report *rep, struct cli_output *o);
 /*
  * The exit status a report stands for: 1 with a finding of warning severity
  * or worse, else 5 when the report has errors (part of the analysis failed),
@@ -66,8 +154,14 @@ int cli_exit_for(const struct vsc_report *rep);
 void cli_analyze(struct vsc_target *t, struct vsc_report *rep, const char *title,
 		 const char *path, const char *const *names, size_t n,
 		 const struct vsc_analysis_options *aopts);
-/* Open argv[0], run the named analyzers (NULL: all) into one report, render it. */
+/* Open the dump, run the named analyzers (NULL: all) into one report, render it. */
 int cli_run_analyzers(struct cli_options *opts, const char *title, const char *const *names,
 		      size_t n, const struct vsc_analysis_options *aopts);
+/*
+ * For the commands that print no report (log, sym, type) in json or
+ * markdown: a report titled @title on @t, to fill and cli_render().
+ */
+int cli_report_for(struct cli_options *opts, struct vsc_target *t, const char *title,
+		   struct vsc_report **out);
 
 #endif

@@ -71,7 +71,7 @@ struct batch {
 	unsigned jobs;
 	unsigned timeout;
 	const char *md_dir;
-	FILE *out;
+	struct cli_output *out;
 	bool progress;
 	double t0, last_progress;
 	size_t next_start, next_write, running, finished, failed;
@@ -793,26 +793,6 @@ static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 	return 0;
 }
 
-/* --jobs N / -j N / --jobs=N: the value, or NULL if @a is not that option. */
-static const char *opt_arg(char **argv, int argc, int *i, const char *lng, const char *shrt,
-			   bool *missing)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(lng);
-
-	*missing = false;
-	if (!strcmp(a, lng) || (shrt && !strcmp(a, shrt))) {
-		if (*i + 1 >= argc) {
-			*missing = true;
-			return NULL;
-		}
-		return argv[++*i];
-	}
-	if (!strncmp(a, lng, n) && a[n] == '=')
-		return a + n + 1;
-	return NULL;
-}
-
 static void free_batch(struct batch *b)
 {
 	free(b->pfd);
@@ -836,8 +816,8 @@ static void write_ready(struct batch *b)
 		struct batch_item *it = &b->items[b->next_write];
 
 		if (it->line)
-			fputs(it->line, b->out);
-		fflush(b->out);
+			cli_output_write(b->out, it->line, strlen(it->line));
+		fflush(b->out->f);
 		/* Keep what the summary needs; drop the line. */
 		free(it->buf);
 		it->buf = NULL;
@@ -896,37 +876,18 @@ int cmd_batch(struct cli_options *opts)
 {
 	struct batch b = { .opts = opts, .timeout = BATCH_DEFAULT_TIMEOUT };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *jobs = NULL, *timeout = NULL;
+	const char *jobs = cli_opt(opts, CLI_OPT_JOBS), *timeout = cli_opt(opts, CLI_OPT_TIMEOUT);
+	const char **inputs;
+	struct cli_output out;
 	int rc = VSC_EXIT_OK;
-	bool dashdash = false, missing;
-	int ninputs = 0;
 	double seconds;
 
-	for (int i = 0; i < opts->argc; i++) {
-		const char *a = opts->argv[i], *v;
-
-		if (dashdash || a[0] != '-' || !a[1]) {
-			ninputs++;
-			continue;
-		}
-		if (!strcmp(a, "--")) {
-			dashdash = true;
-			continue;
-		}
-		if ((v = opt_arg(opts->argv, opts->argc, &i, "--jobs", "-j", &missing)))
-			jobs = v;
-		else if (!missing &&
-			 (v = opt_arg(opts->argv, opts->argc, &i, "--markdown-dir", NULL, &missing)))
-			b.md_dir = v;
-		else if (!missing &&
-			 (v = opt_arg(opts->argv, opts->argc, &i, "--timeout", NULL, &missing)))
-			timeout = v;
-		else if (missing)
-			return usage_error("%s needs a value", a);
-		else
-			return usage_error("unknown option '%s'", a);
-	}
-	if (!ninputs)
+	b.md_dir = cli_opt(opts, CLI_OPT_MARKDOWN_DIR);
+	if (cli_flag(opts, CLI_OPT_LIVE))
+		return usage_error("%s", "--live does not apply: batch reads dump files");
+	if (cli_opt(opts, CLI_OPT_FORMAT) && opts->format != VSC_FORMAT_JSON)
+		return usage_error("%s", "--format must be json: batch writes JSON Lines");
+	if (!opts->argc)
 		return usage_error("%s", "no dumps or directories given");
 	b.jobs = ncpu > 0 ? (unsigned)(ncpu < BATCH_MAX_JOBS ? ncpu : BATCH_MAX_JOBS) : 1;
 	if (jobs && parse_uint(jobs, 1, BATCH_MAX_JOBS, &b.jobs))
@@ -938,21 +899,11 @@ int cmd_batch(struct cli_options *opts)
 		return usage_error("%s", "--markdown-dir needs a directory");
 
 	/* Inputs, in order: files as given, directories scanned. */
-	dashdash = false;
 	for (int i = 0; i < opts->argc; i++) {
 		const char *a = opts->argv[i];
 		struct stat st;
 		size_t before = b.n;
 
-		if (!dashdash && !strcmp(a, "--")) {
-			dashdash = true;
-			continue;
-		}
-		if (!dashdash && a[0] == '-' && a[1]) {
-			if (!strchr(a, '=') && strcmp(a, "--"))
-				i++; /* its value */
-			continue;
-		}
 		if (!stat(a, &st) && S_ISDIR(st.st_mode)) {
 			if (scan_dir(&b, a, "", 1)) {
 				fprintf(stderr, "vtdscope: batch: out of memory\n");
@@ -975,13 +926,29 @@ int cmd_batch(struct cli_options *opts)
 		free_batch(&b);
 		return VSC_EXIT_INPUT;
 	}
+	/* -o never names a dump of the batch, nor the vmlinux. */
+	inputs = calloc(b.n + 1, sizeof(*inputs));
+	if (!inputs) {
+		fprintf(stderr, "vtdscope: batch: out of memory\n");
+		free_batch(&b);
+		return VSC_EXIT_INTERNAL;
+	}
+	for (size_t i = 0; i < b.n; i++)
+		inputs[i] = b.items[i].path;
+	inputs[b.n] = opts->vmlinux;
+	rc = cli_output_check(opts, inputs, b.n + 1);
+	free(inputs);
+	if (rc) {
+		free_batch(&b);
+		return rc;
+	}
 	if (b.jobs > b.n)
 		b.jobs = (unsigned)b.n;
 	if (b.md_dir) {
 		if (mkdir(b.md_dir, 0777) && errno != EEXIST) {
 			fprintf(stderr, "vtdscope: %s: %s\n", b.md_dir, strerror(errno));
 			free_batch(&b);
-			return VSC_EXIT_INPUT;
+			return VSC_EXIT_INTERNAL;
 		}
 		if (assign_markdown_paths(&b)) {
 			fprintf(stderr, "vtdscope: batch: out of memory\n");
@@ -989,36 +956,30 @@ int cmd_batch(struct cli_options *opts)
 			return VSC_EXIT_INTERNAL;
 		}
 	}
-	b.out = stdout;
-	if (opts->output && strcmp(opts->output, "-")) {
-		b.out = fopen(opts->output, "w");
-		if (!b.out) {
-			fprintf(stderr, "vtdscope: %s: %s\n", opts->output, strerror(errno));
-			free_batch(&b);
-			return VSC_EXIT_INPUT;
-		}
+	rc = cli_output_open(&out, opts, NULL);
+	if (rc) {
+		free_batch(&b);
+		return rc;
 	}
+	b.out = &out;
 	b.pfd = calloc(b.jobs, sizeof(*b.pfd));
 	b.pfd_item = calloc(b.jobs, sizeof(*b.pfd_item));
 	if (!b.pfd || !b.pfd_item) {
 		fprintf(stderr, "vtdscope: batch: out of memory\n");
-		if (b.out != stdout)
-			fclose(b.out);
+		cli_output_close(&out, false);
 		free_batch(&b);
 		return VSC_EXIT_INTERNAL;
 	}
 	/* A bar on the terminal, never into a log or between result lines on it. */
-	b.progress = isatty(STDERR_FILENO) && !(b.out == stdout && isatty(STDOUT_FILENO));
+	b.progress = isatty(STDERR_FILENO) && !(out.f == stdout && isatty(STDOUT_FILENO));
 	b.t0 = now();
 	run_batch(&b);
 	seconds = now() - b.t0;
 	if (b.progress)
 		fputs("\r\033[K", stderr);
-	if (b.out != stdout ? fclose(b.out) : fflush(b.out)) {
-		fprintf(stderr, "vtdscope: %s: %s\n", opts->output ? opts->output : "stdout",
-			strerror(errno));
+	/* A results file that could not be written in full is a failed batch (4). */
+	if (cli_output_close(&out, true))
 		rc = VSC_EXIT_INTERNAL;
-	}
 	summary(&b, seconds);
 	for (size_t i = 0; i < b.n; i++) {
 		int e = b.items[i].exit;

@@ -9,22 +9,6 @@
 
 #include "cli.h"
 
-/* Index in argv of the dump: the first argument that is neither an option nor its value. */
-static int dump_index(const struct cli_options *opts)
-{
-	for (int i = 0; i < opts->argc; i++) {
-		const char *a = opts->argv[i];
-
-		if (!strcmp(a, "--cpu") || !strcmp(a, "--pid") || !strcmp(a, "--state")) {
-			i++;
-			continue;
-		}
-		if (a[0] != '-' || !strcmp(a, "--live"))
-			return i;
-	}
-	return -1;
-}
-
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -48,8 +32,8 @@ static int check_cpu(struct cli_options *opts, const char *path, unsigned long c
 	if (rc)
 		return rc;
 	if (cpu >= vsc_nr_cpus(t)) {
-		fprintf(stderr, "vtdscope: bt: CPU %lu out of range (%u CPUs)\n", cpu, vsc_nr_cpus(t));
-		rc = VSC_EXIT_USAGE;
+		rc = cli_usage_error(opts, "--cpu %lu is out of range (%u CPUs)", cpu,
+				     vsc_nr_cpus(t));
 	}
 	vsc_target_destroy(t);
 	return rc;
@@ -58,48 +42,36 @@ static int check_cpu(struct cli_options *opts, const char *path, unsigned long c
 int cmd_bt(struct cli_options *opts)
 {
 	static const char *const names[] = { "stacks" };
-	const char *cpu_s = cli_opt_value(opts, "--cpu"), *pid_s = cli_opt_value(opts, "--pid");
-	const char *state_s = cli_opt_value(opts, "--state");
+	const char *cpu_s = cli_opt(opts, CLI_OPT_CPU), *pid_s = cli_opt(opts, CLI_OPT_PID);
+	const char *state_s = cli_opt(opts, CLI_OPT_STATE);
 	struct vsc_analysis_options ao = {
 		.cpu = -1,
 		.pid = -1,
-		.frames_detail = cli_opt_flag(opts, "--frames-detail"),
+		.frames_detail = cli_flag(opts, CLI_OPT_FRAMES_DETAIL),
 		.full_stacks = true,
 	};
-	struct cli_options o = *opts;
 	unsigned long cpu = 0, pid = 0;
-	int dump = dump_index(opts), rc;
-	char *argv[2];
+	int rc;
 
-	if ((cpu_s && !parse_uint(cpu_s, 1u << 20, &cpu)) ||
-	    (pid_s && !parse_uint(pid_s, 1u << 30, &pid))) {
-		fprintf(stderr, "vtdscope: bt: --cpu and --pid take a number\n");
-		return VSC_EXIT_USAGE;
-	}
-	if ((cpu_s != NULL) + (pid_s != NULL) + (state_s != NULL) > 1) {
-		fprintf(stderr, "vtdscope: bt: give one of --cpu, --pid or --state\n");
-		return VSC_EXIT_USAGE;
-	}
-	if (state_s && (strlen(state_s) != 1 || !strchr("RSDTtZXIP", state_s[0]))) {
-		fprintf(stderr, "vtdscope: bt: --state takes a task state letter as ps prints it (D, R, S, ...)\n");
-		return VSC_EXIT_USAGE;
-	}
+	if (cpu_s && !parse_uint(cpu_s, 1u << 20, &cpu))
+		return cli_usage_error(opts, "--cpu takes a CPU number, not '%s'", cpu_s);
+	if (pid_s && !parse_uint(pid_s, 1u << 30, &pid))
+		return cli_usage_error(opts, "--pid takes a process id, not '%s'", pid_s);
+	if ((cpu_s != NULL) + (pid_s != NULL) + (state_s != NULL) +
+	    cli_flag(opts, CLI_OPT_ALL) > 1)
+		return cli_usage_error(opts, "give one of --cpu, --all, --pid or --state");
+	rc = cli_take_dump(opts, 0, NULL);
+	if (rc)
+		return rc;
 	if (state_s)
 		ao.task_state = state_s[0];
-	if (dump < 0)
-		return cli_open_target(opts, NULL, NULL);       /* "no dump given" */
 	if (cpu_s) {
-		rc = check_cpu(opts, opts->argv[dump], cpu);
+		rc = check_cpu(opts, opts->dump, cpu);
 		if (rc)
 			return rc;
 		ao.cpu = (int)cpu;
 	}
 	if (pid_s)
 		ao.pid = (int)pid;
-	/* cli_run_analyzers() opens argv[0]: the options may have come first. */
-	argv[0] = opts->argv[dump];
-	argv[1] = NULL;
-	o.argv = argv;
-	o.argc = 1;
-	return cli_run_analyzers(&o, "vtdscope bt", names, 1, &ao);
+	return cli_run_analyzers(opts, "vtdscope bt", names, 1, &ao);
 }

@@ -7,6 +7,9 @@
 int cmd_locks(struct cli_options *opts)
 {
 	static const char *const names[] = { "locks" };
+	int rc = cli_take_dump(opts, 0, NULL);
 
+	if (rc)
+		return rc;
 	return cli_run_analyzers(opts, "vtdscope locks", names, 1, NULL);
 }

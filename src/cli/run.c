@@ -2,6 +2,7 @@
 /* The common path of report-shaped commands: open, analyze, render, exit status. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <vtdscope/analyzer.h>
@@ -21,31 +22,30 @@ int cli_exit_for(const struct vsc_report *rep)
 	return VSC_EXIT_OK;
 }
 
-int cli_render(struct cli_options *opts, const struct vsc_report *rep)
+int cli_render(struct cli_options *opts, const struct vsc_report *rep, struct cli_output *o)
 {
-	struct vsc_render_options ro = { .redact = opts->redact, .color = opts->color,
-					 .verbose = opts->verbose };
-	struct vsc_error *err = vsc_render_format_from_name(opts->format, &ro.format);
-	FILE *out = stdout;
+	struct vsc_render_options ro = { .format = opts->format, .redact = opts->redact,
+					 .color = opts->color, .verbose = opts->verbose };
+	struct vsc_error *err;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
 
-	if (err) {
-		cli_error(err);
-		return VSC_EXIT_USAGE;
-	}
-	if (opts->output) {
-		out = fopen(opts->output, "w");
-		if (!out) {
-			fprintf(stderr, "vtdscope: %s: %s\n", opts->output, strerror(errno));
-			return VSC_EXIT_INPUT;
-		}
-	}
-	err = vsc_report_render(rep, out, &ro);
-	if (out != stdout && fclose(out) && !err)
-		err = vsc_error_create(VSC_ERR_IO, "%s: %s", opts->output, strerror(errno));
-	if (err) {
-		cli_error(err);
+	/* Rendered whole, then written through the output (and its redaction). */
+	if (!mem) {
+		fprintf(stderr, "vtdscope: out of memory\n");
 		return VSC_EXIT_INTERNAL;
 	}
+	err = vsc_report_render(rep, mem, &ro);
+	if (fclose(mem) && !err)
+		err = vsc_error_create(VSC_ERR_NOMEM, "rendering the report: out of memory");
+	if (err) {
+		cli_error(err);
+		free(buf);
+		return VSC_EXIT_INTERNAL;
+	}
+	cli_output_write(o, buf, len);
+	free(buf);
 	return VSC_EXIT_OK;
 }
 
@@ -76,28 +76,55 @@ void cli_analyze(struct vsc_target *t, struct vsc_report *rep, const char *title
 	vsc_analysis_deinit(&a);
 }
 
+int cli_report_for(struct cli_options *opts, struct vsc_target *t, const char *title,
+		   struct vsc_report **out)
+{
+	struct vsc_error *err = vsc_report_create(out);
+
+	(void)t;
+	if (err) {
+		cli_error(err);
+		return VSC_EXIT_INTERNAL;
+	}
+	vsc_report_set_title(*out, "%s", title);
+	vsc_report_set_tool_version(*out, VTDSCOPE_VERSION);
+	vsc_report_set_target(*out, opts->dump);
+	return VSC_EXIT_OK;
+}
+
 int cli_run_analyzers(struct cli_options *opts, const char *title, const char *const *names,
 		      size_t n, const struct vsc_analysis_options *aopts)
 {
 	struct vsc_analysis_options ao = { 0 };
+	struct cli_output out;
 	struct vsc_target *t;
 	struct vsc_report *rep;
 	struct vsc_error *err;
-	int rc = cli_open_target(opts, opts->argc ? opts->argv[0] : NULL, &t);
+	int rc = cli_output_check_inputs(opts);
 
 	if (rc)
 		return rc;
+	rc = cli_open_target(opts, opts->dump, &t);
+	if (rc)
+		return rc;
+	rc = cli_output_open(&out, opts, t);
+	if (rc) {
+		vsc_target_destroy(t);
+		return rc;
+	}
 	err = vsc_report_create(&rep);
 	if (err) {
 		cli_error(err);
+		cli_output_close(&out, false);
 		vsc_target_destroy(t);
 		return VSC_EXIT_INTERNAL;
 	}
 	if (aopts)
 		ao = *aopts;
 	ao.verbose = ao.verbose || opts->verbose;
-	cli_analyze(t, rep, title, opts->argv[0], names, n, &ao);
-	rc = cli_render(opts, rep);
+	cli_analyze(t, rep, title, opts->dump, names, n, &ao);
+	rc = cli_render(opts, rep, &out);
+	rc = cli_output_close(&out, !rc) ? VSC_EXIT_INTERNAL : rc;
 	if (!rc)
 		rc = cli_exit_for(rep);
 	vsc_report_destroy(rep);
@@ -107,6 +134,10 @@ int cli_run_analyzers(struct cli_options *opts, const char *title, const char *c
 
 int cmd_report(struct cli_options *opts)
 {
+	int rc = cli_take_dump(opts, 0, NULL);
+
+	if (rc)
+		return rc;
 	/* No names: every built-in analyzer, in report order. */
 	return cli_run_analyzers(opts, "vtdscope report", NULL, 0, NULL);
 }
@@ -115,23 +146,32 @@ int cmd_qi(struct cli_options *opts)
 {
 	static const char *const names[] = { "vtd" };
 	struct vsc_analysis_options ao = {
-		.unit = cli_opt_value(opts, "--unit"),
-		.all_slots = cli_opt_flag(opts, "--all-slots"),
+		.unit = cli_opt(opts, CLI_OPT_UNIT),
+		.all_slots = cli_flag(opts, CLI_OPT_ALL_SLOTS),
 	};
+	int rc = cli_take_dump(opts, 0, NULL);
 
+	if (rc)
+		return rc;
 	return cli_run_analyzers(opts, "vtdscope qi", names, 1, &ao);
 }
 
 int cmd_faults(struct cli_options *opts)
 {
 	static const char *const names[] = { "faults" };
+	int rc = cli_take_dump(opts, 0, NULL);
 
+	if (rc)
+		return rc;
 	return cli_run_analyzers(opts, "vtdscope faults", names, 1, NULL);
 }
 
 int cmd_info(struct cli_options *opts)
 {
 	static const char *const names[] = { "system" };
+	int rc = cli_take_dump(opts, 0, NULL);
 
+	if (rc)
+		return rc;
 	return cli_run_analyzers(opts, "vtdscope info", names, 1, NULL);
 }

@@ -269,10 +269,39 @@ static void remember_hostname(struct vsc_report *rep, const char *name)
 		free(copy);
 }
 
+/* Sensitive numbers below this are not looked for in text: too many false hits. */
+#define SECRET_MIN 0x10000
+
+static void remember_secret(struct vsc_report *rep, uint64_t value)
+{
+	if (value < SECRET_MIN)
+		return;
+	for (size_t i = 0; i < rep->nsecrets; i++)
+		if (rep->secrets[i] == value)
+			return;
+	if (rep->nsecrets == rep->secrets_cap) {
+		size_t cap = rep->secrets_cap ? 2 * rep->secrets_cap : 4;
+		uint64_t *n = realloc(rep->secrets, cap * sizeof(*n));
+
+		if (!n) {
+			rep->oom = true;
+			return;
+		}
+		rep->secrets = n;
+		rep->secrets_cap = cap;
+	}
+	rep->secrets[rep->nsecrets++] = value;
+}
+
 /* Copy @src into @dst with owned strings.  False on OOM (dst left absent-free). */
 static bool value_copy(struct vsc_report *rep, struct vsc_value *dst, const struct vsc_value *src)
 {
 	*dst = *src;
+	if (src->sensitive && (src->kind == VSC_VAL_HEX || src->kind == VSC_VAL_ADDR ||
+			       src->kind == VSC_VAL_UINT))
+		remember_secret(rep, src->u);
+	else if (src->sensitive && src->kind == VSC_VAL_INT && src->i > 0)
+		remember_secret(rep, (uint64_t)src->i);
 	switch (src->kind) {
 	case VSC_VAL_STR:
 	case VSC_VAL_HOST:
@@ -601,6 +630,7 @@ void vsc_report_destroy(struct vsc_report *rep)
 	for (size_t i = 0; i < rep->hostnames.n; i++)
 		free(rep->hostnames.items[i]);
 	free(rep->hostnames.items);
+	free(rep->secrets);
 	fields_free(&rep->meta);
 	free(rep->title);
 	free(rep->tool_version);

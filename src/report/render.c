@@ -270,14 +270,50 @@ static size_t kernel_addr_at(const char *s, size_t i)
 	return 0;
 }
 
-static void scrub(const char *s, char *const *hosts, size_t nhosts, struct vsc_sb *sb)
+/*
+ * Length of a whole hex token at @s + @i whose value is one of @secrets, or 0:
+ * "0x" and hex digits (leading zeros allowed), or a bare word of at least 8
+ * hex digits ("0000000029600000" in a hex dump).
+ */
+static size_t secret_at(const char *s, size_t i, const uint64_t *secrets, size_t n)
 {
+	const char *p = s + i;
+	size_t pre = 0, run;
+	uint64_t v = 0;
+
+	if (!n || (i && is_word(s[i - 1]) && !(p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))))
+		return 0;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		pre = 2;
+	run = hex_run(p + pre);
+	if (!run || is_word(p[pre + run]) || (!pre && run < 8))
+		return 0;
+	for (size_t k = 0; k < run; k++) {
+		char c = p[pre + k];
+
+		if (v >> 60)
+			return 0;       /* more than 64 bits of value */
+		v = v << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	for (size_t k = 0; k < n; k++)
+		if (secrets[k] == v)
+			return pre + run;
+	return 0;
+}
+
+/* @rep (may be NULL) gives the host names and sensitive numbers to scrub besides addresses. */
+static void scrub(const char *s, const struct vsc_report *rep, struct vsc_sb *sb)
+{
+	char *const *hosts = rep ? (char *const *)rep->hostnames.items : NULL;
+	size_t nhosts = rep ? rep->hostnames.n : 0;
 	size_t i = 0, start = 0;
 
 	while (s[i]) {
 		size_t n = kernel_addr_at(s, i);
 		const char *token = VSC_REDACTED_ADDR;
 
+		if (!n && rep && (n = secret_at(s, i, rep->secrets, rep->nsecrets)))
+			token = VSC_REDACTED;
 		for (size_t h = 0; !n && h < nhosts; h++) {
 			size_t hl = strlen(hosts[h]);
 
@@ -304,7 +340,7 @@ void vsc__scrub_into(struct vsc_render_ctx *ctx, struct vsc_sb *sb, const char *
 		vsc_sb_puts(sb, s);
 		return;
 	}
-	scrub(s, (char *const *)ctx->rep->hostnames.items, ctx->rep->hostnames.n, sb);
+	scrub(s, ctx->rep, sb);
 }
 
 const char *vsc__scrub(struct vsc_render_ctx *ctx, const char *s)
@@ -329,7 +365,7 @@ int vsc_value_format(const struct vsc_value *v, bool redact, char *buf, size_t s
 	vsc_sb_init(&out);
 	vsc__value_text(v, redact, &raw);
 	if (redact)
-		scrub(vsc_sb_str(&raw), NULL, 0, &out);
+		scrub(vsc_sb_str(&raw), NULL, &out);
 	else
 		vsc_sb_puts(&out, vsc_sb_str(&raw));
 	len = out.oom || raw.oom ? -1 : (int)out.len;

@@ -120,6 +120,12 @@ struct vsc_report {
 	struct vsc_section root;
 	struct vsc_ptrvec diags;        /* every struct vsc_diag *, in order */
 	struct vsc_ptrvec hostnames;    /* char *: HOST values, scrubbed under redact */
+	/*
+	 * Sensitive numbers (the KASLR offset): scrubbed under redact wherever
+	 * they appear as a whole hex token, not only in their own field.
+	 */
+	uint64_t *secrets;
+	size_t nsecrets, secrets_cap;
 	bool oom;
 };
 

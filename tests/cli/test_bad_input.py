@@ -35,7 +35,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from testlib import Results, find_exe  # noqa: E402
+from testlib import Results, find_exe, remove_tree, skipped  # noqa: E402
 
 SRC = os.environ.get("VTDSCOPE_SOURCE_DIR") or \
     os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -283,9 +283,7 @@ def check_run(res, label, case, rc, out, err, valgrind):
 def main():
     exe = find_exe()
     if not exe:
-        print("skip: no vtdscope binary (set VTDSCOPE)")
-        print("0 passed, 0 failed")
-        return 77
+        return skipped("no vtdscope binary (set VTDSCOPE)")
     valgrind = os.environ.get("VTDSCOPE_VALGRIND") == "1" and shutil.which("valgrind")
     if os.environ.get("VTDSCOPE_VALGRIND") == "1" and not valgrind:
         print("note: VTDSCOPE_VALGRIND=1 but valgrind is not installed")
@@ -308,20 +306,8 @@ def main():
                                            if case.timeout == TIMEOUT else 60))
                     check_run(res, label + " under valgrind", case, rc, out, err, True)
     finally:
-        for root, dirs, files in os.walk(tmp):
-            for n in files:
-                try:
-                    os.chmod(os.path.join(root, n), 0o600)
-                except OSError:
-                    pass
-        shutil.rmtree(tmp, ignore_errors=True)
-    if res.failures:
-        print("failed cases:")
-        for f in res.failures:
-            print("  %s" % f)
-    print("%d passed, %d failed%s" % (res.passed, res.failed,
-                                       ", %d skipped" % res.skipped if res.skipped else ""))
-    return 1 if res.failed else 0
+        remove_tree(tmp)
+    return res.summary('failed cases:')
 
 
 if __name__ == "__main__":

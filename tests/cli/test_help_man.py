@@ -15,6 +15,17 @@ command in it:
   - man/vtdscope.1 lists it (with the same description) and refers to its
     page;
   - contrib/bash-completion/vtdscope completes it and its options.
+And for every option of src/cli/options.def (OPT(command, ID, name, short,
+ARG, values, help); command "global" for the global options):
+  - `vtdscope --help` (global options) and `vtdscope CMD --help` (its own,
+    then the global ones) print one line per option, "-s, --name ARG  help"
+    as the table says, and no other option line;
+  - the command's man page (vtdscope(1) for global options) has a paragraph
+    for it (.TP then .B/.BI/.BR naming it) in OPTIONS (GLOBAL OPTIONS), and
+    those sections describe no option the table lacks; every option in a
+    synopsis is in the table; every value of an enumeration is in the page;
+  - the completion offers exactly the command's options (the global ones
+    in "globals") and, after an enumerated option, exactly its values.
 And the other way round: every man/vtdscope-*.1 belongs to a command.  Every
 page renders with `groff -man -Tutf8 -ww` without a warning (skipped with a
 message when groff is missing: apt-get install groff-base).  Every global
@@ -50,6 +61,26 @@ def command_table():
     pat = re.compile(r'^CMD\(\s*(\w+)\s*,\s*(\w+)\s*,\s*"((?:[^"\\]|\\.)*)"\s*,'
                      r'\s*"((?:[^"\\]|\\.)*)"\s*\)', re.M)
     return [(m.group(1), c_string(m.group(3)), c_string(m.group(4))) for m in pat.finditer(text)]
+
+
+def option_table():
+    """[dict(cmd, id, name, short, arg, values, help)] from options.def, in order."""
+    text = open(os.path.join(SRC, "src", "cli", "options.def")).read()
+    q = r'"((?:[^"\\]|\\.)*)"'
+    pat = re.compile(r'^OPT\(\s*(\w+)\s*,\s*(\w+)\s*,\s*%s\s*,\s*(0|\'(.)\')\s*,\s*(NULL|%s)\s*,'
+                     r'\s*(NULL|%s)\s*,\s*%s\s*\)' % (q, q, q, q), re.M)
+    out = []
+    for m in pat.finditer(text):
+        out.append(dict(cmd=m.group(1), id=m.group(2), name=c_string(m.group(3)),
+                        short=m.group(5), arg=c_string(m.group(7)) if m.group(7) is not None else None,
+                        values=c_string(m.group(9)).split("|") if m.group(9) is not None else None,
+                        help=c_string(m.group(10))))
+    return out
+
+
+def option_head(o):
+    arg = " " + o["arg"] if o["arg"] else ""
+    return ("-%s, --%s%s" % (o["short"], o["name"], arg)) if o["short"] else "--%s%s" % (o["name"], arg)
 
 
 def run(argv, timeout=30):
@@ -158,10 +189,41 @@ def check_help(res, exe, table):
                   "help: %r\nwant: %r" % (line, "%s %s %s" % (name, syn, desc)))
         rc, cout, cerr = run([exe, name, "--help"])
         want = "usage: vtdscope %s %s\n%s\n" % (name, syn, desc)
-        res.check(rc == 0 and cout == want and not cerr,
+        res.check(rc == 0 and cout.startswith(want) and not cerr,
                   "vtdscope %s --help prints the table's synopsis" % name,
                   "exit %s\nstdout: %r\nwant:   %r\nstderr: %r" % (rc, cout, want, cerr))
+        own = [o for o in OPTIONS if o["cmd"] == name]
+        glob_ = [o for o in OPTIONS if o["cmd"] == "global"]
+        check_option_lines(res, "vtdscope %s --help" % name, cout, "Options:", own)
+        check_option_lines(res, "vtdscope %s --help" % name, cout, "Global options:", glob_)
+        for o in OPTIONS:
+            if o["cmd"] not in ("global", name):
+                res.check(not re.search(r"(?<![\w-])--%s(?![\w-])" % re.escape(o["name"]), cout),
+                          "vtdscope %s --help does not offer --%s (an option of %s)" %
+                          (name, o["name"], o["cmd"]))
+    check_option_lines(res, "vtdscope --help", out, "Global options:",
+                       [o for o in OPTIONS if o["cmd"] == "global"])
     return out
+
+
+def check_option_lines(res, where, text, heading, opts):
+    """Under @heading, exactly one line per option of @opts: "  HEAD  help"."""
+    lines, on = [], False
+    for line in text.splitlines():
+        if line.strip() == heading:
+            on = True
+            continue
+        if on and not line.strip():
+            break
+        if on:
+            lines.append(line)
+    if not opts:
+        res.check(not lines, "%s has no %s section" % (where, heading.rstrip(":")), "\n".join(lines))
+        return
+    got = [" ".join(l.split()) for l in lines]
+    want = [" ".join(("%s %s" % (option_head(o), o["help"])).split()) for o in opts]
+    res.check(got == want, "%s: %s one line per option of the table" % (where, heading),
+              "got:\n  %s\nwant:\n  %s" % ("\n  ".join(got), "\n  ".join(want)))
 
 
 def check_pages(res, table, help_out):
@@ -190,6 +252,13 @@ def check_pages(res, table, help_out):
         res.check(got == want_name, "vtdscope-%s(1) NAME has the table's description" % name,
                   "page:  %r\ntable: %r" % (got, want_name))
         text = open(path, encoding="utf-8").read()
+        check_option_paragraphs(res, "vtdscope-%s(1)" % name, secs.get("OPTIONS", []),
+                                [o for o in OPTIONS if o["cmd"] == name],
+                                [o for o in OPTIONS if o["cmd"] == "global"], text)
+        table_names = {"--" + o["name"] for o in OPTIONS if o["cmd"] in (name, "global")} | \
+            {"-" + o["short"] for o in OPTIONS if o["cmd"] in (name, "global") and o["short"]}
+        for opt in sorted(options_in(syn)):
+            res.check(opt in table_names, "%s in the synopsis of %s is in options.def" % (opt, name))
         for opt in sorted(options_in(syn)):
             res.check(roff_text(text).count(opt) >= 2 and
                       re.search(r"^\.(TP|B|BI|BR)\b.*%s" % re.escape(opt.replace("-", "\\-")),
@@ -216,6 +285,9 @@ def check_pages(res, table, help_out):
         res.check(re.search(r"^\.BR vtdscope\\-%s \(1\)" % name,
                             "\n".join(secs.get("SEE ALSO", [])), re.M) is not None,
                   "vtdscope(1) SEE ALSO refers to vtdscope-%s(1)" % name)
+    check_option_paragraphs(res, "vtdscope(1)", secs.get("GLOBAL OPTIONS", []),
+                            [o for o in OPTIONS if o["cmd"] == "global"], [],
+                            open(path, encoding="utf-8").read())
     text = roff_text(open(path, encoding="utf-8").read())
     gopts = set()
     in_g = False
@@ -232,6 +304,31 @@ def check_pages(res, table, help_out):
         res.check(re.search(r"^\.B %d$" % code, "\n".join(secs.get("EXIT STATUS", [])), re.M),
                   "vtdscope(1) EXIT STATUS documents %d" % code)
     return gopts
+
+
+def check_option_paragraphs(res, page, lines, opts, also, source):
+    """A .TP paragraph naming each option of @opts; none for an option outside @opts + @also."""
+    heads = []
+    for i, line in enumerate(lines):
+        if line.strip() == ".TP" and i + 1 < len(lines):
+            t = roff_line(lines[i + 1]) or ""
+            heads.append(set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", t)))
+    named = set().union(*heads) if heads else set()
+    for o in opts:
+        res.check("--" + o["name"] in named, "%s has a paragraph for --%s" % (page, o["name"]),
+                  "no .TP paragraph names --%s in its OPTIONS section" % o["name"])
+        for v in o["values"] or ():
+            res.check(re.search(r"^\.B[RI]?\s+%s\b" % re.escape(roff_escape(v)), source, re.M)
+                      is not None, "%s names the value %s of --%s" % (page, v, o["name"]))
+    known = {"--" + o["name"] for o in opts + also} | {"-" + o["short"] for o in opts + also
+                                                       if o["short"]}
+    for n in sorted(named - known):
+        res.check(False, "%s describes %s, which options.def has for it" % (page, n),
+                  "%s has a paragraph for %s but the option table does not" % (page, n))
+
+
+def roff_escape(s):
+    return s.replace("-", "\\-")
 
 
 def check_groff(res):
@@ -274,6 +371,23 @@ def check_completion(res, table, gopts):
         missing = sorted(o for o in options_in(syn) - {"-o"} if o not in per.get(name, set()))
         res.check(not missing, "the completion offers the options of %s" % name,
                   "missing: %s" % " ".join(missing))
+        want = {"--" + o["name"] for o in OPTIONS if o["cmd"] == name} | \
+            {"-" + o["short"] for o in OPTIONS if o["cmd"] == name and o["short"]}
+        res.check(per.get(name, set()) == want,
+                  "the completion's options of %s are options.def's" % name,
+                  "completion: %s\ntable: %s" % (sorted(per.get(name, set())), sorted(want)))
+    want = {"--" + o["name"] for o in OPTIONS if o["cmd"] == "global"} | \
+        {"-" + o["short"] for o in OPTIONS if o["cmd"] == "global" and o["short"]}
+    res.check(globs == want, "the completion's global options are options.def's",
+              "completion: %s\ntable: %s" % (sorted(globs), sorted(want)))
+    for o in OPTIONS:
+        if not o["values"]:
+            continue
+        m = re.search(r'^\s*--%s\)\s*\n\s*COMPREPLY=\(\$\(compgen -W "([^"]*)"' %
+                      re.escape(o["name"]), text, re.M)
+        res.check(m is not None and m.group(1).split() == o["values"],
+                  "the completion offers the values of --%s" % o["name"],
+                  "completion: %s\ntable: %s" % (m.group(1) if m else None, o["values"]))
     if shutil.which("bash"):
         script = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); '
                   'COMPREPLY=(); _vtdscope; printf "%s\\n" "${COMPREPLY[@]}"')
@@ -318,9 +432,18 @@ def check_finding_kinds(res):
                   "no analyzer or command declares %s" % k)
 
 
+OPTIONS = option_table()
+
+
 def main():
     res = Results()
     table = command_table()
+    res.check(len(OPTIONS) > 0 and len({o["id"] for o in OPTIONS}) == len(OPTIONS),
+              "options.def has options, each ID once")
+    cmds = {t[0] for t in table} | {"global"}
+    for o in OPTIONS:
+        res.check(o["cmd"] in cmds, "options.def: --%s belongs to a command (%s)" %
+                  (o["name"], o["cmd"]))
     if not res.check(len(table) > 0, "commands.def has commands"):
         print("%d passed, %d failed" % (res.passed, res.failed))
         return 1

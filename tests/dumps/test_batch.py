@@ -34,7 +34,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from testlib import Results, find_exe  # noqa: E402
+from testlib import Results, find_exe, skipped  # noqa: E402
 
 SRC = os.environ.get("VTDSCOPE_SOURCE_DIR") or \
     os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -110,15 +110,11 @@ def fixture_dumps():
 def main():
     exe = find_exe()
     if not exe:
-        print("skip: no vtdscope binary (set VTDSCOPE)")
-        print("0 passed, 0 failed")
-        return 77
+        return skipped("no vtdscope binary (set VTDSCOPE)")
     dumps = fixture_dumps()
     readable = [d for d in dumps if not d.endswith(".flat")]
     if not readable:
-        print("skip: no fixture dump under %s/fixtures (run the fixture harness first)" % CACHE)
-        print("0 passed, 0 failed")
-        return 77
+        return skipped("no fixture dump under %s/fixtures (run the fixture harness first)" % CACHE)
     res = Results()
     tmp = tempfile.mkdtemp(prefix="vtdscope-batch-")
     try:
