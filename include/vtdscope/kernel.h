@@ -42,5 +42,10 @@ struct vsc_error *vsc_task_foreach(struct vsc_target *t, vsc_task_fn fn, void *a
 struct vsc_error *vsc_task_read(struct vsc_target *t, uint64_t address, struct vsc_task *out) VSC_MUST_CHECK;
 /* The task running on @cpu at dump time (rq->curr). */
 struct vsc_error *vsc_cpu_curr(struct vsc_target *t, unsigned int cpu, uint64_t *task) VSC_MUST_CHECK;
+/*
+ * @cpu's idle task (rq->idle, pid 0).  Only the boot CPU's (init_task) is on
+ * the task list that vsc_task_foreach() walks; the others are found here.
+ */
+struct vsc_error *vsc_cpu_idle(struct vsc_target *t, unsigned int cpu, uint64_t *task) VSC_MUST_CHECK;
 
 #endif

@@ -511,12 +511,49 @@ static int pid_cb(void *arg, const struct vsc_task *task)
 	return 0;
 }
 
+/*
+ * Pid 0 is every CPU's idle task, but only the boot CPU's (init_task) is on
+ * the task list: the others come from each runqueue (rq->idle).
+ */
+static void add_idle_tasks(struct vsc_target *t, struct vsc_section *parent, struct pid_match *m)
+{
+	for (unsigned int cpu = 0; cpu < vsc_nr_cpus(t); cpu++) {
+		struct vsc_error *err;
+		uint64_t idle, *nt;
+		int *np;
+		bool known = false;
+
+		err = vsc_cpu_idle(t, cpu, &idle);
+		if (err) {
+			vsc_section_take_error(parent, err, "idle task of CPU %u", cpu);
+			continue;
+		}
+		for (size_t i = 0; i < m->n; i++)
+			known |= m->tasks[i] == idle;
+		if (known || !idle)
+			continue;
+		np = realloc(m->pids, (m->n + 1) * sizeof(*np));
+		if (!np)
+			return;
+		m->pids = np;
+		nt = realloc(m->tasks, (m->n + 1) * sizeof(*nt));
+		if (!nt)
+			return;
+		m->tasks = nt;
+		m->pids[m->n] = 0;
+		m->tasks[m->n++] = idle;
+	}
+}
+
 static void bt_pid(struct vsc_target *t, struct vsc_section *parent, int pid, char state,
 		   bool detail)
 {
 	struct pid_match m = { .pid = pid, .state = state };
 	struct vsc_error *err = vsc_task_foreach(t, pid_cb, &m);
 	char id[48];
+
+	if (!err && pid == 0 && !state)
+		add_idle_tasks(t, parent, &m);
 
 	/* A walk that failed (a list with a cycle) still shows the tasks found before. */
 	if (err)

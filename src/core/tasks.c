@@ -119,15 +119,27 @@ struct vsc_error *vsc_task_read(struct vsc_target *t, uint64_t address, struct v
 	return err;
 }
 
-struct vsc_error *vsc_cpu_curr(struct vsc_target *t, unsigned int cpu, uint64_t *task)
+/* A task pointer of @cpu's runqueue: rq->curr, rq->idle. */
+static struct vsc_error *rq_task(struct vsc_target *t, unsigned int cpu, const char *member,
+				 const char *label, uint64_t *task)
 {
-	struct vsc_member_info curr;
+	struct vsc_member_info m;
 	uint64_t rq, addr;
 
 	VSC_TRY(vsc_symbol_address(t, "runqueues", &rq));
-	VSC_TRY(vsc_member(t, "struct rq", "curr", &curr));
+	VSC_TRY(vsc_member(t, "struct rq", member, &m));
 	VSC_TRY(vsc_per_cpu_addr(t, rq, cpu, &addr));
-	return vsc_read_member(t, addr, &curr, task, "rq->curr");
+	return vsc_read_member(t, addr, &m, task, label);
+}
+
+struct vsc_error *vsc_cpu_curr(struct vsc_target *t, unsigned int cpu, uint64_t *task)
+{
+	return rq_task(t, cpu, "curr", "rq->curr", task);
+}
+
+struct vsc_error *vsc_cpu_idle(struct vsc_target *t, unsigned int cpu, uint64_t *task)
+{
+	return rq_task(t, cpu, "idle", "rq->idle", task);
 }
 
 /*

@@ -404,13 +404,12 @@ def check_bt_pid0(res, exe, kdump):
     rc2, out2, _ = run([exe, "info", kdump, "--format", "json"])
     ncpu = ((parse_json("info", out2) or {}).get("sections", {}).get("system", {})
             .get("fields", {}).get("cpus_possible"))
-    if len(secs) == 1 and ncpu and ncpu > 1:
-        res.skip("bt --pid 0 shows every CPU's idle task (%s CPUs)" % ncpu,
-                 "needs the engine to read each CPU's rq->idle: 1 idle task shown")
-        return
-    res.check(rc in (0, 5) and ncpu and len(secs) == ncpu,
-              "bt --pid 0 shows every CPU's idle task (%s CPUs)" % ncpu,
-              "exit %s, sections %s" % (rc, list(secs)))
+    # The kernel names each CPU's idle task itself (init_idle(): "swapper/%d").
+    comms = sorted(sec.get("fields", {}).get("comm") or "" for sec in secs.values())
+    want = sorted("swapper/%d" % c for c in range(ncpu or 0))
+    res.check(rc in (0, 5) and ncpu and comms == want,
+              "bt --pid 0 shows every CPU's idle task (%s CPUs: %s)" % (ncpu, ", ".join(comms)),
+              "exit %s, sections %s, comms %s" % (rc, list(secs), comms))
 
 
 def main():
