@@ -289,6 +289,8 @@ static int cmp_cu(const void *key, const void *elem)
 
 static struct dw_cu *cu_by_die(const struct dwarf_types *dt, Dwarf_Off die_off)
 {
+	if (!dt->ncus)
+		return NULL;    /* bsearch(NULL, 0, ...) is undefined */
 	return bsearch(&die_off, dt->cus, dt->ncus, sizeof(*dt->cus), cmp_cu);
 }
 
@@ -588,7 +590,7 @@ static int note_anchor(void *arg, const char *name, uint64_t value, uint64_t siz
 	(void)size;
 	if ((type != 'T' && type != 't' && type != 'W') || !value)
 		return 0;
-	a = bsearch(&key, dt->anchors, dt->nanchors, sizeof(key), cmp_anchor);
+	a = dt->nanchors ? bsearch(&key, dt->anchors, dt->nanchors, sizeof(key), cmp_anchor) : NULL;
 	if (a && (!a->addr || (global && !a->global))) {
 		a->addr = value;
 		a->global = global;
@@ -620,7 +622,8 @@ static struct vsc_error *resolve_anchors(struct dwarf_types *dt)
 				dt->anchors[dt->nanchors++] = key;
 		}
 	}
-	qsort(dt->anchors, dt->nanchors, sizeof(*dt->anchors), cmp_anchor);
+	if (dt->nanchors > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(dt->anchors, dt->nanchors, sizeof(*dt->anchors), cmp_anchor);
 	if (!dt->aranges)
 		return NULL; /* addresses would not lead anywhere */
 	err = vsc_elf_symtab_foreach(dt->path, note_anchor, dt);
@@ -725,7 +728,8 @@ static struct vsc_error *scan_place(struct dwarf_types *dt, const char *place,
 		Dwarf_Off die_off;
 
 		VSC_TRY(resolve_anchors(dt));
-		a = bsearch(&key, dt->anchors, dt->nanchors, sizeof(key), cmp_anchor);
+		a = dt->nanchors ? bsearch(&key, dt->anchors, dt->nanchors, sizeof(key), cmp_anchor)
+				 : NULL;
 		if (a && a->addr && cu_of_address(dt, a->addr, &die_off) &&
 		    !cu_scanned(dt, die_off))
 			VSC_TRY(scan_cu(dt, die_off));

@@ -662,7 +662,8 @@ static void module_syms_load(struct vsc_target *t, struct mod_info *m)
 		m->syms[m->nr_syms++] = (struct mod_sym){ .addr = value, .size = size,
 							  .name_off = name };
 	}
-	qsort(m->syms, m->nr_syms, sizeof(*m->syms), cmp_sym);
+	if (m->nr_syms > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(m->syms, m->nr_syms, sizeof(*m->syms), cmp_sym);
 	free(raw);
 	return;
 fail:

@@ -287,7 +287,8 @@ static struct vsc_error *qnodes_load(struct vsc_target *t, struct qnodes *q)
 				q->links[q->nr_links++] = (struct link){ cn->next[i], cn->base + i * q->node_size };
 		}
 	}
-	qsort(q->links, q->nr_links, sizeof(*q->links), cmp_link);
+	if (q->nr_links > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(q->links, q->nr_links, sizeof(*q->links), cmp_link);
 	q->ok = true;
 	return NULL;
 }
@@ -987,7 +988,8 @@ static void find_holders(struct analysis *a, struct vsc_contended_lock *l)
 			l->holders[l->nr_holders++] = h;
 		}
 	}
-	qsort(l->holders, l->nr_holders, sizeof(*l->holders), cmp_holder);
+	if (l->nr_holders > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(l->holders, l->nr_holders, sizeof(*l->holders), cmp_holder);
 }
 
 static struct vsc_contended_lock *new_lock(struct vsc_locks_report *r)

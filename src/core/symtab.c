@@ -149,7 +149,8 @@ next:;
 	for (size_t i = 0; i < st->nr; i++)
 		if (st->syms[i].address >= 0xff00000000000000ULL)
 			st->by_addr[st->nr_by_addr++] = &st->syms[i];
-	qsort(st->by_addr, st->nr_by_addr, sizeof(*st->by_addr), cmp_addr);
+	if (st->nr_by_addr > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(st->by_addr, st->nr_by_addr, sizeof(*st->by_addr), cmp_addr);
 	for (size_t i = 0; i < st->nr_by_addr; i++) {
 		struct vsc_symbol *s = st->by_addr[i];
 

@@ -398,7 +398,8 @@ const struct vsc_finding **vsc__sorted_findings(const struct vsc_report *rep)
 	if (!v)
 		return NULL;
 	memcpy(v, rep->findings.items, rep->findings.n * sizeof(*v));
-	qsort(v, rep->findings.n, sizeof(*v), finding_cmp);
+	if (rep->findings.n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(v, rep->findings.n, sizeof(*v), finding_cmp);
 	return v;
 }
 
