@@ -5,6 +5,7 @@
 #   make demo      build, make (or reuse) a real lockup vmcore, and run the triage report on it
 #   make fixtures  the full set of real vmcores with their ground truth (cached outside git)
 #   make check     deps + build + fixtures + every test (what CI runs)
+#   make fuzz      the libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each (clang)
 #   make sweep     the seed lockup on every Debian 12 kernel build in the archive (not in check)
 
 BUILD ?= build
@@ -17,10 +18,10 @@ APT = apt-get -o DPkg::Lock::Timeout=900
 
 BUILD_DEPS = build-essential cmake pkg-config libkdumpfile-dev libdw-dev libelf-dev libbpf-dev \
 	libncurses-dev libjson-c-dev libcmocka-dev zlib1g-dev
-TEST_DEPS = python3 python3-jsonschema cmark-gfm valgrind groff-base man-db
+TEST_DEPS = python3 python3-jsonschema cmark-gfm valgrind groff-base man-db clang
 FIXTURE_DEPS = qemu-system-x86 busybox-static cpio makedumpfile crash gdb zstd kmod
 
-.PHONY: all deps build demo fixtures check check-sanitize sweep clean
+.PHONY: all deps build demo fixtures check check-sanitize fuzz fuzz-build fuzz-smoke sweep clean
 
 all: build
 
@@ -52,6 +53,7 @@ check: deps build
 	if [ -x fixtures/make-fixtures ]; then fixtures/make-fixtures; fi
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	$(MAKE) check-sanitize
+	$(MAKE) fuzz-smoke
 
 # Unit tests and the real-dump tests again under AddressSanitizer + UBSan.
 check-sanitize:
@@ -59,10 +61,43 @@ check-sanitize:
 	cmake --build $(BUILD)-asan -j$(JOBS)
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j$(JOBS)
 
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c) in their own clang build with ASan+UBSan;
+# seeds are generated (tests/fuzz/make-seeds), the corpus grows in $(FUZZ_BUILD)/corpus.
+# A crash stops the run and leaves its input in $(FUZZ_BUILD)/crashes/: fix it, then add
+# the input to tests/fuzz/regress/<harness>/ (replayed by every `make check`).
+FUZZ_BUILD ?= $(BUILD)-fuzz
+FUZZ_SECONDS ?= 60
+FUZZERS = vmcoreinfo elf qi_desc printk orc report
+FUZZ_FLAGS = -timeout=5 -rss_limit_mb=512 -print_final_stats=1
+
+fuzz-build:
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVTDSCOPE_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target $(addprefix fuzz_,$(FUZZERS)) 2>&1 | \
+		grep -v -e 'missing-field-initializers' -e 'warnings\? generated' || true
+	@for f in $(FUZZERS); do test -x $(FUZZ_BUILD)/tests/fuzz/fuzz_$$f || \
+		{ echo "fuzz_$$f did not build" >&2; exit 1; }; done
+	tests/fuzz/make-seeds $(FUZZ_BUILD)/corpus
+
+fuzz: fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/crashes
+	@for f in $(FUZZERS); do \
+		dict=tests/fuzz/$$f.dict; [ -f $$dict ] && dict="-dict=$$dict" || dict=; \
+		echo "fuzz_$$f: $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BUILD)/tests/fuzz/fuzz_$$f $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) $$dict \
+			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$f- $(FUZZ_BUILD)/corpus/$$f \
+			>$(FUZZ_BUILD)/fuzz-$$f.log 2>&1 || \
+		{ tail -40 $(FUZZ_BUILD)/fuzz-$$f.log; echo "fuzz_$$f failed: see $(FUZZ_BUILD)/fuzz-$$f.log" >&2; exit 1; }; \
+		grep -E '^(Done|stat::number_of_executed_units|#[0-9]+.*DONE)' $(FUZZ_BUILD)/fuzz-$$f.log | tail -2; \
+	done
+
+# Every harness for 10 s (make check runs this last).
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=10
+
 # One qi-hang guest per Debian 12 kernel build (6.1, 6.12, and rt/cloud of the newest),
 # checked BTF-only against the kernel's own log and backtraces: one table row per kernel.
 sweep: deps build
 	fixtures/sweep
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz

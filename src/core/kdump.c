@@ -5,9 +5,12 @@
  * files.  Virtual address translation is ours (paging.c): libkdumpfile 0.5.1
  * mis-translates QEMU-written kdump files and KASLR text above 0xffffffffa0000000.
  */
+#include <elf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libkdumpfile/kdumpfile.h>
 
@@ -20,7 +23,51 @@ struct vsc_dumpfile {
 	FILE *trace;
 	uint64_t *traced;       /* open-addressing set of page numbers + 1 */
 	size_t traced_cap;
+	/* ELF: pages a PT_LOAD covers only in part (see partial_pages_init) */
+	uint64_t *partial;
+	size_t nr_partial;
 };
+
+/*
+ * libkdumpfile 0.5.1 dereferences NULL reading a page that an ELF PT_LOAD's
+ * file data covers only in part (p_filesz 0xfdd, found by fuzzing).  Such
+ * pages (a segment that starts or ends inside a page) are listed here and
+ * read as not in the dump.  QEMU and makedumpfile write whole pages.
+ */
+static void partial_pages_init(struct vsc_dumpfile *df, int fd)
+{
+	Elf64_Ehdr eh;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_phentsize != sizeof(Elf64_Phdr))
+		return;
+	df->partial = calloc(2 * (size_t)eh.e_phnum + 1, sizeof(*df->partial));
+	for (unsigned int i = 0; df->partial && i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			break;
+		if (ph.p_type != PT_LOAD || !ph.p_filesz)
+			continue;
+		if (ph.p_paddr & 0xfff)
+			df->partial[df->nr_partial++] = ph.p_paddr & ~0xfffULL;
+		if ((ph.p_paddr + ph.p_filesz) & 0xfff)
+			df->partial[df->nr_partial++] = (ph.p_paddr + ph.p_filesz) & ~0xfffULL;
+	}
+}
+
+static bool partial_page(const struct vsc_dumpfile *df, uint64_t paddr, size_t len,
+			 uint64_t *page)
+{
+	for (size_t i = 0; i < df->nr_partial; i++) {
+		if (df->partial[i] + 4096 > paddr && df->partial[i] < paddr + len) {
+			*page = df->partial[i];
+			return true;
+		}
+	}
+	return false;
+}
 
 static void trace_page(struct vsc_dumpfile *df, uint64_t pfn)
 {
@@ -92,6 +139,8 @@ struct vsc_error *vsc_dumpfile_open(const char *path, int fd, struct vsc_dumpfil
 		snprintf(df->format, sizeof(df->format), "unknown");
 	if (!strcmp(df->format, "diskdump"))
 		snprintf(df->format, sizeof(df->format), "kdump-compressed");
+	if (!strcmp(df->format, "elf"))
+		partial_pages_init(df, fd);
 	*out = df;
 	return NULL;
 }
@@ -127,6 +176,7 @@ void vsc_dumpfile_destroy(struct vsc_dumpfile *df)
 	if (df->trace)
 		fclose(df->trace);
 	free(df->traced);
+	free(df->partial);
 	free(df);
 }
 
@@ -145,7 +195,11 @@ struct vsc_error *vsc_dumpfile_read_phys(struct vsc_dumpfile *df, uint64_t paddr
 	 * 5-level paging") before it reads anything.
 	 */
 	kdump_status st;
+	uint64_t page;
 
+	if (len && partial_page(df, paddr, len, &page))
+		return vsc_error_create(VSC_ERR_NODATA, "physical page 0x%llx only partly in dump",
+					(unsigned long long)page);
 	if (df->traced)
 		for (uint64_t p = paddr >> 12; p <= (paddr + len - 1) >> 12; p++)
 			trace_page(df, p);

@@ -212,6 +212,7 @@ static struct vsc_error *legacy(struct vsc_target *t, vsc_log_fn fn, void *arg)
 {
 	uint64_t s_buf, s_len, s_first, s_next, sz, o_ts, o_len, o_tlen, o_caller = 0, buf;
 	uint32_t blen, first, next;
+	uint8_t last;
 	unsigned char *data;
 	struct vsc_error *err;
 	uint64_t seq = 0;
@@ -235,6 +236,12 @@ static struct vsc_error *legacy(struct vsc_target *t, vsc_log_fn fn, void *arg)
 	/* u64 ts_nsec; u16 len, text_len, dict_len; u8 facility; u8 flags:5, level:3 */
 	if (o_ts + 8 > sz || o_len + 2 > sz || o_tlen + 6 > sz || (o_caller && o_caller + 4 > sz))
 		return vsc_error_create(VSC_ERR_CORRUPT, "implausible printk_log layout in VMCOREINFO");
+	/*
+	 * log_buf_len comes from the dump: before allocating that much, its
+	 * last byte must be in the dump (a fuzzed 1 GB length in a 2 KB dump
+	 * made a 1 GB allocation).
+	 */
+	VSC_TRY(vsc_read_u8(t, buf + blen - 1, &last, "log_buf end"));
 	data = malloc(blen);
 	if (!data)
 		return &vsc_error_nomem;

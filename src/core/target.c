@@ -195,6 +195,34 @@ static void vmcoreinfo_text_value(const char *text, size_t len, const char *key,
 }
 
 /*
+ * No kernel writes a VMCOREINFO line that starts with '.', and libkdumpfile
+ * 0.5.1, which reads every VMCOREINFO of the file again into a tree of
+ * attributes split at '.', dereferences NULL on one (".A=0"); it divides by
+ * a PAGESIZE of 0 (both found by fuzzing).  x86-64 kernels write
+ * PAGESIZE=4096.  Checked on each VMCOREINFO before the file goes to the
+ * library.
+ */
+static struct vsc_error *vmcoreinfo_check(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; ) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) : len;
+
+		if (end > i && text[i] == '.')
+			return vsc_error_create(VSC_ERR_FORMAT,
+						"corrupt VMCOREINFO: a line starts with '.'");
+		/* "PAGESIZE", "PAGESIZE=" or "=0" divides by zero in the library */
+		if (end - i >= 8 && !memcmp(text + i, "PAGESIZE", 8) &&
+		    (end - i == 8 || text[i + 8] == '=') &&
+		    !(end - i == 13 && !memcmp(text + i + 8, "=4096", 5)))
+			return vsc_error_create(VSC_ERR_FORMAT,
+						"corrupt VMCOREINFO: PAGESIZE is not 4096");
+		i = end + 1;
+	}
+	return NULL;
+}
+
+/*
  * A VMCOREINFO note.  The first one is the dumped kernel's and is kept; a
  * second one (a dump of a kexec'd kernel may carry the previous kernel's too)
  * is ignored, with a diagnostic that says whether it differs.
@@ -352,6 +380,8 @@ static struct vsc_error *parse_notes(struct vsc_target *t, const unsigned char *
 		} else if (nh.n_namesz >= 11 && !memcmp(name, "VMCOREINFO", 11)) {
 			size_t len = strnlen((const char *)desc, nh.n_descsz);
 
+			/* the library reads all n_descsz bytes, NULs included */
+			VSC_TRY(vmcoreinfo_check((const char *)desc, nh.n_descsz));
 			VSC_TRY(vmcoreinfo_note(t, (const char *)desc, len));
 		}
 		if (next <= off)
@@ -381,6 +411,13 @@ static struct vsc_error *read_elf_notes(struct vsc_target *t, const char *path, 
 					path, eh.e_machine);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM)
 		return vsc_error_create(VSC_ERR_FORMAT, "%s: corrupt ELF program headers", path);
+	/*
+	 * QEMU dumps carry section headers; libkdumpfile 0.5.1 reads them and
+	 * dereferences NULL when e_shoff or e_shnum is set with e_shentsize 0
+	 * (found by fuzzing): check the entry size before handing it the file.
+	 */
+	if ((eh.e_shoff || eh.e_shnum) && eh.e_shentsize != sizeof(Elf64_Shdr))
+		return vsc_error_create(VSC_ERR_FORMAT, "%s: corrupt ELF section headers", path);
 
 	for (unsigned int i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
@@ -432,11 +469,17 @@ static struct vsc_error *check_diskdump_size(struct vsc_target *t, const char *p
 	memcpy(&mapnr32, hdr + DISKDUMP_MAX_MAPNR_OFF, 4);
 	max_mapnr = version >= 6 ? get64(sub + SUBHDR_MAX_MAPNR_64) : mapnr32;
 	half = (uint64_t)bitmap_blocks * (uint64_t)block_size / 2;
-	if (!half || half > MAX_BITMAP_CHECK || !t->file_size)
-		return NULL; /* too large to check cheaply: rely on read errors */
+	if (!t->file_size)
+		return NULL;
+	/*
+	 * Whatever their size: libkdumpfile allocates what the header claims
+	 * (900 MB for a 588-byte file, found by fuzzing) before reading it.
+	 */
 	if ((1 + (uint64_t)sub_blocks + bitmap_blocks) * (uint64_t)block_size > t->file_size)
 		return vsc_error_create(VSC_ERR_FORMAT, "%s: truncated dump: the page bitmaps end past "
 					"the end of the file", path);
+	if (!half || half > MAX_BITMAP_CHECK)
+		return NULL; /* too large to check cheaply: rely on read errors */
 	bm = malloc(half);
 	if (!bm)
 		return &vsc_error_nomem;
@@ -483,9 +526,14 @@ static struct vsc_error *read_diskdump_notes(struct vsc_target *t, const char *p
 	VSC_TRY(pread_full(t->fd, hdr, sizeof(hdr), 0, path, "kdump header"));
 	memcpy(&version, hdr + DISKDUMP_HEADER_VERSION_OFF, 4);
 	memcpy(&block_size, hdr + DISKDUMP_BLOCK_SIZE_OFF, 4);
-	if (block_size <= 0 || block_size > (1 << 20) || (block_size & (block_size - 1)))
-		return vsc_error_create(VSC_ERR_FORMAT, "%s: corrupt kdump header (block size %d)",
-					path, block_size);
+	/*
+	 * makedumpfile's block size is the page size: 4096 on x86-64.  Any other
+	 * makes libkdumpfile 0.5.1 use gigabytes on a 600-byte file (found by
+	 * fuzzing), so it is checked before the library sees the file.
+	 */
+	if (block_size != 4096)
+		return vsc_error_create(VSC_ERR_FORMAT, "%s: corrupt kdump header (block size %d, "
+					"not the x86-64 page size 4096)", path, block_size);
 	VSC_TRY(pread_full(t->fd, sub, sizeof(sub), (uint64_t)block_size, path, "kdump sub-header"));
 	off_vi = get64(sub + SUBHDR_OFFSET_VMCOREINFO);
 	size_vi = get64(sub + SUBHDR_SIZE_VMCOREINFO);
@@ -508,7 +556,8 @@ static struct vsc_error *read_diskdump_notes(struct vsc_target *t, const char *p
 		if (err)
 			return err;
 	}
-	if (!t->vmcoreinfo_raw && version >= 3 && size_vi > 0) {
+	/* Read even when a note gave VMCOREINFO: libkdumpfile reads this one too. */
+	if (version >= 3 && size_vi > 0) {
 		char *buf;
 
 		if (size_vi > MAX_VMCOREINFO_SIZE)
@@ -518,6 +567,8 @@ static struct vsc_error *read_diskdump_notes(struct vsc_target *t, const char *p
 			return &vsc_error_nomem;
 		err = pread_full(t->fd, buf, size_vi, off_vi, path, "VMCOREINFO");
 		if (!err)
+			err = vmcoreinfo_check(buf, size_vi);
+		if (!err && !t->vmcoreinfo_raw)
 			err = vsc_target_parse_vmcoreinfo(t, buf, strnlen(buf, size_vi));
 		free(buf);
 	}
