@@ -21,7 +21,12 @@ we read, so it sees the same instant)
            innermost frames of ours.
            (3) after "WARNING: possibly bogus exception frame" it could not
            unwind and lists functions found by scanning stack words: past that
-           point its frames need only appear in ours, in order.
+           point its frames need only appear in ours, in order.  A word it
+           found below the interrupted context's stack pointer (the pt_regs
+           our trace took on that stack) is no frame of that context: it lies
+           in the saved registers or in stack already popped (vm_area_alloc,
+           just returned into alloc_bprm when the interrupt came): stale, and
+           left out.
            (4) between the system-call dispatcher and the user pt_regs: a task
            in a system call keeps its user pt_regs at the top of its stack;
            crash finds them and prints entry_SYSCALL_64* last, but between
@@ -111,33 +116,65 @@ def is_syscall_entry(name):
 # ---------------------------------------------------------------- crash bt -a
 
 def crash_bogus_cpus(path):
-    """{cpu: number of crash's (normalized) frames before its "possibly bogus
-    exception frame"} from crash-bt-a.txt."""
+    """{cpu: (number of crash's normalized frames before its "possibly bogus
+    exception frame", [(function, stack address) of the frames after it])}
+    from crash-bt-a.txt."""
     bogus = {}
     try:
         lines = open(path, errors="replace").readlines()
     except OSError:
         return bogus
-    cpu, names = None, []
+    cpu, names, after = None, [], None
     for line in lines:
         m = re.match(r"PID:.*\bCPU:\s+(\d+)", line)
         if m:
-            cpu, names = int(m.group(1)), []
+            cpu, names, after = int(m.group(1)), [], None
             continue
-        m = re.match(r"\s*#\d+ \[[0-9a-f]+\] (\S+) at", line) or \
-            re.match(r"\s*\[exception RIP: ([A-Za-z_][\w.]*)\+", line)
-        if m:
-            names.append(m.group(1))
+        f = re.match(r"\s*#\d+ \[([0-9a-f]+)\] (\S+) at", line)
+        m = f or re.match(r"\s*\[exception RIP: ([A-Za-z_][\w.]*)\+", line)
+        if m and after is not None:
+            if f:
+                after.append((norm([f.group(2)])[0], int(f.group(1), 16)))
+        elif m:
+            names.append(m.group(m.lastindex))
         elif "possibly bogus exception frame" in line and cpu is not None and cpu not in bogus:
-            bogus[cpu] = len(norm(names))
+            after = []
+            bogus[cpu] = (len(norm(names)), after)
     return bogus
 
 
-def compare_crash(oracle, ours, ours_end=None, panic_cpu=False, bogus_at=None):
+def stale_scanned(bogus, rows):
+    """Names of the frames crash scanned past its bogus frame (crash_bogus_cpus()
+    entry @bogus) that lie below the interrupted context's stack pointer on
+    their stack (our lowest exception frame's SP there, else our lowest SP)."""
+    if not bogus:
+        return []
+    sps, interrupted = {}, {}
+    for r in rows:
+        try:
+            sp = int(r["sp"], 16)
+        except (KeyError, TypeError, ValueError):
+            continue
+        sps.setdefault(r.get("stack"), []).append(sp)
+        if r.get("kind") == "exception":
+            interrupted.setdefault(r.get("stack"), []).append(sp)
+    # per stack: the interrupted context's SP where a pt_regs gave one
+    low = [min(interrupted.get(k) or v) for k, v in sps.items()]
+    # the stack a scanned word is on: the one whose lowest SP is nearest below it
+    stale = []
+    for name, addr in bogus[1]:
+        near = [sp for sp in low if abs(addr - sp) < (64 << 10)]
+        if near and addr < min(near):
+            stale.append(name)
+    return stale
+
+
+def compare_crash(oracle, ours, ours_end=None, panic_cpu=False, bogus_at=None, stale=()):
     """crash `bt -a` of the same dump against our function names (innermost first).
 
     @ours_end: our trace's end reason ("user-mode": rule 4 applies);
-    @bogus_at: rule 3, from crash_bogus_cpus().
+    @bogus_at: rule 3, how many of crash's frames precede its bogus frame;
+    @stale: functions crash scanned past it from popped stack (stale_scanned()).
     Returns (matched, total, error or None, note)."""
     o, m = norm(oracle), norm(ours)
     note = ""
@@ -146,9 +183,9 @@ def compare_crash(oracle, ours, ours_end=None, panic_cpu=False, bogus_at=None):
         k = m[-2]
         first_k = next((i for i, f in enumerate(o) if f == k), None)
         if first_k is not None and o[-1] == m[-1] and first_k + 2 < len(o):
-            stale = o[first_k + 1:-1]
+            between = o[first_k + 1:-1]
             note = "; crash's %d stale words between %s and the user pt_regs left out (%s)" % (
-                len(stale), k, ", ".join(stale[:3]))
+                len(between), k, ", ".join(between[:3]))
             o = o[:first_k + 1] + o[-1:]
     start = 0
     if panic_cpu and o and o[0] in m[:PANIC_SPIN_SLACK + 1]:
@@ -169,6 +206,13 @@ def compare_crash(oracle, ours, ours_end=None, panic_cpu=False, bogus_at=None):
         kernel = [f for f in m if not f.startswith(("entry_", "asm_"))]
         if m and m[-1].startswith("entry_") and kernel and kernel[-1] in rest_o:
             rest_o = rest_o[:rest_o.index(kernel[-1]) + 1]
+        dropped = []
+        for name in stale:
+            if name in rest_o and name not in rest_m:
+                rest_o.remove(name)
+                dropped.append(name)
+        if dropped:
+            note += "; crash's stale %s from popped stack left out" % ", ".join(dropped)
         if is_subsequence(rest_o, rest_m):
             extra = [f for f in rest_m if f not in rest_o]
             return len(o), len(o), None, note + "; crash hit a bogus exception frame after " \
@@ -252,9 +296,12 @@ def _align_outer(o, m):
 
 
 def judge_stack(source, cpu, oracle, funcs, end, rows, panic_cpu=False, bogus_at=None):
-    """One CPU's trace against its oracle: ("ok"|"skip"|"fail", what, detail)."""
+    """One CPU's trace against its oracle: ("ok"|"skip"|"fail", what, detail).
+    @bogus_at: this CPU's crash_bogus_cpus() entry, or None."""
     if source.startswith("crash"):
-        matched, total, why, note = compare_crash(oracle, funcs, end, panic_cpu, bogus_at)
+        matched, total, why, note = compare_crash(
+            oracle, funcs, end, panic_cpu, bogus_at[0] if bogus_at else None,
+            stale_scanned(bogus_at, rows))
     elif "do_idle" in norm(oracle) and "do_idle" not in norm(funcs):
         return "skip", "cpu %d: idle in the console backtrace, busy at the dump" % cpu, ""
     elif TRIGGER_FRAMES & set(norm(oracle)):

@@ -69,6 +69,27 @@ def main():
             "crash: past a bogus exception frame its scanned frames appear in ours in order")
     r.check(not crash_ok(bogus[:3] + ["do_idle"], ours, ours_end="user-mode", bogus_at=3),
             "crash: past a bogus exception frame a function we never reach fails")
+    # crash scanned a popped word (vm_area_alloc had returned into alloc_bprm)
+    popped = SYSCALL[:3] + ["vm_area_alloc", "blk_mq_end_request", "ksys_write"]
+    r.check(not crash_ok(popped, ours, ours_end="user-mode", bogus_at=3),
+            "crash: a scanned function we never reach fails when it is not stale")
+    r.check(crash_ok(popped, ours, ours_end="user-mode", bogus_at=3, stale=["vm_area_alloc"]),
+            "crash: a scanned word from popped stack is left out")
+    task_rows = [{"function": "asm_sysvec_apic_timer_interrupt", "stack": "task",
+                  "sp": "0xffffca100037fab8"},
+                 {"function": "alloc_bprm", "stack": "task", "sp": "0xffffca100037fb68",
+                  "kind": "exception"},
+                 {"function": "do_syscall_64", "stack": "task", "sp": "0xffffca100037fc10"},
+                 {"function": "sysvec_apic_timer_interrupt", "stack": "irq",
+                  "sp": "0xffffca1000003ff8"}]
+    scanned = (10, [("vm_area_alloc", 0xffffca100037fb20), ("alloc_bprm", 0xffffca100037fb38),
+                    ("do_syscall_64", 0xffffca100037fc08), ("page_remove_rmap", 0xffffca100037fd20)])
+    r.check(oracles.stale_scanned(scanned, task_rows) == ["vm_area_alloc", "alloc_bprm"],
+            "crash: stale words are those below the interrupted context's SP on their stack",
+            oracles.stale_scanned(scanned, task_rows))
+    both = SYSCALL[:3] + ["vm_area_alloc"] + SYSCALL[3:-1] + STALE + SYSCALL[-1:]
+    r.check(crash_ok(both, ours, ours_end="user-mode", bogus_at=3, stale=["vm_area_alloc"]),
+            "crash: a popped word and stale words before the user pt_regs, together")
     early = ours[:1] + ["iommu_flush_iotlb_psi"] + ours[2:]
     r.check(not crash_ok(bogus, early, ours_end="user-mode", bogus_at=3),
             "crash: a wrong frame before the bogus exception frame fails")
