@@ -82,7 +82,7 @@ fuzz: fuzz-build
 	@mkdir -p $(FUZZ_BUILD)/crashes
 	@for f in $(FUZZERS); do \
 		dict=tests/fuzz/$$f.dict; [ -f $$dict ] && dict="-dict=$$dict" || dict=; \
-		echo "fuzz_$$f: $(FUZZ_SECONDS) s"; \
+		echo "fuzz_$$f: $(FUZZ_SECONDS) s"; mkdir -p $(FUZZ_BUILD)/corpus/$$f; \
 		$(FUZZ_BUILD)/tests/fuzz/fuzz_$$f $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) $$dict \
 			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$f- $(FUZZ_BUILD)/corpus/$$f \
 			>$(FUZZ_BUILD)/fuzz-$$f.log 2>&1 || \
