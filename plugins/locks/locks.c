@@ -3,8 +3,9 @@
  * The "locks" analyzer: contended spinlocks, their waiters in queue order and
  * holder candidates (the engine's vsc_locks_analyze()), into the report.
  *
- * Depends on the vtd analyzer's model (../vtd/vtd.h, vtd_model_get()) only to
- * name each unit's qi->q_lock; without it the locks are still found, unnamed.
+ * Lock names come from whoever publishes VSC_PRODUCT_LOCK_NAMES (the vtd
+ * analyzer names each unit's qi->q_lock); without them the locks are still
+ * found, unnamed.  Stacks come from VSC_PRODUCT_STACKS, unwound once per run.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -16,7 +17,6 @@
 #include <vtdscope/locks.h>
 #include <vtdscope/report.h>
 
-#include "../vtd/vtd.h"
 
 static const struct vsc_finding_kind lock_contended = {
 	.id = "spinlock-contended",
@@ -46,21 +46,15 @@ static const struct vsc_column evidence_cols[] = {
 	{ .name = "evidence", .kind = VSC_VAL_STR },
 };
 
-/* Names for the locks we know: each VT-d unit's qi->q_lock ("dmar0 qi->q_lock"). */
-struct lock_names {
-	struct vsc_lock_name names[VTD_MAX_UNITS];
-	char text[VTD_MAX_UNITS][sizeof(((struct vtd_unit *)0)->name) + 16];
-	size_t nr;
-};
-
-/* Fills @ln from the VT-d model; a model that cannot be read leaves it empty. */
+/* Names for the locks we know; none when no analyzer can name them. */
 static struct vsc_error *lock_names_get(struct vsc_analysis *a, struct vsc_section *s,
-					struct lock_names *ln)
+					const struct vsc_lock_names **out)
 {
-	struct vtd_model *m;
-	struct vsc_error *err = vtd_model_get(a, &m);
+	static const struct vsc_lock_names none;
+	const void *p;
+	struct vsc_error *err = vsc_analysis_get(a, VSC_PRODUCT_LOCK_NAMES, &p);
 
-	ln->nr = 0;
+	*out = &none;
 	if (err) {
 		if (err->kind == VSC_ERR_NOMEM)
 			return err;
@@ -68,15 +62,7 @@ static struct vsc_error *lock_names_get(struct vsc_analysis *a, struct vsc_secti
 		vsc_error_destroy(err);
 		return NULL;
 	}
-	for (int i = 0; i < m->nr_units && ln->nr < VTD_MAX_UNITS; i++) {
-		const struct vtd_unit *u = &m->units[i];
-
-		if (!u->has_qi || !u->q_lock_addr)
-			continue;
-		snprintf(ln->text[ln->nr], sizeof(ln->text[0]), "%s qi->q_lock", u->name);
-		ln->names[ln->nr] = (struct vsc_lock_name){ u->q_lock_addr, ln->text[ln->nr] };
-		ln->nr++;
-	}
+	*out = p;
 	return NULL;
 }
 
@@ -186,21 +172,26 @@ static void add_lock(struct vsc_report *rep, struct vsc_section *parent, size_t 
 static struct vsc_error *locks_run(struct vsc_analysis *a)
 {
 	struct vsc_section *s = vsc_report_section(a->report, "locks", "Contended spinlocks");
-	struct lock_names *ln = calloc(1, sizeof(*ln));
+	const struct vsc_lock_names *ln;
+	const struct vsc_cpu_stacks *cs;
+	const void *p;
 	struct vsc_locks_options lo;
 	struct vsc_locks_report r;
 	struct vsc_error *err;
 
-	if (!ln)
-		return &vsc_error_nomem;
-	err = lock_names_get(a, s, ln);
-	if (err) {
-		free(ln);
-		return err;
-	}
+	VSC_TRY(lock_names_get(a, s, &ln));
 	lo = (struct vsc_locks_options){ .names = ln->names, .nr_names = ln->nr };
+	err = vsc_analysis_get(a, VSC_PRODUCT_STACKS, &p);
+	if (err && err->kind == VSC_ERR_NOMEM)
+		return err;
+	vsc_error_destroy(err);         /* without it, the engine unwinds each CPU itself */
+	cs = p;
+	if (cs) {
+		lo.stacks = cs->stacks;
+		lo.stack_errors = cs->errors;
+		lo.nr_stacks = cs->nr_cpus;
+	}
 	err = vsc_locks_analyze(a->target, &lo, &r);
-	free(ln);
 	if (err) {
 		vsc_section_take_error(s, err, "analysing spinlocks");
 		return NULL;

@@ -397,8 +397,8 @@ static void cpu_section(struct vsc_analysis *a, struct vsc_section *parent, unsi
 
 struct cpu_stack {
 	unsigned int cpu;
-	struct vsc_stack st;
-	struct vsc_error *err;  /* unwinding failed (owned until its section takes it) */
+	const struct vsc_stack *st;     /* borrowed from the run's VSC_PRODUCT_STACKS */
+	const struct vsc_error *err;    /* unwinding failed (borrowed likewise) */
 	const char *idle;       /* report view: plainly idle in this function, not shown */
 };
 
@@ -439,13 +439,17 @@ static struct vsc_error *bt_all_cpus(struct vsc_analysis *a, struct vsc_section 
 {
 	struct vsc_target *t = a->target;
 	bool trim = !a->opts.full_stacks && !a->opts.verbose;
-	unsigned int ncpus = vsc_nr_cpus(t);
-	struct cpu_stack *cs = calloc(ncpus ? ncpus : 1, sizeof(*cs));
+	const struct vsc_cpu_stacks *all;
+	const void *p;
+	struct cpu_stack *cs;
 	size_t n = 0;
 
+	VSC_TRY(vsc_analysis_get(a, VSC_PRODUCT_STACKS, &p));
+	all = p;
+	cs = calloc(all->nr_cpus ? all->nr_cpus : 1, sizeof(*cs));
 	if (!cs)
 		return &vsc_error_nomem;
-	for (unsigned int c = 0; c < ncpus; c++) {
+	for (unsigned int c = 0; c < all->nr_cpus; c++) {
 		struct vsc_regs r;
 		struct vsc_error *err = vsc_cpu_regs(t, c, &r);
 
@@ -454,9 +458,10 @@ static struct vsc_error *bt_all_cpus(struct vsc_analysis *a, struct vsc_section 
 			continue;
 		}
 		cs[n].cpu = c;
-		cs[n].err = vsc_unwind_cpu(t, c, &cs[n].st);
+		cs[n].st = &all->stacks[c];
+		cs[n].err = all->errors[c];
 		/* symbol names are borrowed from the target: they outlive the stack */
-		cs[n].idle = trim && !cs[n].err ? stack_idle_in(&cs[n].st) : NULL;
+		cs[n].idle = trim && !cs[n].err ? stack_idle_in(cs[n].st) : NULL;
 		n++;
 	}
 	if (!n) {
@@ -469,10 +474,14 @@ static struct vsc_error *bt_all_cpus(struct vsc_analysis *a, struct vsc_section 
 	}
 	idle_note(s, cs, n);
 	for (size_t i = 0; i < n; i++) {
+		struct vsc_error *err = NULL;
+
+		if (cs[i].err)
+			err = vsc_error_create(cs[i].err->kind, "%s", cs[i].err->message);
 		if (!cs[i].idle)
-			cpu_section(a, s, cs[i].cpu, &cs[i].st, cs[i].err);
-		if (!cs[i].err)
-			vsc_stack_deinit(&cs[i].st);
+			cpu_section(a, s, cs[i].cpu, cs[i].st, err);
+		else
+			vsc_error_destroy(err);
 	}
 	free(cs);
 	return NULL;

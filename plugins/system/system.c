@@ -92,7 +92,8 @@ static struct vsc_error *system_run(struct vsc_analysis *a)
 	char *panic = NULL;
 	uint64_t panic_ts = 0, last = 0;
 	unsigned int online = 0;
-	struct vsc_error *err;
+	const struct vsc_log_records *log;
+	const void *p;
 
 	for (unsigned int c = 0; c < vsc_nr_cpus(t); c++)
 		online += vsc_cpu_online(t, c);
@@ -111,15 +112,15 @@ static struct vsc_error *system_run(struct vsc_analysis *a)
 				       vsc_panic_cpu(t) == VSC_PANIC_CPU_UNKNOWN ?
 				       vsc_val_absent("unknown: panic_cpu could not be read") :
 				       vsc_val_absent("no CPU panicked"));
-	err = vsc_panic_message(t, &panic, &panic_ts);
-	if (err)
-		vsc_section_take_error(s, err, "panic message");
+	VSC_TRY(vsc_analysis_get(a, VSC_PRODUCT_LOG, &p));
+	log = p;
+	panic = vsc_log_panic_message(log->records, log->nr, &panic_ts);
 	vsc_section_kv(s, "panic", panic ? vsc_val_str(panic) : vsc_val_absent("no panic or oops in the log"));
 	free(panic);
-	err = vsc_log_last_ts(t, &last);
-	if (err)
-		vsc_error_destroy(err);
-	else
+	for (size_t i = 0; i < log->nr; i++)
+		if (log->records[i].ts_nsec > last)
+			last = log->records[i].ts_nsec;
+	if (log->nr)
 		vsc_section_kvf(s, "uptime", "%" PRIu64 ".%06" PRIu64 " s (last log record)",
 				last / 1000000000, (last / 1000) % 1000000);
 	vsc_section_kvf(s, "dump_format", "%s%s", in->format, in->live ? " (live kernel)" : "");
@@ -138,10 +139,13 @@ static struct vsc_error *system_run(struct vsc_analysis *a)
 		struct log_scan ls = { .max = a->opts.verbose ? 2000 : 60 };
 
 		ls.code = vsc_section_code(s, "log", "Kernel log lines that matter");
-		err = vsc_log_foreach(t, log_cb, &ls);
+		for (size_t i = 0; i < log->nr; i++)
+			log_cb(&ls, &log->records[i]);
 		flush_repeats(&ls);
-		if (err)
-			vsc_section_take_error(s, err, "kernel log");
+		if (log->error)
+			vsc_section_take_error(s, vsc_error_create(log->error->kind, "%s",
+								   log->error->message),
+					       "kernel log");
 		if (ls.dropped)
 			vsc_section_note(s, "%u more matching log lines (use --verbose or `vtdscope log`)",
 					 ls.dropped);

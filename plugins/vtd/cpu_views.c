@@ -15,26 +15,29 @@ struct vsc_error *cpu_views_collect(struct vsc_analysis *a, struct cpu_view **vi
 				    unsigned int *n)
 {
 	struct vsc_target *t = a->target;
-	unsigned int ncpu = vsc_nr_cpus(t), used = 0;
-	struct cpu_view *v = calloc(ncpu ? ncpu : 1, sizeof(*v));
+	const struct vsc_cpu_stacks *all;
+	const void *p;
+	unsigned int used = 0;
+	struct cpu_view *v;
 
+	VSC_TRY(vsc_analysis_get(a, VSC_PRODUCT_STACKS, &p));
+	all = p;
+	v = calloc(all->nr_cpus ? all->nr_cpus : 1, sizeof(*v));
 	if (!v)
 		return &vsc_error_nomem;
-	for (unsigned int cpu = 0; cpu < ncpu; cpu++) {
-		struct vsc_stack st;
-		struct vsc_error *err = vsc_unwind_cpu(t, cpu, &st);
+	for (unsigned int cpu = 0; cpu < all->nr_cpus; cpu++) {
+		const struct vsc_stack *st = &all->stacks[cpu];
 		struct cpu_view *cv = &v[used];
+		struct vsc_error *err;
 		uint64_t task;
 
-		if (err) {
-			/* No registers for this CPU (offline, or live kernel): nothing to judge. */
-			vsc_error_destroy(err);
+		/* No registers for this CPU (offline, or live kernel): nothing to judge. */
+		if (all->errors[cpu])
 			continue;
-		}
 		cv->cpu = cpu;
 		cv->valid = true;
-		for (size_t i = 0; i < st.nr_frames && cv->nframes < CPU_VIEW_FRAMES; i++) {
-			const struct vsc_frame *f = &st.frames[i];
+		for (size_t i = 0; i < st->nr_frames && cv->nframes < CPU_VIEW_FRAMES; i++) {
+			const struct vsc_frame *f = &st->frames[i];
 
 			if (f->kind == VSC_FRAME_MARKER)
 				continue;
@@ -55,7 +58,6 @@ struct vsc_error *cpu_views_collect(struct vsc_analysis *a, struct cpu_view **vi
 				cv->pid = tk.pid;
 		}
 		vsc_error_destroy(err);
-		vsc_stack_deinit(&st);
 		used++;
 	}
 	*views = v;

@@ -203,13 +203,16 @@ static struct vsc_error *faults_run(struct vsc_analysis *a)
 	struct vsc_section *s = vsc_report_section(a->report, "faults", "Pending I/O page faults");
 	struct fault_ctx c = { .t = a->target, .f = f };
 	struct vtd_model *m;
-	bool new_layout;
+	bool new_layout, tried = vsc_analysis_builds(a, VTD_PRODUCT_MODEL) > 0;
+	struct vsc_error *err = vtd_model_get(a, &m);
 
-	if (a->vtd_failed) {
+	if (err && tried && err->kind != VSC_ERR_NOMEM) {
+		/* The vtd analyzer reported why already. */
+		vsc_error_destroy(err);
 		vsc_section_note(s, "skipped: the VT-d state could not be read");
 		return NULL;
 	}
-	VSC_TRY(vtd_model_get(a, &m));
+	VSC_TRY(err);
 	memcpy(f, fault_fields, sizeof(f));
 	VSC_TRY(vsc_layout_resolve(a->target, f, NR_FF));
 	if (!f[PD_IOMMU].present || !f[DI_FAULT_PARAM].present || !f[F_PRM].present ||
@@ -226,7 +229,6 @@ static struct vsc_error *faults_run(struct vsc_analysis *a)
 				 VSC_ARRAY_SIZE(fault_cols));
 	for (int i = 0; i < m->nr_pci; i++) {
 		uint64_t dev_iommu = 0, fp = 0, iopf_param = 0;
-		struct vsc_error *err;
 
 		c.dev = &m->pci[i];
 		c.dev_pending = c.dev_partial = c.dev_groups = c.nr_partial_grp = c.nr_pending_grp = 0;

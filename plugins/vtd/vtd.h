@@ -101,8 +101,13 @@ struct vtd_model {
 
 struct vsc_analysis;
 /* The model of this analysis run, read on first use and shared by analyzers. */
+/* The run's VT-d model, read once (product VTD_PRODUCT_MODEL). */
+#define VTD_PRODUCT_MODEL "vtd.model"
 struct vsc_error *vtd_model_get(struct vsc_analysis *a, struct vtd_model **out) VSC_MUST_CHECK;
-struct vsc_error *vtd_model_read(struct vsc_target *t, struct vtd_model **out) VSC_MUST_CHECK;
+/* The model from memory; the log's VT-d lines from @log (NULL: scanned here). */
+struct vsc_log_records;
+struct vsc_error *vtd_model_read(struct vsc_target *t, const struct vsc_log_records *log,
+				 struct vtd_model **out) VSC_MUST_CHECK;
 void vtd_model_destroy(struct vtd_model *m);
 /* The PCI device with @sid on @segment, or NULL. */
 const struct vtd_pci *vtd_pci_find(const struct vtd_model *m, uint16_t segment, uint16_t sid);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vtdscope/analyzer.h>
 #include <vtdscope/printk.h>
 #include <vtdscope/symbols.h>
 #include <vtdscope/target.h>
@@ -484,7 +485,8 @@ void vtd_model_destroy(struct vtd_model *m)
 	free(m);
 }
 
-struct vsc_error *vtd_model_read(struct vsc_target *t, struct vtd_model **out)
+struct vsc_error *vtd_model_read(struct vsc_target *t, const struct vsc_log_records *log,
+				 struct vtd_model **out)
 {
 	struct vsc_layout_field f[NR_VTD_FIELDS];
 	struct vtd_model *m;
@@ -559,7 +561,12 @@ struct vsc_error *vtd_model_read(struct vsc_target *t, struct vtd_model **out)
 					m->units[k].nr_devices++;
 				}
 	}
-	vsc_error_destroy(vsc_log_foreach(t, log_cb, m));
+	if (log) {
+		for (size_t i = 0; i < log->nr; i++)
+			log_cb(m, &log->records[i]);
+	} else {
+		vsc_error_destroy(vsc_log_foreach(t, log_cb, m));
+	}
 	*out = m;
 	return NULL;
 }

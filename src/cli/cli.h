@@ -146,14 +146,8 @@ int cli_render(struct cli_options *opts, const struct vsc_report *rep, struct cl
  * else 0.
  */
 int cli_exit_for(const struct vsc_report *rep);
-/*
- * Run analyzers on @t into @rep: the named ones, or with @names NULL every
- * built-in analyzer in report order.  `report`, the focused commands and
- * `batch` all analyze through here.
- */
-void cli_analyze(struct vsc_target *t, struct vsc_report *rep, const char *title,
-		 const char *path, const char *const *names, size_t n,
-		 const struct vsc_analysis_options *aopts);
+/* VTDSCOPE_STATS: the target's work counters on stderr. */
+void cli_print_stats(const struct vsc_target *t);
 /* Open the dump, run the named analyzers (NULL: all) into one report, render it. */
 int cli_run_analyzers(struct cli_options *opts, const char *title, const char *const *names,
 		      size_t n, const struct vsc_analysis_options *aopts);

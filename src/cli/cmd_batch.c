@@ -245,7 +245,7 @@ static char *work(struct batch *b, size_t index, size_t *len)
 	}
 	err = vsc_report_create(&rep);
 	if (!err) {
-		cli_analyze(t, rep, "vtdscope report", it->path, NULL, 0,
+		vsc_analyze(t, rep, "vtdscope report", VTDSCOPE_VERSION, it->path, NULL, 0,
 			    &(struct vsc_analysis_options){ .verbose = b->opts->verbose });
 		err = vsc_report_check(rep);
 	}

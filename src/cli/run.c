@@ -7,19 +7,32 @@
 
 #include <vtdscope/analyzer.h>
 #include <vtdscope/report.h>
+#include <vtdscope/target.h>
 
 #include "cli.h"
 
 int cli_exit_for(const struct vsc_report *rep)
 {
-	enum vsc_severity worst;
-
-	if (vsc_report_worst_severity(rep, &worst) && worst >= VSC_SEV_WARNING)
+	switch (vsc_report_outcome(rep)) {
+	case VSC_OUTCOME_FINDINGS:
 		return VSC_EXIT_FINDINGS;
-	/* No finding in an incomplete analysis is no verdict of health. */
-	if (vsc_report_error_count(rep))
+	case VSC_OUTCOME_INCOMPLETE:
 		return VSC_EXIT_INCOMPLETE;
+	case VSC_OUTCOME_CLEAN:
+		break;
+	}
 	return VSC_EXIT_OK;
+}
+
+/* VTDSCOPE_STATS=1: what the run cost the target, on stderr (tests count unwinds with it). */
+void cli_print_stats(const struct vsc_target *t)
+{
+	const char *e = getenv("VTDSCOPE_STATS");
+	const struct vsc_target_stats *st = vsc_target_stats(t);
+
+	if (e && *e && strcmp(e, "0"))
+		fprintf(stderr, "vtdscope: stats: unwinds=%lu log_scans=%lu\n", st->unwinds,
+			st->log_scans);
 }
 
 int cli_render(struct cli_options *opts, const struct vsc_report *rep, struct cli_output *o)
@@ -47,33 +60,6 @@ int cli_render(struct cli_options *opts, const struct vsc_report *rep, struct cl
 	cli_output_write(o, buf, len);
 	free(buf);
 	return VSC_EXIT_OK;
-}
-
-void cli_analyze(struct vsc_target *t, struct vsc_report *rep, const char *title,
-		 const char *path, const char *const *names, size_t n,
-		 const struct vsc_analysis_options *aopts)
-{
-	size_t nall;
-	const struct vsc_analyzer *const *all = vsc_builtin_analyzers(&nall);
-	struct vsc_analysis a;
-
-	vsc_report_set_title(rep, "%s", title);
-	vsc_report_set_tool_version(rep, VTDSCOPE_VERSION);
-	vsc_report_set_target(rep, path);
-	vsc_analysis_init(&a, t, rep);
-	if (aopts)
-		a.opts = *aopts;
-	if (!names) {
-		for (size_t i = 0; i < nall; i++)
-			vsc_analyzer_run(all[i], &a);
-	}
-	for (size_t i = 0; names && i < n; i++) {
-		const struct vsc_analyzer *an = vsc_analyzer_find(names[i]);
-
-		if (an)
-			vsc_analyzer_run(an, &a);
-	}
-	vsc_analysis_deinit(&a);
 }
 
 int cli_report_for(struct cli_options *opts, struct vsc_target *t, const char *title,
@@ -122,7 +108,8 @@ int cli_run_analyzers(struct cli_options *opts, const char *title, const char *c
 	if (aopts)
 		ao = *aopts;
 	ao.verbose = ao.verbose || opts->verbose;
-	cli_analyze(t, rep, title, opts->dump, names, n, &ao);
+	vsc_analyze(t, rep, title, VTDSCOPE_VERSION, opts->dump, names, n, &ao);
+	cli_print_stats(t);
 	rc = cli_render(opts, rep, &out);
 	rc = cli_output_close(&out, !rc) ? VSC_EXIT_INTERNAL : rc;
 	if (!rc)

@@ -91,6 +91,9 @@ struct anchor {
 	bool global;
 };
 
+/* Tables of hints: the engine's first, then each analyzer's, in order added. */
+#define MAX_HINT_TABLES 16
+
 struct dwarf_types {
 	char *path;
 	int fd;
@@ -113,6 +116,8 @@ struct dwarf_types {
 	struct anchor *anchors; /* sorted by name, resolved on first use */
 	size_t nanchors;
 	bool have_anchors;
+	struct { const struct vsc_type_hint *h; size_t n; } hints[MAX_HINT_TABLES];
+	size_t nhints;
 };
 
 /* A member found by path: absolute bit position, width, and its type. */
@@ -130,44 +135,14 @@ struct found_member {
  * a source file matched as a suffix of CU names.  A stale hint only costs
  * time: the search goes on in CU order.
  */
-#define DMAR "qi_submit_sync", "drivers/iommu/intel/dmar.c"
-#define INTEL_IOMMU "intel_iommu_init", "drivers/iommu/intel/iommu.c"
-#define IOMMU "iommu_device_register", "drivers/iommu/iommu.c"
-/* iommu_report_device_fault moved to io-pgfault.c in v6.8 */
-#define IOMMU_FAULT "iommu_report_device_fault", "iommu_queue_iopf", "drivers/iommu/io-pgfault.c"
 #define SCHED "wake_up_process", "kernel/sched/core.c"
 #define PRB "prb_reserve", "kernel/printk/printk_ringbuffer.c"
 #define QSPIN "native_queued_spin_lock_slowpath", "queued_spin_lock_slowpath", \
 	"kernel/locking/qspinlock.c"
 #define PCI "pci_scan_slot", "drivers/pci/probe.c"
 
-static const struct name_hint {
-	const char *name;
-	const char *places[4];
-} name_hints[] = {
-	{ "q_inval", { DMAR } },
-	{ "intel_iommu", { DMAR } },
-	{ "qi_desc", { DMAR } },
-	{ "dmar_drhd_unit", { DMAR } },
-	{ "dmar_dev_scope", { DMAR } },
-	{ "QI_FREE", { DMAR } },
-	{ "QI_IN_USE", { DMAR } },
-	{ "QI_DONE", { DMAR } },
-	{ "QI_ABORT", { DMAR } },
-	{ "qi_batch", { "qi_batch_add_iotlb", "drivers/iommu/intel/cache.c", DMAR } },
-	{ "device_domain_info", { INTEL_IOMMU } },
-	{ "dmar_domain", { INTEL_IOMMU } },
-	{ "iommu_device", { IOMMU } },
-	{ "iommu_domain", { IOMMU } },
-	{ "iommu_group", { IOMMU } },
-	{ "dev_iommu", { IOMMU } },
-	{ "iommu_fault_param", { IOMMU_FAULT } },
-	{ "iommu_fault_event", { IOMMU_FAULT } },
-	{ "iommu_fault", { IOMMU_FAULT } },
-	{ "iopf_group", { "iommu_queue_iopf", "iommu_report_device_fault",
-			  "drivers/iommu/io-pgfault.c" } },
-	{ "iopf_fault", { "iommu_queue_iopf", "iommu_report_device_fault",
-			  "drivers/iommu/io-pgfault.c" } },
+/* The engine's own types; analyzers add theirs (vsc_types_add_hints()). */
+static const struct vsc_type_hint engine_hints[] = {
 	{ "task_struct", { SCHED } },
 	{ "thread_struct", { SCHED } },
 	{ "rq", { SCHED } },
@@ -191,8 +166,6 @@ static const struct name_hint {
 	{ "desc_reusable", { PRB } },
 	{ "pci_dev", { PCI } },
 	{ "pci_bus", { PCI } },
-	{ "page_req_dsc", { "intel_svm_enable_prq", "intel_iommu_enable_prq", /* v6.12: prq.c */
-			    "drivers/iommu/intel/svm.c", "drivers/iommu/intel/prq.c" } },
 	{ "device", { "device_add", "drivers/base/core.c" } },
 	{ "module", { "__module_address", "kernel/module/main.c", "kernel/module.c" } },
 };
@@ -607,19 +580,24 @@ static struct vsc_error *resolve_anchors(struct dwarf_types *dt)
 	if (dt->have_anchors)
 		return NULL;
 	dt->have_anchors = true;
-	for (size_t h = 0; h < sizeof(name_hints) / sizeof(name_hints[0]); h++)
-		for (size_t i = 0; i < 4 && name_hints[h].places[i]; i++)
-			n += !is_file_place(name_hints[h].places[i]);
+	for (size_t t = 0; t < dt->nhints; t++)
+		for (size_t h = 0; h < dt->hints[t].n; h++)
+			for (size_t i = 0; i < 4 && dt->hints[t].h[h].places[i]; i++)
+				n += !is_file_place(dt->hints[t].h[h].places[i]);
 	dt->anchors = calloc(n, sizeof(*dt->anchors));
 	if (!dt->anchors)
 		return &vsc_error_nomem;
-	for (size_t h = 0; h < sizeof(name_hints) / sizeof(name_hints[0]); h++) {
-		for (size_t i = 0; i < 4 && name_hints[h].places[i]; i++) {
-			struct anchor key = { .name = name_hints[h].places[i] };
+	for (size_t t = 0; t < dt->nhints; t++) {
+		for (size_t h = 0; h < dt->hints[t].n; h++) {
+			const struct vsc_type_hint *hint = &dt->hints[t].h[h];
 
-			if (!is_file_place(key.name) &&
-			    !lfind(&key, dt->anchors, &dt->nanchors, sizeof(key), cmp_anchor))
-				dt->anchors[dt->nanchors++] = key;
+			for (size_t i = 0; i < 4 && hint->places[i]; i++) {
+				struct anchor key = { .name = hint->places[i] };
+
+				if (!is_file_place(key.name) &&
+				    !lfind(&key, dt->anchors, &dt->nanchors, sizeof(key), cmp_anchor))
+					dt->anchors[dt->nanchors++] = key;
+			}
 		}
 	}
 	if (dt->nanchors > 1)	/* qsort(NULL, 0, ...) is undefined */
@@ -747,15 +725,19 @@ static struct vsc_error *lookup_name(struct dwarf_types *dt, const uint32_t *nss
 {
 	const struct wanted w = { .nss = nss, .nns = nns, .name = name, .len = len };
 	const struct name_slot *s = find_wanted(dt, &w);
-	const struct name_hint *hint = NULL;
+	const struct vsc_type_hint *hint = NULL;
 	char *copy;
 
 	if (!s && (index_find(&dt->absent, NS_ABSENT, name, len) ||
 		   (dt->have_cus && dt->cursor == dt->ncus)))
 		goto absent; /* known absent, or every CU is indexed */
-	for (size_t h = 0; !hint && h < sizeof(name_hints) / sizeof(name_hints[0]); h++) {
-		if (strncmp(name_hints[h].name, name, len) == 0 && !name_hints[h].name[len])
-			hint = &name_hints[h];
+	for (size_t t = 0; !hint && t < dt->nhints; t++) {
+		for (size_t h = 0; !hint && h < dt->hints[t].n; h++) {
+			const struct vsc_type_hint *c = &dt->hints[t].h[h];
+
+			if (strncmp(c->name, name, len) == 0 && !c->name[len])
+				hint = c;
+		}
 	}
 	/* functions first: finding their CUs is cheap, listing CUs by name is not */
 	for (size_t i = 0; !s && hint && i < 4 && hint->places[i]; i++) {
@@ -1580,6 +1562,25 @@ static void dw_destroy(void *priv)
 	free(dt);
 }
 
+static void dw_add_hints(void *priv, const struct vsc_type_hint *hints, size_t n)
+{
+	struct dwarf_types *dt = priv;
+
+	for (size_t t = 0; t < dt->nhints; t++)
+		if (dt->hints[t].h == hints)
+			return;         /* the same analyzer, a second run */
+	if (dt->nhints == MAX_HINT_TABLES)
+		return;                 /* only a speed-up */
+	dt->hints[dt->nhints].h = hints;
+	dt->hints[dt->nhints].n = n;
+	dt->nhints++;
+	/* Their functions are looked up in .symtab on the next search. */
+	free(dt->anchors);
+	dt->anchors = NULL;
+	dt->nanchors = 0;
+	dt->have_anchors = false;
+}
+
 static const struct vsc_types_ops dwarf_ops = {
 	.name = "dwarf",
 	.destroy = dw_destroy,
@@ -1587,6 +1588,7 @@ static const struct vsc_types_ops dwarf_ops = {
 	.member = dw_member,
 	.enum_value = dw_enum_value,
 	.describe = dw_describe,
+	.add_hints = dw_add_hints,
 };
 
 struct vsc_error *vsc_dwarf_types_create(const char *vmlinux, struct vsc_types **out)
@@ -1602,6 +1604,9 @@ struct vsc_error *vsc_dwarf_types_create(const char *vmlinux, struct vsc_types *
 		free(types);
 		return &vsc_error_nomem;
 	}
+	dt->hints[0].h = engine_hints;
+	dt->hints[0].n = sizeof(engine_hints) / sizeof(engine_hints[0]);
+	dt->nhints = 1;
 	dt->path = strdup(vmlinux);
 	if (!dt->path) {
 		dt->fd = -1;

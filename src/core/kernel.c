@@ -52,6 +52,17 @@ static int panic_cb(void *arg, const struct vsc_log_record *rec)
 	return 0;
 }
 
+char *vsc_log_panic_message(const struct vsc_log_record *recs, size_t n, uint64_t *ts_nsec)
+{
+	struct panic_scan ps = { 0 };
+
+	for (size_t i = 0; i < n; i++)
+		panic_cb(&ps, &recs[i]);
+	if (ts_nsec)
+		*ts_nsec = ps.ts;
+	return ps.msg;
+}
+
 struct vsc_error *vsc_panic_message(struct vsc_target *t, char **msg, uint64_t *ts_nsec)
 {
 	struct panic_scan ps = { 0 };

@@ -266,6 +266,7 @@ static struct vsc_error *legacy(struct vsc_target *t, vsc_log_fn fn, void *arg)
 
 struct vsc_error *vsc_log_foreach(struct vsc_target *t, vsc_log_fn fn, void *arg)
 {
+	t->stats.log_scans++;
 	if (vsc_vmcoreinfo(t, "SYMBOL(prb)"))
 		return lockless(t, fn, arg);
 	return legacy(t, fn, arg);

@@ -414,7 +414,8 @@ void vsc_qspinlock_deinit(struct vsc_qspinlock *l)
 
 struct cpu_stack {
 	bool ok;
-	struct vsc_stack st;
+	const struct vsc_stack *st;     /* the caller's (opts->stacks) or own */
+	struct vsc_stack own;
 };
 
 struct cand {
@@ -662,7 +663,7 @@ static void regs_words(const struct vsc_regs *r, bool callee_saved_only, uint64_
 
 static void find_lock_for(struct analysis *a, struct spin *s)
 {
-	const struct vsc_stack *st = &a->cs[s->sp.cpu].st;
+	const struct vsc_stack *st = a->cs[s->sp.cpu].st;
 	long i = s->idx, j = -1, caller = caller_frame(st, i);
 	uint64_t seen[MAX_CANDIDATES], words[MAX_FRAME_WORDS], v[16];
 	const char *names[16];
@@ -726,7 +727,7 @@ static void collect_spins(struct analysis *a)
 	size_t cap = 0;
 
 	for (unsigned int c = 0; c < a->nr_cpus; c++) {
-		const struct vsc_stack *st = &a->cs[c].st;
+		const struct vsc_stack *st = a->cs[c].st;
 		int depth = 0;
 
 		if (!a->cs[c].ok)
@@ -913,7 +914,7 @@ static void find_holders(struct analysis *a, struct vsc_contended_lock *l)
 			callers[nc++] = l->spinners[i].caller;
 	}
 	for (unsigned int c = 0; c < a->nr_cpus; c++) {
-		const struct vsc_stack *st = &a->cs[c].st;
+		const struct vsc_stack *st = a->cs[c].st;
 		struct vsc_lock_holder h = { .cpu = (int)c };
 		long func = -1, word_frame = -1;
 		uint64_t word_addr = 0, words[MAX_FRAME_WORDS];
@@ -1011,7 +1012,7 @@ static const char *interrupted_text(const struct analysis *a, const struct spin 
 		VSC_STACK_KINDS(VSC_X_)
 #undef VSC_X_
 	};
-	const struct vsc_stack *st = &a->cs[s->sp.cpu].st;
+	const struct vsc_stack *st = a->cs[s->sp.cpu].st;
 
 	if (!s->sp.interrupted)
 		return "";
@@ -1222,12 +1223,21 @@ struct vsc_error *vsc_locks_analyze(struct vsc_target *t, const struct vsc_locks
 		       "spinlocks): spinlocks are test-and-set, waiters are not queued and "
 		       "have no order");
 	for (unsigned int c = 0; c < a.nr_cpus; c++) {
-		err = vsc_unwind_cpu(t, c, &a.cs[c].st);
-		if (err == &vsc_error_nomem)
-			goto out;
-		if (err) {
+		const struct vsc_error *why;
+
+		if (opts && opts->stacks && c < opts->nr_stacks) {
+			why = opts->stack_errors ? opts->stack_errors[c] : NULL;
+			a.cs[c].st = &opts->stacks[c];
+		} else {
+			err = vsc_unwind_cpu(t, c, &a.cs[c].own);
+			if (err == &vsc_error_nomem)
+				goto out;
+			why = err;
+			a.cs[c].st = &a.cs[c].own;
+		}
+		if (why) {
 			if (vsc_cpu_online(t, c))
-				ev_add(&r.notes, "CPU %u: %s", c, err->message);
+				ev_add(&r.notes, "CPU %u: %s", c, why->message);
 			vsc_error_destroy(err);
 			err = NULL;
 			continue;
@@ -1241,7 +1251,7 @@ struct vsc_error *vsc_locks_analyze(struct vsc_target *t, const struct vsc_locks
 	err = build_locks(&a, &r);
 out:
 	for (unsigned int c = 0; c < a.nr_cpus; c++)
-		vsc_stack_deinit(&a.cs[c].st);
+		vsc_stack_deinit(&a.cs[c].own);
 	free(a.cs);
 	free(a.spins);
 	free(a.chain_key);

@@ -738,6 +738,11 @@ const struct vsc_target_info *vsc_target_info(const struct vsc_target *t)
 	return &t->info;
 }
 
+const struct vsc_target_stats *vsc_target_stats(const struct vsc_target *t)
+{
+	return &t->stats;
+}
+
 static struct vsc_error *sniff(struct vsc_target *t, const char *path, const char **kind)
 {
 	unsigned char magic[16] = { 0 };

@@ -42,6 +42,7 @@ struct vsc_tlb_entry {
 
 struct vsc_target {
 	struct vsc_target_info info;
+	struct vsc_target_stats stats;
 	int fd;
 	uint64_t file_size;             /* 0 for /proc/kcore */
 	struct vsc_dumpfile *dump;      /* physical reads (vmcores) */

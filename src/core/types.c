@@ -106,6 +106,14 @@ struct vsc_error *vsc_enum_value(struct vsc_target *t, const char *name, int64_t
 	return t->types->ops->enum_value(t->types->priv, name, value);
 }
 
+void vsc_types_add_hints(struct vsc_target *t, const struct vsc_type_hint *hints, size_t n)
+{
+	struct vsc_types *ty = t->types;
+
+	if (ty && ty->ops->add_hints && hints && n)
+		ty->ops->add_hints(ty->priv, hints, n);
+}
+
 struct vsc_error *vsc_type_describe(struct vsc_target *t, const char *type_name, char **out)
 {
 	if (!t->types)

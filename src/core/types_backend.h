@@ -20,6 +20,8 @@ struct vsc_types_ops {
 				    struct vsc_member_info *out);
 	struct vsc_error *(*enum_value)(void *priv, const char *name, int64_t *value);
 	struct vsc_error *(*describe)(void *priv, const char *type_name, char **out);
+	/* Optional: where to look first (see vsc_types_add_hints()). */
+	void (*add_hints)(void *priv, const struct vsc_type_hint *hints, size_t n);
 };
 
 struct vsc_types {

@@ -963,6 +963,7 @@ struct vsc_error *vsc_unwind_cpu(struct vsc_target *t, unsigned int cpu, struct 
 	uint64_t tsize = thread_size(t), top, task;
 	struct vsc_error *err;
 
+	t->stats.unwinds++;
 	if (cpu >= vsc_nr_cpus(t))
 		return vsc_error_create(VSC_ERR_USAGE, "CPU %u out of range (%u CPUs)", cpu,
 					vsc_nr_cpus(t));
@@ -1025,6 +1026,7 @@ struct vsc_error *vsc_unwind_task(struct vsc_target *t, uint64_t task, struct vs
 	uint64_t off;
 	struct vsc_error *err;
 
+	t->stats.unwinds++;
 	VSC_TRY(vsc_error_wrap(vsc_task_read(t, task, &tk), "task 0x%" PRIx64, task));
 	/* A task running on a CPU: its saved frame is stale, use the CPU's registers. */
 	for (unsigned int cpu = 0; cpu < vsc_nr_cpus(t); cpu++) {

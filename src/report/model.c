@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/report_int.h"
+#include "report_int.h"
 
 static const char *const severity_names[] = {
 #define VSC_X_(e, json, label, sgr) [VSC_SEV_##e] = json,

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/report_int.h"
+#include "report_int.h"
 
 /* ---- string buffer -------------------------------------------------------- */
 

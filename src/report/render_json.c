@@ -28,7 +28,7 @@
 
 #include <json-c/json.h>
 
-#include "report/report_int.h"
+#include "report_int.h"
 
 struct jctx {
 	struct vsc_render_ctx *ctx;

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/report_int.h"
+#include "report_int.h"
 
 #define DETAILS_THRESHOLD 30
 #define SUBLIST "    "          /* 4 spaces: nested list for CommonMark and Markdown.pl */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/report_int.h"
+#include "report_int.h"
 
 #define FINDING_INDENT 10       /* strlen("CRITICAL") + 2 */
 #define MAX_CELL_WIDTH 60       /* text cells longer than this are cut (not verbose) */

@@ -64,6 +64,13 @@ struct vsc_target_info {
 };
 const struct vsc_target_info *vsc_target_info(const struct vsc_target *t);
 
+/* Work done on the target so far: a run should unwind each stack and read the log once. */
+struct vsc_target_stats {
+	unsigned long unwinds;     /* vsc_unwind_cpu() and vsc_unwind_task() calls */
+	unsigned long log_scans;   /* vsc_log_foreach() calls */
+};
+const struct vsc_target_stats *vsc_target_stats(const struct vsc_target *t);
+
 /* ---- memory ---- */
 
 /*

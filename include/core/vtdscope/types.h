@@ -103,6 +103,23 @@ size_t vsc_member_string(const void *buf, size_t size, uint64_t base,
 struct vsc_error *vsc_read_member(struct vsc_target *t, uint64_t addr,
 				  const struct vsc_member_info *m, uint64_t *out, const char *label) VSC_MUST_CHECK;
 
+/*
+ * Where the DWARF backend looks first for a name (a struct, union, typedef
+ * or enumerator): up to four places, each a function defined in the compile
+ * unit that uses the type, or (containing '/') a source file matched as a
+ * suffix of CU names.  A stale hint only costs time.  The engine knows its
+ * own types; analyzers declare theirs (struct vsc_analyzer.type_hints).
+ */
+struct vsc_type_hint {
+	const char *name;
+	const char *places[4];
+};
+/*
+ * Add hints for the types an analyzer reads.  @hints are borrowed and must
+ * outlive the target (a static table).  Without DWARF types: nothing to do.
+ */
+void vsc_types_add_hints(struct vsc_target *t, const struct vsc_type_hint *hints, size_t n);
+
 /* Pretty layout of a struct/union (like pahole) into a malloc'ed string. */
 struct vsc_error *vsc_type_describe(struct vsc_target *t, const char *type_name, char **out) VSC_MUST_CHECK;
 

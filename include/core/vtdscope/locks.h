@@ -116,6 +116,14 @@ struct vsc_lock_name {
 struct vsc_locks_options {
 	const struct vsc_lock_name *names;  /* borrowed for the call */
 	size_t nr_names;
+	/*
+	 * Stacks already unwound (vsc_unwind_cpu() of CPU i in stacks[i], or
+	 * why not in stack_errors[i]); CPUs past nr_stacks, or all when NULL,
+	 * are unwound here.  Borrowed for the call.
+	 */
+	const struct vsc_stack *stacks;
+	struct vsc_error *const *stack_errors;
+	unsigned int nr_stacks;
 };
 
 /* Sentences saying why; malloc'ed strings. */

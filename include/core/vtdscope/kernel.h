@@ -17,6 +17,9 @@ struct vsc_target;
  * @ts_nsec receives its timestamp.
  */
 struct vsc_error *vsc_panic_message(struct vsc_target *t, char **msg, uint64_t *ts_nsec) VSC_MUST_CHECK;
+/* The same from records already decoded (vsc_log_foreach()); NULL if none. */
+struct vsc_log_record;
+char *vsc_log_panic_message(const struct vsc_log_record *recs, size_t n, uint64_t *ts_nsec);
 /* Time of the last log record, a lower bound for uptime at dump time. */
 struct vsc_error *vsc_log_last_ts(struct vsc_target *t, uint64_t *ts_nsec) VSC_MUST_CHECK;
 
