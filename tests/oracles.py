@@ -37,6 +37,13 @@ we read, so it sees the same instant)
            through [..., K, entry_SYSCALL_64*], crash's frames after its
            first K and before its entry_SYSCALL_64* are left out; everything
            up to K must still match, and crash must end at the same entry.
+           (5) where several symbols share an address it names the one its
+           symbol table sorts first: the retpoline thunks start with the
+           linker-script marker __indirect_thunk_start, which the kernel's
+           kallsyms (and we) sort after __x86_indirect_thunk_array.  For the
+           interrupted function ("[exception RIP: f]", whose address crash
+           prints on the next line) a different name at the same address is
+           the same frame.
 crash `log` (same dump): exact, line for line.
 
 The kernel's own NMI backtraces on the console (6.12, where crash cannot read
@@ -131,7 +138,7 @@ def crash_bogus_cpus(path):
             cpu, names, after = int(m.group(1)), [], None
             continue
         f = re.match(r"\s*#\d+ \[([0-9a-f]+)\] (\S+) at", line)
-        m = f or re.match(r"\s*\[exception RIP: ([A-Za-z_][\w.]*)\+", line)
+        m = f or re.match(r"\s*\[exception RIP: ([A-Za-z_][\w.]*)[+\]]", line)
         if m and after is not None:
             if f:
                 after.append((norm([f.group(2)])[0], int(f.group(1), 16)))
@@ -141,6 +148,48 @@ def crash_bogus_cpus(path):
             after = []
             bogus[cpu] = (len(norm(names)), after)
     return bogus
+
+
+def crash_exception_rips(path):
+    """{cpu: [(function, address)]} of crash's "[exception RIP: f]" lines and
+    the RIP it prints below each, from crash-bt-a.txt (rule 5)."""
+    try:
+        lines = open(path, errors="replace").readlines()
+    except OSError:
+        return {}
+    return crash_exception_rips_from_lines(lines)
+
+
+def crash_exception_rips_from_lines(lines):
+    rips, cpu, name = {}, None, None
+    for line in lines:
+        m = re.match(r"PID:.*\bCPU:\s+(\d+)", line)
+        if m:
+            cpu, name = int(m.group(1)), None
+            continue
+        m = re.match(r"\s*\[exception RIP: ([A-Za-z_][\w.]*)[+\]]", line)
+        if m:
+            name = m.group(1)
+            continue
+        m = re.match(r"\s*RIP: ([0-9a-f]{16})\b", line)
+        if m and name and cpu is not None:
+            rips.setdefault(cpu, []).append((name, int(m.group(1), 16)))
+        name = None
+    return rips
+
+
+def same_address_names(oracle, rows, rips):
+    """Rule 5: crash's names for interrupted functions replaced by ours where
+    our frame has the very address crash printed for it."""
+    pcs = {}
+    for r in rows:
+        try:
+            pcs.setdefault(int(r["pc"], 16), r["function"])
+        except (KeyError, TypeError, ValueError):
+            continue
+    rename = {name: pcs[addr] for name, addr in rips or ()
+              if addr in pcs and pcs[addr] and pcs[addr] != name}
+    return [rename.get(f, f) for f in oracle], sorted(rename.items())
 
 
 def stale_scanned(bogus, rows):
@@ -295,10 +344,14 @@ def _align_outer(o, m):
         common, o[:len(o) - common], m[:len(m) - common]), ""
 
 
-def judge_stack(source, cpu, oracle, funcs, end, rows, panic_cpu=False, bogus_at=None):
+def judge_stack(source, cpu, oracle, funcs, end, rows, panic_cpu=False, bogus_at=None,
+                rips=None):
     """One CPU's trace against its oracle: ("ok"|"skip"|"fail", what, detail).
-    @bogus_at: this CPU's crash_bogus_cpus() entry, or None."""
+    @bogus_at: this CPU's crash_bogus_cpus() entry, or None; @rips: its
+    crash_exception_rips() entry (crash rule 5)."""
+    renamed = []
     if source.startswith("crash"):
+        oracle, renamed = same_address_names(oracle, rows, rips)
         matched, total, why, note = compare_crash(
             oracle, funcs, end, panic_cpu, bogus_at[0] if bogus_at else None,
             stale_scanned(bogus_at, rows))
@@ -308,6 +361,8 @@ def judge_stack(source, cpu, oracle, funcs, end, rows, panic_cpu=False, bogus_at
         return "skip", "cpu %d: the console backtrace is its own trigger path" % cpu, ""
     else:
         matched, total, why, note = compare_console_stack(oracle, rows)
+    if renamed:
+        note += "; crash's %s" % ", ".join("%s is our %s (same address)" % r for r in renamed)
     what = "cpu %d: %d/%d %s frames matched (%d frames, end: %s)%s" % (
         cpu, matched, total, source, len(funcs), end, note)
     if not why:

@@ -93,6 +93,26 @@ def main():
     early = ours[:1] + ["iommu_flush_iotlb_psi"] + ours[2:]
     r.check(not crash_ok(bogus, early, ours_end="user-mode", bogus_at=3),
             "crash: a wrong frame before the bogus exception frame fails")
+    # crash names the thunk's address by a linker marker: same address, same frame (rule 5)
+    thunk = [{"function": "__x86_indirect_thunk_array", "pc": "0xffffffffae201580",
+              "kind": "exception", "stack": "irq"},
+             {"function": "handle_edge_irq", "pc": "0xffffffffad525753", "stack": "irq"}]
+    crash_view = ["__indirect_thunk_start", "handle_edge_irq"]
+    renamed, _ = oracles.same_address_names(crash_view, thunk,
+                                            [("__indirect_thunk_start", 0xffffffffae201580)])
+    r.check(crash_ok(renamed, [t["function"] for t in thunk]),
+            "crash: another name at the same address is the same frame")
+    renamed, _ = oracles.same_address_names(crash_view, thunk,
+                                            [("__indirect_thunk_start", 0xffffffffae201588)])
+    r.check(not crash_ok(renamed, [t["function"] for t in thunk]),
+            "crash: another name at another address still fails")
+    r.check(oracles.crash_exception_rips_from_lines(
+        ["PID: 0  TASK: ffff8d97818c0000  CPU: 2    COMMAND: \"swapper/2\"",
+         "    [exception RIP: __indirect_thunk_start]",
+         "    RIP: ffffffffae201580  RSP: ffffd2d2c0108fa8  RFLAGS: 00000002",
+         " #0 [ffffd2d2c0108fa8] handle_edge_irq at ffffffffad525753"]) ==
+            {2: [("__indirect_thunk_start", 0xffffffffae201580)]},
+            "crash: exception RIPs with and without an offset are read with their address")
     # ---- the kernel's NMI backtraces (printed before the dump)
     spin = ["native_queued_spin_lock_slowpath", "_raw_spin_lock", "qi_submit_sync",
             "qi_flush_iotlb", "intel_flush_iotlb_all", "fq_flush_iotlb", "fq_flush_timeout",

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The only file that includes libkdumpfile.  We use it for what it does best:
- * physical page access with decompression for ELF and kdump-compressed
- * files.  Virtual address translation is ours (paging.c): libkdumpfile 0.5.1
- * mis-translates QEMU-written kdump files and KASLR text above 0xffffffffa0000000.
+ * physical page access with decompression for kdump-compressed files.  ELF
+ * dumps are plain: their pages are read here through the PT_LOAD table (see
+ * elf_loads_init()).  Virtual address translation is ours (paging.c):
+ * libkdumpfile 0.5.1 mis-translates QEMU-written kdump files and KASLR text
+ * above 0xffffffffa0000000.
  */
 #include <elf.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <libkdumpfile/kdumpfile.h>
 
@@ -23,50 +27,123 @@ struct vsc_dumpfile {
 	FILE *trace;
 	uint64_t *traced;       /* open-addressing set of page numbers + 1 */
 	size_t traced_cap;
-	/* ELF: pages a PT_LOAD covers only in part (see partial_pages_init) */
-	uint64_t *partial;
-	size_t nr_partial;
+	/* ELF: the file data of each PT_LOAD, sorted by physical address */
+	int fd;
+	struct elf_load *loads;
+	size_t nr_loads;
 };
 
+/* The part of a PT_LOAD backed by file data: [paddr, paddr + size) at @offset. */
+struct elf_load {
+	uint64_t paddr, size;
+	uint64_t offset;
+};
+
+static int cmp_load(const void *a, const void *b)
+{
+	const struct elf_load *x = a, *y = b;
+
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
 /*
- * libkdumpfile 0.5.1 dereferences NULL reading a page that an ELF PT_LOAD's
- * file data covers only in part (p_filesz 0xfdd, found by fuzzing).  Such
- * pages (a segment that starts or ends inside a page) are listed here and
- * read as not in the dump.  QEMU and makedumpfile write whole pages.
+ * ELF dumps are read here, not through libkdumpfile.  libkdumpfile 0.5.1
+ * dereferences NULL reading a page that a PT_LOAD's file data covers only in
+ * part (p_filesz 0xfdd, found by fuzzing), and reading the page right below
+ * any PT_LOAD that follows a gap (every dump with holes: makedumpfile -E
+ * output with excluded pages, the synthetic dumps).  Memory past p_filesz
+ * (up to p_memsz) was excluded when the dump was written: not in the dump,
+ * never zeroes.  Segments are trusted no further than the file: one whose
+ * data lies past the end of the file reads as not in the dump (a dump cut
+ * short), and the loop over them is bounded by e_phnum.
  */
-static void partial_pages_init(struct vsc_dumpfile *df, int fd)
+static struct vsc_error *elf_loads_init(struct vsc_dumpfile *df, int fd)
 {
 	Elf64_Ehdr eh;
+	struct stat st;
 
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || fstat(fd, &st) ||
 	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_phentsize != sizeof(Elf64_Phdr))
-		return;
-	df->partial = calloc(2 * (size_t)eh.e_phnum + 1, sizeof(*df->partial));
-	for (unsigned int i = 0; df->partial && i < eh.e_phnum; i++) {
+		return vsc_error_create(VSC_ERR_FORMAT, "ELF program headers unreadable");
+	df->loads = calloc(eh.e_phnum ? eh.e_phnum : 1, sizeof(*df->loads));
+	if (!df->loads)
+		return &vsc_error_nomem;
+	for (unsigned int i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
+		uint64_t size;
 
 		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
 		    (ssize_t)sizeof(ph))
 			break;
-		if (ph.p_type != PT_LOAD || !ph.p_filesz)
+		if (ph.p_type != PT_LOAD || !ph.p_filesz || ph.p_offset >= (uint64_t)st.st_size)
 			continue;
-		if (ph.p_paddr & 0xfff)
-			df->partial[df->nr_partial++] = ph.p_paddr & ~0xfffULL;
-		if ((ph.p_paddr + ph.p_filesz) & 0xfff)
-			df->partial[df->nr_partial++] = (ph.p_paddr + ph.p_filesz) & ~0xfffULL;
+		size = ph.p_filesz;
+		if (ph.p_paddr + size < ph.p_paddr)     /* wraps */
+			continue;
+		df->loads[df->nr_loads++] = (struct elf_load){ ph.p_paddr, size, ph.p_offset };
 	}
+	if (df->nr_loads > 1)
+		qsort(df->loads, df->nr_loads, sizeof(*df->loads), cmp_load);
+	df->fd = fd;
+	return NULL;
 }
 
-static bool partial_page(const struct vsc_dumpfile *df, uint64_t paddr, size_t len,
-			 uint64_t *page)
+/* The segment holding @paddr, or NULL (the last one starting at or below it, if it reaches). */
+static const struct elf_load *elf_load_at(const struct vsc_dumpfile *df, uint64_t paddr)
 {
-	for (size_t i = 0; i < df->nr_partial; i++) {
-		if (df->partial[i] + 4096 > paddr && df->partial[i] < paddr + len) {
-			*page = df->partial[i];
-			return true;
-		}
+	size_t lo = 0, hi = df->nr_loads;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (df->loads[mid].paddr <= paddr)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return false;
+	/* overlapping segments: the nearest start below wins, earlier ones are tried too */
+	for (size_t i = lo; i-- > 0;) {
+		const struct elf_load *l = &df->loads[i];
+
+		if (paddr - l->paddr < l->size)
+			return l;
+		if (lo - i > 8)
+			break;
+	}
+	return NULL;
+}
+
+static struct vsc_error *elf_read_phys(struct vsc_dumpfile *df, uint64_t paddr, void *buf,
+				       size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		const struct elf_load *l = elf_load_at(df, paddr);
+		uint64_t in, run;
+		ssize_t got;
+
+		if (!l)
+			return vsc_error_create(VSC_ERR_NODATA, "physical page 0x%llx not in dump",
+						(unsigned long long)(paddr & ~0xfffULL));
+		in = paddr - l->paddr;
+		run = l->size - in < len ? l->size - in : len;
+		do
+			got = pread(df->fd, p, run, (off_t)(l->offset + in));
+		while (got < 0 && errno == EINTR);
+		if (got < 0)
+			return vsc_error_create(VSC_ERR_IO, "reading physical page 0x%llx: %s",
+						(unsigned long long)(paddr & ~0xfffULL),
+						strerror(errno));
+		if ((uint64_t)got < run)
+			return vsc_error_create(VSC_ERR_NODATA, "physical page 0x%llx not in dump "
+						"(past the end of the file: the dump is cut short)",
+						(unsigned long long)((paddr + (uint64_t)got) & ~0xfffULL));
+		p += run;
+		paddr += run;
+		len -= run;
+	}
+	return NULL;
 }
 
 static void trace_page(struct vsc_dumpfile *df, uint64_t pfn)
@@ -139,8 +216,14 @@ struct vsc_error *vsc_dumpfile_open(const char *path, int fd, struct vsc_dumpfil
 		snprintf(df->format, sizeof(df->format), "unknown");
 	if (!strcmp(df->format, "diskdump"))
 		snprintf(df->format, sizeof(df->format), "kdump-compressed");
-	if (!strcmp(df->format, "elf"))
-		partial_pages_init(df, fd);
+	if (!strcmp(df->format, "elf")) {
+		struct vsc_error *err = elf_loads_init(df, fd);
+
+		if (err) {
+			vsc_dumpfile_destroy(df);
+			return err;
+		}
+	}
 	*out = df;
 	return NULL;
 }
@@ -176,7 +259,7 @@ void vsc_dumpfile_destroy(struct vsc_dumpfile *df)
 	if (df->trace)
 		fclose(df->trace);
 	free(df->traced);
-	free(df->partial);
+	free(df->loads);
 	free(df);
 }
 
@@ -195,14 +278,12 @@ struct vsc_error *vsc_dumpfile_read_phys(struct vsc_dumpfile *df, uint64_t paddr
 	 * 5-level paging") before it reads anything.
 	 */
 	kdump_status st;
-	uint64_t page;
 
-	if (len && partial_page(df, paddr, len, &page))
-		return vsc_error_create(VSC_ERR_NODATA, "physical page 0x%llx only partly in dump",
-					(unsigned long long)page);
-	if (df->traced)
+	if (df->traced && len)
 		for (uint64_t p = paddr >> 12; p <= (paddr + len - 1) >> 12; p++)
 			trace_page(df, p);
+	if (df->loads)
+		return elf_read_phys(df, paddr, buf, len);
 	st = kdump_read(df->ctx, KDUMP_MACHPHYSADDR, paddr, buf, &got);
 
 	if (st == KDUMP_OK && got == len)

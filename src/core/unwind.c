@@ -509,6 +509,19 @@ enum step_result {
 	STEP_END,       /* the trace ends (u->st->end set) */
 };
 
+/* Step from a proven leaf to its caller, whose return address is @ra. */
+static enum step_result leaf_step(struct ustate *s, uint64_t ra)
+{
+	s->ip = ra;
+	s->sp += 8;
+	s->signal = false;
+	s->regs_kind = VSC_REGS_NONE;
+	s->regs_addr = 0;
+	s->have_prev_regs = false;
+	s->via = VSC_VIA_LEAF;  /* every register but SP and IP is the caller's */
+	return STEP_DONE;
+}
+
 struct cfi_reader {
 	struct vsc_target *t;
 	char *why;
@@ -639,14 +652,7 @@ static enum step_result orc_step(struct unwinder *u, struct ustate *s,
 			s->via = VSC_VIA_ENTRY;
 		} else if (leaf_return(u, s, &tmp)) {
 			vsc_error_destroy(err);
-			s->ip = tmp;
-			s->sp += 8;
-			s->signal = false;
-			s->regs_kind = VSC_REGS_NONE;
-			s->regs_addr = 0;
-			s->have_prev_regs = false;
-			s->via = VSC_VIA_LEAF;  /* every register but SP and IP is the caller's */
-			return STEP_DONE;
+			return leaf_step(s, tmp);
 		} else if (at_task_regs(u, s)) {
 			/* what ORC's END_OF_STACK hints mark: ret_from_fork, startup_64 */
 			set_end(u, VSC_UNWIND_END_OF_STACK, "%s", "task pt_regs reached");
@@ -675,6 +681,14 @@ static enum step_result orc_step(struct unwinder *u, struct ustate *s,
 
 	switch (orc.type) {
 	case VSC_ORC_TYPE_END_OF_STACK:
+		/*
+		 * The retpoline thunks carry an "undefined" hint
+		 * (UNWIND_HINT_EMPTY, later UNWIND_HINT_UNDEFINED) because the
+		 * kernel never unwinds from inside them; an interrupt on their
+		 * first instruction is still a proven call (leaf_return()).
+		 */
+		if (leaf_return(u, s, &tmp))
+			return leaf_step(s, tmp);
 		set_end(u, VSC_UNWIND_END_OF_STACK, "%s", "");
 		return STEP_END;
 	case VSC_ORC_TYPE_CALL:

@@ -97,6 +97,7 @@ def check_fixture(binary, fixture, manifest, res):
     oracle = manifest["oracle"]["stacks"]
     source = manifest["oracle"].get("stacks_source", "?")
     bogus = crash_bogus_cpus(fixture)
+    rips = crash_exception_rips(fixture)
     panic = manifest.get("panic") or {}
     panic_cpus = {panic.get("cpu")} if panic.get("cpu") is not None else set()
     for cpu, frames in oracle.items():
@@ -137,7 +138,7 @@ def check_fixture(binary, fixture, manifest, res):
                 print("     cpu %d oracle (%s): %s" % (c, source, norm(oracle[cpu])))
                 print("     cpu %d ours (end %s): %s" % (c, end, norm(funcs)))
             verdict, what, detail = judge(source, c, oracle[cpu], ours[c], c in panic_cpus,
-                                          bogus.get(c))
+                                          bogus.get(c), rips.get(c))
             getattr(res, verdict)(tag, what, *([detail] if detail else []))
 
 
@@ -222,10 +223,14 @@ def crash_bogus_cpus(fixture):
     return oracles.crash_bogus_cpus(os.path.join(fixture, "oracle", "crash-bt-a.txt"))
 
 
-def judge(source, c, oracle, ours, panic, bogus_at):
+def crash_exception_rips(fixture):
+    return oracles.crash_exception_rips(os.path.join(fixture, "oracle", "crash-bt-a.txt"))
+
+
+def judge(source, c, oracle, ours, panic, bogus_at, rips=None):
     """One CPU's trace against its oracle, by tests/oracles.py's rules."""
     funcs, end, rows = ours
-    return oracles.judge_stack(source, c, oracle, funcs, end, rows, panic, bogus_at)
+    return oracles.judge_stack(source, c, oracle, funcs, end, rows, panic, bogus_at, rips)
 
 
 # ---- the report's view of the same stacks ----

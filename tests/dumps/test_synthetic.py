@@ -229,6 +229,7 @@ def check_bt(res, name, e, ctx):
     source = (manifest.get("oracle") or {}).get("stacks_source", "?")
     panic_cpu = (manifest.get("panic") or {}).get("cpu")
     bogus = test_bt.crash_bogus_cpus(ctx["base_dir"])
+    rips = test_bt.crash_exception_rips(ctx["base_dir"])
     bad, judged = [], []
     for cpu, frames in sorted(oracle.items(), key=lambda kv: int(kv[0])):
         c = int(cpu)
@@ -237,7 +238,7 @@ def check_bt(res, name, e, ctx):
             continue
         verdict, what, detail = test_bt.judge(
             source, c, frames, stacks[c], c == panic_cpu or (frames and frames[0] == "panic"),
-            bogus.get(c))
+            bogus.get(c), rips.get(c))
         judged += [c] if verdict == "ok" else []
         if verdict == "fail":
             bad.append("%s\n%s" % (what, detail))
