@@ -39,7 +39,7 @@ static const struct vsc_column holder_cols[] = {
 	{ .name = "cpu", .kind = VSC_VAL_INT },
 	{ .name = "in", .key = "function", .kind = VSC_VAL_STR },
 	{ .name = "confidence", .kind = VSC_VAL_STR },
-	{ .name = "evidence", .kind = VSC_VAL_STR },
+	{ .name = "evidence", .kind = VSC_VAL_LIST },
 };
 
 static const struct vsc_column evidence_cols[] = {
@@ -66,23 +66,12 @@ static struct vsc_error *lock_names_get(struct vsc_analysis *a, struct vsc_secti
 	return NULL;
 }
 
-static char *join(const struct vsc_evidence *e, const char *sep)
+/* @e's lines as a list of strings, borrowing @items (room for e->nr). */
+static struct vsc_value lines_value(const struct vsc_evidence *e, struct vsc_value *items)
 {
-	size_t len = 1;
-	char *s;
-
 	for (size_t i = 0; i < e->nr; i++)
-		len += strlen(e->lines[i]) + strlen(sep);
-	s = malloc(len);
-	if (!s)
-		return NULL;
-	s[0] = '\0';
-	for (size_t i = 0; i < e->nr; i++) {
-		if (i)
-			strcat(s, sep);
-		strcat(s, e->lines[i]);
-	}
-	return s;
+		items[i] = vsc_val_str(e->lines[i]);
+	return vsc_val_list(items, e->nr);
 }
 
 static void lock_title(const struct vsc_contended_lock *l, char *buf, size_t size)
@@ -101,6 +90,8 @@ static void add_lock(struct vsc_report *rep, struct vsc_section *parent, size_t 
 	struct vsc_section *s;
 	struct vsc_table *wt, *ht, *et;
 	struct vsc_finding *f;
+	struct vsc_value *cpu_items = calloc(l->nr_spinners ? l->nr_spinners : 1,
+					     sizeof(*cpu_items));
 	char id[32], title[192], word[160], cpus[256] = "";
 	size_t len = 0;
 
@@ -137,15 +128,18 @@ static void add_lock(struct vsc_report *rep, struct vsc_section *parent, size_t 
 		if (len < sizeof(cpus))
 			len += (size_t)snprintf(cpus + len, sizeof(cpus) - len, "%s%u",
 						i ? ", " : "", sp->cpu);
+		if (cpu_items)
+			cpu_items[i] = vsc_val_uint(sp->cpu);
 	}
 	ht = vsc_section_table(s, "holders", "Holder candidates (qspinlock records no owner)",
 			       holder_cols, VSC_ARRAY_SIZE(holder_cols));
 	for (size_t i = 0; i < l->nr_holders; i++) {
 		const struct vsc_lock_holder *h = &l->holders[i];
-		char *ev = join(&h->evidence, "; ");
+		struct vsc_value *ev = calloc(h->evidence.nr ? h->evidence.nr : 1, sizeof(*ev));
 
 		vsc_table_row(ht, vsc_val_int(h->cpu), vsc_val_str(h->function),
-			      vsc_val_str(vsc_confidence_name(h->confidence)), vsc_val_str(ev));
+			      vsc_val_str(vsc_confidence_name(h->confidence)),
+			      ev ? lines_value(&h->evidence, ev) : vsc_val_absent("out of memory"));
 		free(ev);
 	}
 	et = vsc_section_table(s, "evidence", "Evidence", evidence_cols,
@@ -157,6 +151,9 @@ static void add_lock(struct vsc_report *rep, struct vsc_section *parent, size_t 
 				  l->nr_spinners == 1 ? "" : "s", cpus,
 				  l->nr_spinners == 1 ? "s" : "", title);
 	vsc_finding_fact(f, "lock", l->addr ? vsc_val_addr(l->addr) : vsc_val_absent(NULL));
+	vsc_finding_fact(f, "waiting_cpus", cpu_items ? vsc_val_list(cpu_items, l->nr_spinners)
+						      : vsc_val_absent("out of memory"));
+	free(cpu_items);
 	vsc_finding_evidence_at(f, vsc_ref_table(wt), "lock identified with %s confidence",
 				vsc_confidence_name(l->confidence));
 	for (size_t i = 0; i < l->nr_holders; i++)

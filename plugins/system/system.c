@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The "system" analyzer: what kernel, which CPUs, what happened, and the log lines that matter. */
+/*
+ * The "system" analyzer: what kernel, which CPUs, what happened, and the log
+ * lines that matter.  First what crash's `sys` shows: the kernel's names
+ * (utsname, banner), its taint decoded with its own taint_flags, when the
+ * dump was taken, and why CPUs are offline, read from the kernel's state.
+ */
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdio.h>
@@ -84,6 +89,240 @@ static int log_cb(void *arg, const struct vsc_log_record *rec)
 	return 0;
 }
 
+/* The host name as a HOST value (--redact blanks it); the kernel's default is no host name. */
+#define DEFAULT_NODENAME "(none)"       /* UTS_NODENAME */
+
+/* utsname, banner: release first, then the names crash's `sys` shows. */
+static void add_names(struct vsc_section *s, struct vsc_target *t,
+		      const struct vsc_target_info *in)
+{
+	struct vsc_utsname uts;
+	struct vsc_error *err = vsc_read_utsname(t, &uts);
+	char banner[512], why[256];
+
+	vsc_section_kv(s, "release", vsc_val_str(in->release));
+	if (err) {
+		snprintf(why, sizeof(why), "init_uts_ns unreadable: %s", err->message);
+		vsc_error_destroy(err);
+		vsc_section_kv(s, "version", vsc_val_absent(why));
+		vsc_section_kv(s, "hostname", vsc_val_absent(why));
+	} else {
+		vsc_section_kv(s, "version", vsc_val_str(uts.version));
+		vsc_section_kv(s, "hostname", !uts.nodename[0] ? vsc_val_absent("empty nodename") :
+				  !strcmp(uts.nodename, DEFAULT_NODENAME) ?
+				  vsc_val_str(DEFAULT_NODENAME) : vsc_val_host(uts.nodename));
+	}
+	err = vsc_read_banner(t, banner, sizeof(banner));
+	if (err) {
+		snprintf(why, sizeof(why), "linux_banner unreadable: %s", err->message);
+		vsc_error_destroy(err);
+	}
+	vsc_section_kv(s, "banner", err ? vsc_val_absent(why) : vsc_val_str(banner));
+}
+
+static const struct vsc_column taint_columns[] = {
+	{ .name = "bit", .kind = VSC_VAL_UINT },
+	{ .name = "flag", .kind = VSC_VAL_STR },
+	{ .name = "name", .kind = VSC_VAL_STR },
+	{ .name = "meaning", .kind = VSC_VAL_STR },
+};
+
+/*
+ * tainted_mask, as the kernel prints it in a backtrace since 6.12
+ * ("[O]=OOT_MODULE, [E]=UNSIGNED_MODULE"); @err (consumed): why it is unknown.
+ */
+static void add_taint(struct vsc_section *s, const struct vsc_taint *tt, struct vsc_error *err)
+{
+	char text[1024], why[256];
+	size_t len = 0;
+	unsigned int unknown = 0;
+
+	if (err) {
+		snprintf(why, sizeof(why), "tainted_mask unreadable: %s", err->message);
+		vsc_error_destroy(err);
+		vsc_section_kv(s, "tainted", vsc_val_absent(why));
+		vsc_section_kv(s, "taint", vsc_val_absent(why));
+		return;
+	}
+	vsc_section_kv(s, "tainted", vsc_val_hex(tt->mask));
+	text[0] = '\0';
+	for (unsigned int i = 0; i < 64; i++) {
+		const struct vsc_taint_flag *fl = i < tt->nr_flags ? &tt->flags[i] : NULL;
+
+		if (!(tt->mask >> i & 1))
+			continue;
+		unknown += !fl;
+		if (len < sizeof(text))
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s[%c]=%s",
+						len ? ", " : "", fl ? fl->letter : '?',
+						fl ? fl->name : "?");
+	}
+	vsc_section_kv(s, "taint", vsc_val_str(tt->mask ? text : "not tainted"));
+	if (!tt->from_kernel)
+		vsc_section_note(s, "taint letters from vtdscope's copy of kernel/panic.c: the dump's "
+				 "taint_flags could not be read (%s)", tt->table_error);
+	if (unknown)
+		vsc_section_warning(s, VSC_ERR_CORRUPT, "tainted_mask 0x%llx sets %u bit(s) past the "
+				    "%u taint flags %s: not a mask the kernel wrote",
+				    (unsigned long long)tt->mask, unknown, tt->nr_flags,
+				    tt->from_kernel ? "this kernel has" : "any kernel vtdscope knows has");
+}
+
+/* Each taint flag set, with its meaning. */
+static void add_taint_table(struct vsc_section *s, const struct vsc_taint *tt)
+{
+	struct vsc_table *tb;
+
+	if (!tt->mask)
+		return;
+	tb = vsc_section_table(s, "taint_flags", "Taint flags set", taint_columns,
+			       VSC_ARRAY_SIZE(taint_columns));
+	for (unsigned int i = 0; i < tt->nr_flags && i < 64; i++) {
+		char letter[2] = { tt->flags[i].letter, 0 };
+
+		if (tt->mask >> i & 1)
+			vsc_table_row(tb, vsc_val_uint(i), vsc_val_str(letter),
+				      vsc_val_str(tt->flags[i].name), vsc_val_str(tt->flags[i].meaning));
+	}
+}
+
+/* "1-3,5" (the kernel's cpulist format) of the CPUs with @pick[cpu]. */
+static void cpulist(const bool *pick, unsigned int n, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned int c = 0; c < n && len < size; c++) {
+		unsigned int e = c;
+
+		if (!pick[c])
+			continue;
+		while (e + 1 < n && pick[e + 1])
+			e++;
+		len += (size_t)(e > c ? snprintf(buf + len, size - len, "%s%u-%u", len ? "," : "", c, e)
+				      : snprintf(buf + len, size - len, "%s%u", len ? "," : "", c));
+		c = e;
+	}
+}
+
+enum offline_why { OFF_STOPPED, OFF_DOWN, OFF_ABSENT, OFF_UNKNOWN, OFF_NR };
+
+/*
+ * Why each offline CPU is offline, from the kernel's masks.  smp_send_stop()
+ * (panic, reboot, kexec) runs stop_this_cpu() on the other CPUs, which takes
+ * each out of cpu_online_mask only; CPU hot-unplug takes a CPU out of
+ * cpu_active_mask first (sched_cpu_deactivate()).  So offline but still
+ * active is stopped; offline and inactive is taken down (or never brought
+ * up); not present is a possible CPU with no processor behind it.
+ */
+static struct vsc_error *add_cpus(struct vsc_section *s, struct vsc_target *t)
+{
+	static const char *const why_text[OFF_NR] = {
+		[OFF_STOPPED] = "(stop_this_cpu(): out of cpu_online_mask, still in cpu_active_mask)",
+		[OFF_DOWN] = "offline (out of cpu_active_mask too: taken down or never brought up)",
+		[OFF_ABSENT] = "not present (possible only: no processor behind the CPU number)",
+		[OFF_UNKNOWN] = "offline, why unknown",
+	};
+	unsigned int n = vsc_nr_cpus(t), online = 0, noff = 0;
+	size_t cells = n ? n : 1, len = 0;
+	bool *active = calloc(cells, sizeof(bool)), *present = calloc(cells, sizeof(bool));
+	bool *group = calloc(cells, sizeof(bool));
+	int *why = calloc(cells, sizeof(int));
+	struct vsc_value *off = calloc(cells, sizeof(*off));
+	struct vsc_error *err = NULL;
+	int panic_cpu = vsc_panic_cpu(t);
+	char reasons[1024], list[512], stopped[64], masks[256] = "";
+
+	if (!active || !present || !group || !why || !off) {
+		err = &vsc_error_nomem;
+		goto out;
+	}
+	err = vsc_read_cpumask(t, "__cpu_active_mask", active, n);
+	if (!err)
+		err = vsc_read_cpumask(t, "__cpu_present_mask", present, n);
+	if (err)
+		snprintf(masks, sizeof(masks), ": %s", err->message);
+	for (unsigned int c = 0; c < n; c++) {
+		if (vsc_cpu_online(t, c)) {
+			why[c] = -1;
+			online++;
+			continue;
+		}
+		why[c] = err ? OFF_UNKNOWN : !present[c] ? OFF_ABSENT : active[c] ? OFF_STOPPED : OFF_DOWN;
+		off[noff++] = vsc_val_uint(c);
+	}
+	if (panic_cpu >= 0)
+		snprintf(stopped, sizeof(stopped), "stopped by the panic on CPU %d ", panic_cpu);
+	else
+		snprintf(stopped, sizeof(stopped), "stopped%s ", panic_cpu == -1 ?
+			 " with no panic (a reboot, halt or kexec)" : "");
+	reasons[0] = '\0';
+	for (int w = 0; w < OFF_NR && len < sizeof(reasons); w++) {
+		bool any = false;
+
+		for (unsigned int c = 0; c < n; c++)
+			any |= group[c] = why[c] == w;
+		if (!any)
+			continue;
+		cpulist(group, n, list, sizeof(list));
+		len += (size_t)snprintf(reasons + len, sizeof(reasons) - len, "%s%s: %s%s%s",
+					len ? "; " : "", list, w == OFF_STOPPED ? stopped : "",
+					why_text[w], w == OFF_UNKNOWN ? masks : "");
+	}
+	vsc_section_kv(s, "cpus_possible", vsc_val_uint(n));
+	vsc_section_kv(s, "cpus_online", vsc_val_uint(online));
+	vsc_section_kv(s, "cpus_offline", vsc_val_list(off, noff));
+	vsc_section_kv(s, "offline_why", noff ? vsc_val_str(reasons) :
+				       vsc_val_absent("every CPU is online"));
+	/* A mask that cannot be read leaves the reason unknown, said above: not a failure. */
+	if (!vsc_error_is(err, VSC_ERR_NOMEM)) {
+		vsc_error_destroy(err);
+		err = NULL;
+	}
+out:
+	free(active);
+	free(present);
+	free(group);
+	free(why);
+	free(off);
+	return err;
+}
+
+/*
+ * When the dump was taken: VMCOREINFO's CRASHTIME (kdump writes it when it
+ * saves the crash), else the kernel's own clock at its last tick (what
+ * crash's `sys` shows as DATE); absent, with both reasons, when neither.
+ */
+static void add_dump_time(struct vsc_section *s, struct vsc_target *t,
+			  const struct vsc_target_info *in)
+{
+	struct vsc_error *err;
+	int64_t sec;
+	char why[256];
+
+	if (in->crashtime && in->crash_time <= INT64_MAX / 1000000000) {
+		vsc_section_kv(s, "dump_time", vsc_val_time_wall((int64_t)in->crash_time * 1000000000));
+		vsc_section_kv(s, "dump_time_source", vsc_val_str("VMCOREINFO CRASHTIME (kdump at the crash)"));
+		return;
+	}
+	if (in->crashtime)
+		vsc_section_warning(s, VSC_ERR_CORRUPT, "VMCOREINFO CRASHTIME %llu is not a time",
+				    (unsigned long long)in->crash_time);
+	err = vsc_read_wall_clock(t, &sec);
+	if (!err) {
+		vsc_section_kv(s, "dump_time", vsc_val_time_wall(sec * 1000000000));
+		vsc_section_kv(s, "dump_time_source", vsc_val_str(in->live ?
+			"the kernel's clock now (tk_core.timekeeper.xtime_sec)" :
+			"the kernel's clock at its last tick before the dump (tk_core.timekeeper.xtime_sec)"));
+		return;
+	}
+	snprintf(why, sizeof(why), "%s, and the kernel's clock is unreadable: %s",
+		 in->crashtime ? "VMCOREINFO's CRASHTIME is not a time" : "no CRASHTIME in VMCOREINFO",
+		 err->message);
+	vsc_error_destroy(err);
+	vsc_section_kv(s, "dump_time", vsc_val_absent(why));
+}
+
 static struct vsc_error *system_run(struct vsc_analysis *a)
 {
 	struct vsc_target *t = a->target;
@@ -91,13 +330,12 @@ static struct vsc_error *system_run(struct vsc_analysis *a)
 	struct vsc_section *s = vsc_report_section(a->report, "system", "System");
 	char *panic = NULL;
 	uint64_t panic_ts = 0, last = 0;
-	unsigned int online = 0;
 	const struct vsc_log_records *log;
+	struct vsc_error *taint_err;
+	struct vsc_taint taint = { 0 };
 	const void *p;
 
-	for (unsigned int c = 0; c < vsc_nr_cpus(t); c++)
-		online += vsc_cpu_online(t, c);
-	vsc_section_kv(s, "release", vsc_val_str(in->release));
+	add_names(s, t, in);
 	vsc_section_kv(s, "build_id", in->build_id ? vsc_val_str(in->build_id) : vsc_val_absent("no BUILD-ID in VMCOREINFO"));
 	vsc_section_kv(s, "arch", vsc_val_str(in->arch));
 	vsc_section_kv(s, "paging_levels", vsc_val_uint(in->paging_levels));
@@ -105,8 +343,11 @@ static struct vsc_error *system_run(struct vsc_analysis *a)
 	vsc_section_kv(s, "phys_base", vsc_val_sensitive(vsc_val_hex(in->phys_base)));
 	vsc_section_kv(s, "page_offset_base", in->page_offset_base ? vsc_val_addr(in->page_offset_base)
 								   : vsc_val_absent("no page_offset_base symbol"));
-	vsc_section_kv(s, "cpus_possible", vsc_val_uint(vsc_nr_cpus(t)));
-	vsc_section_kv(s, "cpus_online", vsc_val_uint(online));
+	taint_err = vsc_read_taint(t, &taint);
+	if (vsc_error_is(taint_err, VSC_ERR_NOMEM))
+		return taint_err;
+	add_taint(s, &taint, taint_err);
+	VSC_TRY(add_cpus(s, t));
 	vsc_section_kv(s, "cpus_with_registers", vsc_val_uint(in->nr_prstatus));
 	vsc_section_kv(s, "panic_cpu", vsc_panic_cpu(t) >= 0 ? vsc_val_int(vsc_panic_cpu(t)) :
 				       vsc_panic_cpu(t) == VSC_PANIC_CPU_UNKNOWN ?
@@ -117,6 +358,7 @@ static struct vsc_error *system_run(struct vsc_analysis *a)
 	panic = vsc_log_panic_message(log->records, log->nr, &panic_ts);
 	vsc_section_kv(s, "panic", panic ? vsc_val_str(panic) : vsc_val_absent("no panic or oops in the log"));
 	free(panic);
+	add_dump_time(s, t, in);
 	for (size_t i = 0; i < log->nr; i++)
 		if (log->records[i].ts_nsec > last)
 			last = log->records[i].ts_nsec;
@@ -135,6 +377,8 @@ static struct vsc_error *system_run(struct vsc_analysis *a)
 		in->unwinder == VSC_UNWINDER_CFI ? "DWARF CFI of the vmlinux; ORC for entry code and modules" :
 		"ORC from the dump; DWARF CFI of the vmlinux where ORC has none"));
 
+	if (!taint_err)
+		add_taint_table(s, &taint);
 	{
 		struct log_scan ls = { .max = a->opts.verbose ? 2000 : 60 };
 
@@ -153,9 +397,23 @@ static struct vsc_error *system_run(struct vsc_analysis *a)
 	return NULL;
 }
 
+/* Where the DWARF backend finds the types of the system facts. */
+#define UTSNAME "copy_utsname", "kernel/utsname.c", "init/version.c"
+#define TIMEKEEPING "ktime_get_real_seconds", "kernel/time/timekeeping.c"
+static const struct vsc_type_hint system_type_hints[] = {
+	{ "uts_namespace", { UTSNAME } },
+	{ "new_utsname", { UTSNAME } },
+	{ "taint_flag", { "print_tainted", "kernel/panic.c" } },
+	{ "timekeeper", { TIMEKEEPING } },
+	{ "tk_data", { TIMEKEEPING } },
+	{ "seqcount_raw_spinlock_t", { TIMEKEEPING } },
+};
+
 const struct vsc_analyzer vsc_analyzer_system = {
 	.abi = VSC_ANALYZER_ABI,
 	.name = "system",
-	.summary = "kernel release, CPUs, panic, dump format and the log lines that matter",
+	.summary = "kernel release and names, taint, CPUs and why they are offline, panic, dump time and format, the log lines that matter",
 	.run = system_run,
+	.type_hints = system_type_hints,
+	.nr_type_hints = VSC_ARRAY_SIZE(system_type_hints),
 };

@@ -24,16 +24,64 @@
 	X(ecap, 46, "second-level")      \
 	X(ecap, 47, "first-level")
 
-void vtd_features_text(uint64_t cap, uint64_t ecap, char *buf, size_t size)
+#define X(reg, bit, name) + 1
+enum { VTD_NR_FEATURES = 0 VTD_FEATURES(X) };
+#undef X
+
+/* The capabilities @cap and @ecap name, as a list of strings in @items. */
+static struct vsc_value features_value(uint64_t cap, uint64_t ecap,
+				       struct vsc_value items[VTD_NR_FEATURES])
 {
 	size_t n = 0;
 
-	buf[0] = '\0';
-#define X(reg, bit, name)                                                              \
-	if (((reg) >> (bit)) & 1 && n < size)                                          \
-		n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "", name);
+#define X(reg, bit, name)                               \
+	if (((reg) >> (bit)) & 1)                       \
+		items[n++] = vsc_val_str(name);
 	VTD_FEATURES(X)
 #undef X
+	return vsc_val_list(items, n);
+}
+
+struct vsc_value vtd_desc_value(const struct vtd_decoded *d, struct vtd_desc_value *st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->nr_fields && i < VTD_MAX_FIELDS; i++) {
+		const struct vtd_field *f = &d->fields[i];
+		struct vsc_value v;
+
+		switch (f->fmt) {
+		case VTD_FMT_DEC:
+			v = vsc_val_uint(f->value);
+			break;
+		case VTD_FMT_HEX:
+			v = vsc_val_hex(f->value);
+			break;
+		case VTD_FMT_BDF:
+			snprintf(st->bdf[i], sizeof(st->bdf[i]), "%02x:%02x.%u",
+				 (unsigned int)(f->value >> 8) & 0xff,
+				 (unsigned int)(f->value >> 3) & 0x1f, (unsigned int)f->value & 7);
+			v = vsc_val_str(st->bdf[i]);
+			break;
+		case VTD_FMT_FLAG:
+			if (!f->value)
+				continue;       /* as the decoder's text: set flags only */
+			v = vsc_val_bool(true);
+			break;
+		case VTD_FMT_ENUM:
+		default:
+			v = vsc_val_str(f->text ? f->text : "?");
+			break;
+		}
+		st->members[n++] = (struct vsc_member){ f->name, v };
+	}
+	if (d->reserved_bits[0] || d->reserved_bits[1]) {
+		st->reserved[0] = (struct vsc_member){ "qw0", vsc_val_hex(d->reserved_bits[0]) };
+		st->reserved[1] = (struct vsc_member){ "qw1", vsc_val_hex(d->reserved_bits[1]) };
+		st->members[n++] = (struct vsc_member){ "reserved_bits",
+							vsc_val_object(st->reserved, 2) };
+	}
+	return vsc_val_object(st->members, n);
 }
 
 static void lock_text(uint32_t v, char *buf, size_t size)
@@ -63,7 +111,7 @@ static const struct vsc_column unit_cols[] = {
 	{ .name = "ecap", .kind = VSC_VAL_HEX },
 	{ .name = "translation", .kind = VSC_VAL_STR },
 	{ .name = "qi", .kind = VSC_VAL_STR },
-	{ .name = "features", .kind = VSC_VAL_STR },
+	{ .name = "features", .kind = VSC_VAL_LIST },
 };
 
 static const struct vsc_column slot_cols[] = {
@@ -75,17 +123,17 @@ static const struct vsc_column slot_cols[] = {
 	{ .name = "qw2", .kind = VSC_VAL_HEX },
 	{ .name = "qw3", .kind = VSC_VAL_HEX },
 	{ .name = "batch", .kind = VSC_VAL_INT },
-	{ .name = "fields", .kind = VSC_VAL_STR },
+	{ .name = "fields", .kind = VSC_VAL_OBJECT },
 };
 
 static const struct vsc_column batch_cols[] = {
 	{ .name = "batch", .kind = VSC_VAL_UINT },
-	{ .name = "slots", .kind = VSC_VAL_STR },
+	{ .name = "slots", .kind = VSC_VAL_LIST },
 	{ .name = "descriptors", .kind = VSC_VAL_UINT },
 	{ .name = "wait_slot", .kind = VSC_VAL_UINT },
 	{ .name = "wait_status", .kind = VSC_VAL_STR },
 	{ .name = "state", .kind = VSC_VAL_STR },
-	{ .name = "contents", .kind = VSC_VAL_STR },
+	{ .name = "contents", .kind = VSC_VAL_LIST },
 };
 
 static const struct vsc_column pci_cols[] = {
@@ -108,15 +156,31 @@ const char *vtd_pci_state(int error_state)
 	}
 }
 
-static void batch_contents(const struct vtd_unit *u, const struct vtd_batch *b, char *buf,
-			   size_t size)
+/*
+ * The slots of batch @b, first to wait descriptor (wrapping at the ring's
+ * end), into @slots, and the types of its descriptors (the wait excluded)
+ * into @types.
+ */
+static void batch_lists(const struct vtd_unit *u, const struct vtd_batch *b,
+			struct vsc_value slots[VTD_QI_LENGTH], struct vsc_value types[VTD_QI_LENGTH],
+			struct vsc_value *slots_val, struct vsc_value *types_val)
 {
-	size_t n = 0;
+	size_t ns = 0, nt = 0;
+	int j = b->first;
 
-	buf[0] = '\0';
-	for (int j = b->first; j != b->wait && n < size; j = (j + 1) % VTD_QI_LENGTH)
-		n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
-				      u->slots[j].dec.type_short);
+	if (b->first < 0 || b->first >= VTD_QI_LENGTH || b->wait < 0 || b->wait >= VTD_QI_LENGTH) {
+		*slots_val = vsc_val_absent("batch bounds out of the ring");
+		*types_val = vsc_val_absent("batch bounds out of the ring");
+		return;
+	}
+	for (; ns < VTD_QI_LENGTH; j = (j + 1) % VTD_QI_LENGTH) {
+		slots[ns++] = vsc_val_uint((uint64_t)j);
+		if (j == b->wait)
+			break;
+		types[nt++] = vsc_val_str(u->slots[j].dec.type_short);
+	}
+	*slots_val = vsc_val_list(slots, ns);
+	*types_val = vsc_val_list(types, nt);
 }
 
 static void fill_unit(struct vsc_section *parent, const struct vtd_model *m,
@@ -170,17 +234,17 @@ static void fill_unit(struct vsc_section *parent, const struct vtd_model *m,
 				    VSC_ARRAY_SIZE(batch_cols));
 	for (int i = 0; i < u->nr_batches; i++) {
 		const struct vtd_batch *b = &u->batches[i];
-		char range[32], contents[160];
+		struct vsc_value slot_items[VTD_QI_LENGTH], type_items[VTD_QI_LENGTH];
+		struct vsc_value slot_list, contents;
 		size_t row;
 
-		snprintf(range, sizeof(range), "%d-%d", b->first, b->wait);
-		batch_contents(u, b, contents, sizeof(contents));
-		row = vsc_table_row(batches, vsc_val_uint((uint64_t)i), vsc_val_str(range),
+		batch_lists(u, b, slot_items, type_items, &slot_list, &contents);
+		row = vsc_table_row(batches, vsc_val_uint((uint64_t)i), slot_list,
 				    vsc_val_uint((uint64_t)b->count), vsc_val_uint((uint64_t)b->wait),
 				    vsc_val_str(vtd_qi_status_name(b->wait_status)),
 				    vsc_val_str(b->wait_status == VTD_QI_ABORT ? "aborted (owner restarts it)" :
 						b->pending ? "waiting for hardware" : "completed"),
-				    vsc_val_str(contents));
+				    contents);
 		if (refs && ui < VTD_MAX_UNITS && i < VTD_MAX_BATCHES)
 			refs->batch_row[ui][i] = row;
 	}
@@ -191,14 +255,12 @@ static void fill_unit(struct vsc_section *parent, const struct vtd_model *m,
 				  slot_cols, VSC_ARRAY_SIZE(slot_cols));
 	for (int i = 0; i < VTD_QI_LENGTH; i++) {
 		const struct vtd_slot *sl = &u->slots[i];
-		char fields[256];
+		struct vtd_desc_value fields;
+		char status[32];
 		size_t row;
 
 		if (!opts->all_slots && sl->status == VTD_QI_FREE && sl->batch < 0)
 			continue;
-		char status[32];
-
-		vtd_qi_fields_text(&sl->dec, fields, sizeof(fields));
 		if (sl->status >= VTD_QI_FREE && sl->status <= VTD_QI_ABORT)
 			snprintf(status, sizeof(status), "%s", vtd_qi_status_name(sl->status));
 		else
@@ -209,7 +271,7 @@ static void fill_unit(struct vsc_section *parent, const struct vtd_model *m,
 				    u->shift == 5 ? vsc_val_hexw(sl->qw[2], 16) : vsc_val_absent("128-bit queue"),
 				    u->shift == 5 ? vsc_val_hexw(sl->qw[3], 16) : vsc_val_absent("128-bit queue"),
 				    sl->batch >= 0 ? vsc_val_int(sl->batch) : vsc_val_absent("not in flight"),
-				    vsc_val_str(fields));
+				    vtd_desc_value(&sl->dec, &fields));
 		if (refs && ui < VTD_MAX_UNITS)
 			refs->slot_row[ui][i] = row;
 	}
@@ -247,16 +309,15 @@ void vtd_fill_report(struct vsc_report *rep, const struct vtd_model *m,
 	units = vsc_section_table(s, "units", "DMAR units", unit_cols, VSC_ARRAY_SIZE(unit_cols));
 	for (int i = 0; i < m->nr_units; i++) {
 		const struct vtd_unit *u = &m->units[i];
-		char feat[200];
+		struct vsc_value feat[VTD_NR_FEATURES];
 
-		vtd_features_text(u->cap, u->ecap, feat, sizeof(feat));
 		vsc_table_row(units, vsc_val_str(u->name), vsc_val_int(u->seq_id),
 			      vsc_val_uint(u->segment), vsc_val_hex(u->reg_phys), vsc_val_hexw(u->cap, 16),
 			      vsc_val_hexw(u->ecap, 16),
 			      u->gcmd_present ? vsc_val_str((u->gcmd >> 31) & 1 ? "enabled" : "disabled")
 					      : vsc_val_absent(NULL),
 			      vsc_val_str(!u->has_qi ? "off" : u->shift == 5 ? "on, 256-bit" : "on, 128-bit"),
-			      vsc_val_str(feat));
+			      features_value(u->cap, u->ecap, feat));
 	}
 	for (int i = 0; i < m->nr_units; i++) {
 		if (opts->unit && strcmp(opts->unit, m->units[i].name))

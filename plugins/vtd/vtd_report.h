@@ -19,7 +19,22 @@ struct vtd_report_refs {
 
 void vtd_fill_report(struct vsc_report *rep, const struct vtd_model *m,
 		     const struct vsc_analysis_options *opts, struct vtd_report_refs *refs);
-void vtd_features_text(uint64_t cap, uint64_t ecap, char *buf, size_t size);
+
+/*
+ * A decoded descriptor as a report OBJECT value: its fields by name in
+ * decoder order (numbers as uint, words and addresses as hex, source-ids as
+ * "bb:dd.f", enumerations as their meaning; a flag only when set, as true,
+ * like vtd_qi_fields_text()), then reserved_bits {qw0, qw1} when the
+ * descriptor sets any.  The value borrows @st and @d until it is added to
+ * the report.
+ */
+struct vtd_desc_value {
+	struct vsc_member members[VTD_MAX_FIELDS + 1];
+	struct vsc_member reserved[2];
+	char bdf[VTD_MAX_FIELDS][8];
+};
+
+struct vsc_value vtd_desc_value(const struct vtd_decoded *d, struct vtd_desc_value *st);
 const char *vtd_pci_state(int error_state);
 
 #endif

@@ -11,9 +11,10 @@
 #include <vtdscope/report.h>
 #include <vtdscope/target.h>
 
+#include "identity.h"
 #include "products.h"
 
-/* One product: built at most once per run. */
+/* One product: built at most once per run and target epoch. */
 struct product_slot {
 	const struct vsc_product_kind *kind;
 	void *value;
@@ -21,6 +22,7 @@ struct product_slot {
 	bool built;
 	enum vsc_error_kind failed_kind;
 	char *failed;                   /* message of a failed build, or NULL */
+	uint64_t epoch;                 /* the target's epoch when built or failed */
 	unsigned int builds;
 };
 
@@ -102,15 +104,50 @@ static struct vsc_error *new_slot(struct vsc_analysis *a, const struct vsc_produ
 	return NULL;
 }
 
+/*
+ * Products built (or failed) in an earlier epoch of the target describe a
+ * kernel that has moved on: drop them all, newest first since a product may
+ * borrow from an older one, and let the next get build them again.
+ */
+static void drop_stale(struct vsc_analysis *a)
+{
+	struct vsc_product_cache *c = a->products;
+	uint64_t now = vsc_target_epoch(a->target);
+
+	for (size_t i = c ? c->n : 0; i-- > 0;) {
+		struct product_slot *s = &c->slots[i];
+
+		if (s->building || s->epoch >= now || (!s->built && !s->failed))
+			continue;
+		if (s->value && s->kind->destroy)
+			s->kind->destroy(s->value);
+		free(s->failed);
+		s->value = NULL;
+		s->failed = NULL;
+		s->built = false;
+	}
+}
+
+void vsc_analysis_refresh(struct vsc_analysis *a)
+{
+	struct vsc_error *err = vsc_target_refresh(a->target);
+
+	if (err)
+		vsc_report_take_error(a->report, err, "refreshing the target");
+	drop_stale(a);
+}
+
 struct vsc_error *vsc_analysis_get(struct vsc_analysis *a, const char *key, const void **out)
 {
-	struct product_slot *s = find_slot(a->products, key);
+	struct product_slot *s;
 	const struct vsc_product_kind *k;
 	struct vsc_error *err;
 	void *value = NULL;
 	size_t idx;
 
 	*out = NULL;
+	drop_stale(a);
+	s = find_slot(a->products, key);
 	if (!s) {
 		k = product_kind(key);
 		if (!k)
@@ -128,6 +165,7 @@ struct vsc_error *vsc_analysis_get(struct vsc_analysis *a, const char *key, cons
 	}
 	s->building = true;
 	s->builds++;
+	s->epoch = vsc_target_epoch(a->target);
 	idx = (size_t)(s - a->products->slots);
 	err = s->kind->build(a, &value);
 	s = &a->products->slots[idx];       /* the build may have grown the cache */
@@ -217,11 +255,13 @@ void vsc_analyze(struct vsc_target *t, struct vsc_report *rep, const char *title
 	vsc_report_set_tool_version(rep, tool_version);
 	vsc_report_set_target(rep, path);
 	register_type_hints(t);
+	vsc_identity_record(t, rep);
 	vsc_analysis_init(&a, t, rep);
 	if (opts)
 		a.opts = *opts;
 	for (size_t i = 0; !names && i < nall; i++)
-		vsc_analyzer_run(all[i], &a);
+		if (!all[i]->on_request)
+			vsc_analyzer_run(all[i], &a);
 	for (size_t i = 0; names && i < n; i++) {
 		const struct vsc_analyzer *an = vsc_analyzer_find(names[i]);
 

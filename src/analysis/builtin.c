@@ -7,6 +7,9 @@ extern const struct vsc_analyzer vsc_analyzer_vtd;
 extern const struct vsc_analyzer vsc_analyzer_faults;
 extern const struct vsc_analyzer vsc_analyzer_locks;
 extern const struct vsc_analyzer vsc_analyzer_stacks;
+extern const struct vsc_analyzer vsc_analyzer_log;
+extern const struct vsc_analyzer vsc_analyzer_sym;
+extern const struct vsc_analyzer vsc_analyzer_type;
 
 static const struct vsc_analyzer *const builtins[] = {
 	&vsc_analyzer_system,
@@ -14,6 +17,10 @@ static const struct vsc_analyzer *const builtins[] = {
 	&vsc_analyzer_faults,
 	&vsc_analyzer_locks,
 	&vsc_analyzer_stacks,
+	/* on request only: `log`, `sym`, `type` */
+	&vsc_analyzer_log,
+	&vsc_analyzer_sym,
+	&vsc_analyzer_type,
 };
 
 const struct vsc_analyzer *const *vsc_builtin_analyzers(size_t *count)

@@ -74,13 +74,6 @@ int cli_take_dump(struct cli_options *opts, int nextra, const char *extra);
 
 /* Opens @path as the target, printing a one-line error on failure. */
 int cli_open_target(struct cli_options *opts, const char *path, struct vsc_target **out);
-/*
- * For the commands that print no report (log, sym, type): the target's
- * diagnostics as "vtdscope: warning: ..." (or "vtdscope: error: ...", when
- * the output is incomplete because of it) lines on stderr; true if one of
- * them made the output incomplete.
- */
-bool cli_print_diagnostics(const struct vsc_target *t);
 /* Prints "vtdscope: <message>" for an error, consuming it. */
 void cli_error(struct vsc_error *err);
 
@@ -95,18 +88,17 @@ void cli_error(struct vsc_error *err);
  * sockets (/dev/null, /dev/stdout, >(cmd)) are written directly;
  * directories, block devices and read-only files are refused.
  *
- * With --redact every byte goes through the same scrubbing as the report
- * renderers' (kernel addresses, the KASLR offset, the host name), so the
- * commands that print no report are redacted too.
+ * What is written is already redacted: --redact is a property of reading
+ * the report (the renderers, cli_plain_*(), batch lines), never of the
+ * bytes going out.
  */
 struct cli_output {
 	FILE *f;
 	const char *name;       /* for messages */
 	char *tmp, *dest;       /* temporary file and what it replaces, or NULL */
 	bool own;               /* f is ours to close */
-	bool oom;               /* a redacted write could not be made */
+	bool oom;               /* a line could not be made (out of memory): nothing half-done goes out */
 	int err;                /* errno of the first failed write, or 0 */
-	struct vsc_report *redact;  /* redaction context, or NULL */
 };
 
 /*
@@ -124,20 +116,42 @@ int cli_output_check_inputs(const struct cli_options *opts);
  * 4: cannot be written).
  */
 int cli_output_open(struct cli_output *o, const struct cli_options *opts, struct vsc_target *t);
-/* Write @len bytes of whole lines (redacted under --redact).  Errors are seen at close. */
+/* Write @len bytes.  Errors are seen at close. */
 void cli_output_write(struct cli_output *o, const char *s, size_t len);
-void cli_output_printf(struct cli_output *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /*
  * Finish: with @keep, flush and put the file in place, 0 or VSC_EXIT_INTERNAL
  * (a write error, printed); without, throw a temporary file away (the old
  * FILE stays) and return 0.
  */
 int cli_output_close(struct cli_output *o, bool keep);
+/*
+ * A temporary file next to @dest, named ".NAME.XXXXXX", to be renamed over
+ * @dest once complete: with the mode of @old (the file it replaces), or of
+ * a new file (0666 less the umask) when @old is NULL.  Its descriptor and
+ * *@tmp (malloc'ed), or -1 with errno set.
+ */
+struct stat;
+int cli_tmpfile(const char *dest, const struct stat *old, char **tmp);
 
 /* ---- reports (run.c) -------------------------------------------------------- */
 
 struct vsc_analysis_options;
+
+/*
+ * The text of the commands that print the answer alone (plain.c), read from
+ * the report and redacted through it: `log` as dmesg prints it, `sym` as
+ * one nm-style line, `type` as pahole lays it out.  Their findings (no such
+ * symbol) and the report's diagnostics go to standard error, one
+ * "vtdscope: [error: |warning: ]..." line each.
+ */
+typedef void cli_plain_fn(const struct vsc_report *rep, bool redact, struct cli_output *o);
+void cli_plain_log(const struct vsc_report *rep, bool redact, struct cli_output *o);
+void cli_plain_sym(const struct vsc_report *rep, bool redact, struct cli_output *o);
+void cli_plain_type(const struct vsc_report *rep, bool redact, struct cli_output *o);
+/* @plain's text of @rep into @o, then the findings and diagnostics on stderr. */
+void cli_render_plain(struct cli_options *opts, const struct vsc_report *rep,
+		      struct cli_output *o, cli_plain_fn *plain);
+
 /* Render @rep into @o in the chosen format: 0, or VSC_EXIT_INTERNAL (printed). */
 int cli_render(struct cli_options *opts, const struct vsc_report *rep, struct cli_output *o);
 /*
@@ -148,14 +162,28 @@ int cli_render(struct cli_options *opts, const struct vsc_report *rep, struct cl
 int cli_exit_for(const struct vsc_report *rep);
 /* VTDSCOPE_STATS: the target's work counters on stderr. */
 void cli_print_stats(const struct vsc_target *t);
-/* Open the dump, run the named analyzers (NULL: all) into one report, render it. */
-int cli_run_analyzers(struct cli_options *opts, const char *title, const char *const *names,
-		      size_t n, const struct vsc_analysis_options *aopts);
+
 /*
- * For the commands that print no report (log, sym, type) in json or
- * markdown: a report titled @title on @t, to fill and cli_render().
+ * One command's run on one dump: opened once (cli_run_open()), then checked
+ * by the command if it must (bt --cpu), then analyzed, rendered and closed
+ * (cli_run_report()), or closed without output (cli_run_abort()).
  */
-int cli_report_for(struct cli_options *opts, struct vsc_target *t, const char *title,
-		   struct vsc_report **out);
+struct cli_run {
+	struct vsc_target *t;
+};
+/* Check -o against the inputs and open the dump: 0, or the exit status (printed). */
+int cli_run_open(struct cli_options *opts, struct cli_run *r);
+void cli_run_abort(struct cli_run *r);
+/*
+ * Run the analyzers @names (NULL: every analyzer of the report) into one
+ * report titled @title, render it (in text through @plain when not NULL),
+ * and close the run: the exit status.
+ */
+int cli_run_report(struct cli_options *opts, struct cli_run *r, const char *title,
+		   const char *const *names, size_t n, const struct vsc_analysis_options *aopts,
+		   cli_plain_fn *plain);
+/* cli_run_open() and cli_run_report() in one. */
+int cli_run_analyzers(struct cli_options *opts, const char *title, const char *const *names,
+		      size_t n, const struct vsc_analysis_options *aopts, cli_plain_fn *plain);
 
 #endif

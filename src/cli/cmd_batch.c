@@ -10,6 +10,11 @@
  *
  *   "<exit>\t<top finding kind|->\t<error kind|->\t<report errors>\n<JSON line>\n"
  *
+ * The line summarises the report, read through the report's read API:
+ * verdict and findings, the kind and device(s) of the most severe finding,
+ * and the system facts a fleet sorts by (release, build id, dump time,
+ * panic line, taint).
+ *
  * A worker that crashes or runs past --timeout becomes an error line; the
  * batch goes on.  Lines are written in input order (each carries its
  * "index" too), as soon as every earlier dump is done.
@@ -38,6 +43,7 @@
 
 #include <vtdscope/analyzer.h>
 #include <vtdscope/report.h>
+#include <vtdscope/report_read.h>
 
 #include "cli.h"
 
@@ -148,6 +154,85 @@ static void json_report_str(FILE *f, const struct vsc_report *rep, bool redact, 
 	free(r);
 }
 
+/* A value of the report as text (redacted or not), or null when it is absent. */
+static void json_report_value(FILE *f, const struct vsc_report *rep, bool redact,
+			      const struct vsc_value *v)
+{
+	unsigned flags = redact ? VSC_TEXT_REDACT : 0;
+	int n = v && v->kind != VSC_VAL_ABSENT ? vsc_report_value_text(rep, v, flags, NULL, 0) : -1;
+	char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+
+	if (buf && vsc_report_value_text(rep, v, flags, buf, (size_t)n + 1) >= 0)
+		json_str(f, buf);
+	else
+		fputs(v && v->kind != VSC_VAL_ABSENT ? "\"<redacted>\"" : "null", f);
+	free(buf);
+}
+
+/* Field @key of the system section, else the report's target field of that name, or NULL. */
+static const struct vsc_value *system_value(const struct vsc_report *rep, const char *key)
+{
+	const struct vsc_field *fl =
+		vsc_section_find_field(vsc_report_find_section(rep, "system"), key);
+
+	for (size_t i = 0; !fl && i < vsc_report_meta_count(rep); i++)
+		if (!strcmp(vsc_report_meta_nth(rep, i)->key, key))
+			fl = vsc_report_meta_nth(rep, i);
+	return fl ? &fl->value : NULL;
+}
+
+/*
+ * What a fleet sorts dumps by: the most severe finding's kind and the
+ * device(s) it names ("device" facts), and the system facts: release,
+ * build id, dump time, panic line, taint (the mask and each flag's letter).
+ */
+static void json_summary(FILE *f, const struct vsc_report *rep, bool redact)
+{
+	const struct vsc_finding *top = vsc_report_finding_nth(rep, 0);
+	const struct vsc_table *taints =
+		vsc_section_find_table(vsc_report_find_section(rep, "system"), "taint_flags");
+	const struct vsc_value *mask = system_value(rep, "tainted");
+	size_t nd = 0;
+
+	fputs(",\"verdict_kind\":", f);
+	json_str(f, top ? vsc_finding_kind(top) : NULL);
+	fputs(",\"devices\":[", f);
+	for (size_t i = 0; i < vsc_finding_fact_count(top); i++) {
+		const struct vsc_field *fact = vsc_finding_fact_nth(top, i);
+
+		if (strcmp(fact->key, "device") || fact->value.kind == VSC_VAL_ABSENT)
+			continue;
+		fputs(nd++ ? "," : "", f);
+		json_report_value(f, rep, redact, &fact->value);
+	}
+	fputs("],\"release\":", f);
+	json_report_value(f, rep, redact, system_value(rep, "release"));
+	fputs(",\"build_id\":", f);
+	json_report_value(f, rep, redact, system_value(rep, "build_id"));
+	fputs(",\"dump_time\":", f);
+	json_report_value(f, rep, redact, system_value(rep, "dump_time"));
+	fputs(",\"panic\":", f);
+	json_report_value(f, rep, redact, system_value(rep, "panic"));
+	fputs(",\"taint\":", f);
+	if (!mask || mask->kind == VSC_VAL_ABSENT) {
+		fputs("null", f);
+		return;
+	}
+	fputs("{\"mask\":", f);
+	json_report_value(f, rep, redact, mask);
+	fputs(",\"flags\":[", f);
+	for (size_t r = 0; r < vsc_table_row_count(taints); r++) {
+		const struct vsc_value *row = vsc_table_row_nth(taints, r);
+
+		for (size_t c = 0; c < vsc_table_column_count(taints); c++)
+			if (!strcmp(vsc_table_column_nth(taints, c)->key, "flag")) {
+				fputs(r ? "," : "", f);
+				json_report_value(f, rep, redact, &row[c]);
+			}
+	}
+	fputs("]}", f);
+}
+
 static void json_head(FILE *f, size_t index, const char *path)
 {
 	fprintf(f, "{\"index\":%zu,\"path\":", index);
@@ -176,44 +261,64 @@ static void json_tail(FILE *f, size_t report_errors, int exit_code, double secon
 	fputs("}\n", f);
 }
 
-/* An error line without a report: "verdict": null, "findings": []. */
+/* An error line without a report: "verdict": null, "findings": [], nothing known. */
 static void json_error_line(FILE *f, size_t index, const char *path, int exit_code,
 			    double seconds, const char *err_kind, const char *err_msg,
 			    bool redact)
 {
-	struct vsc_report *rep = NULL;
-	char *msg = NULL;
+	/* The message may quote addresses read from the dump: no report knows more. */
+	int n = redact ? vsc_report_redact(NULL, err_msg, NULL, 0) : -1;
+	char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
 
-	/* The message may quote addresses read from the dump. */
-	if (redact && !vsc_report_create(&rep))
-		msg = vsc_report_redact_text(rep, err_msg);
+	if (msg && vsc_report_redact(NULL, err_msg, msg, (size_t)n + 1) < 0) {
+		free(msg);
+		msg = NULL;
+	}
+
 	json_head(f, index, path);
-	fputs(",\"verdict\":null,\"findings\":[]", f);
-	json_tail(f, 0, exit_code, seconds, NULL, err_kind, msg ? msg : err_msg);
+	fputs(",\"verdict\":null,\"findings\":[],\"verdict_kind\":null,\"devices\":[],"
+	      "\"release\":null,\"build_id\":null,\"dump_time\":null,\"panic\":null,"
+	      "\"taint\":null", f);
+	json_tail(f, 0, exit_code, seconds, NULL, err_kind,
+		  msg ? msg : redact ? "<redacted>" : err_msg);
 	free(msg);
-	vsc_report_destroy(rep);
 }
 
 /* ---- the worker ------------------------------------------------------------ */
 
-/* Markdown report to item->md_path; the error, or NULL. */
+/*
+ * Markdown report to @md_path, through a temporary file renamed into place
+ * (an existing report is replaced whole or not at all); the error, or NULL.
+ */
 static struct vsc_error *write_markdown(struct cli_options *opts, const struct vsc_report *rep,
 					const char *md_path, int *exit_code)
 {
 	struct vsc_render_options ro = { .format = VSC_FORMAT_MARKDOWN, .redact = opts->redact,
 					 .verbose = opts->verbose };
-	struct vsc_error *err;
-	FILE *f = fopen(md_path, "w");
+	struct vsc_error *err = NULL;
+	struct stat st;
+	char *tmp;
+	int fd = cli_tmpfile(md_path, !stat(md_path, &st) && S_ISREG(st.st_mode) ? &st : NULL,
+			     &tmp);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 
 	if (!f) {
-		*exit_code = VSC_EXIT_INPUT;
-		return vsc_error_create(VSC_ERR_IO, "%s: %s", md_path, strerror(errno));
-	}
-	err = vsc_report_render(rep, f, &ro);
-	if (fclose(f) && !err)
 		err = vsc_error_create(VSC_ERR_IO, "%s: %s", md_path, strerror(errno));
-	if (err)
+		if (fd >= 0)
+			close(fd);
+	} else {
+		err = vsc_report_render(rep, f, &ro);
+		if (fclose(f) && !err)
+			err = vsc_error_create(VSC_ERR_IO, "%s: %s", md_path, strerror(errno));
+		if (!err && rename(tmp, md_path))
+			err = vsc_error_create(VSC_ERR_IO, "%s: %s", md_path, strerror(errno));
+	}
+	if (err) {
 		*exit_code = VSC_EXIT_INTERNAL;
+		if (tmp)
+			unlink(tmp);
+	}
+	free(tmp);
 	return err;
 }
 
@@ -281,6 +386,7 @@ static char *work(struct batch *b, size_t index, size_t *len)
 		putc('}', f);
 	}
 	putc(']', f);
+	json_summary(f, rep, redact);
 	json_tail(f, vsc_report_error_count(rep), exit_code, now() - t0, it->md_path,
 		  err ? vsc_error_kind_name(err->kind) : NULL, err ? err->message : NULL);
 	vsc_error_destroy(err);

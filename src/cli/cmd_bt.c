@@ -23,22 +23,6 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return true;
 }
 
-/* A CPU the dump does not have is a usage error, told before any analysis. */
-static int check_cpu(struct cli_options *opts, const char *path, unsigned long cpu)
-{
-	struct vsc_target *t;
-	int rc = cli_open_target(opts, path, &t);
-
-	if (rc)
-		return rc;
-	if (cpu >= vsc_nr_cpus(t)) {
-		rc = cli_usage_error(opts, "--cpu %lu is out of range (%u CPUs)", cpu,
-				     vsc_nr_cpus(t));
-	}
-	vsc_target_destroy(t);
-	return rc;
-}
-
 int cmd_bt(struct cli_options *opts)
 {
 	static const char *const names[] = { "stacks" };
@@ -51,6 +35,7 @@ int cmd_bt(struct cli_options *opts)
 		.full_stacks = true,
 	};
 	unsigned long cpu = 0, pid = 0;
+	struct cli_run r;
 	int rc;
 
 	if (cpu_s && !parse_uint(cpu_s, 1u << 20, &cpu))
@@ -65,13 +50,19 @@ int cmd_bt(struct cli_options *opts)
 		return rc;
 	if (state_s)
 		ao.task_state = state_s[0];
-	if (cpu_s) {
-		rc = check_cpu(opts, opts->dump, cpu);
-		if (rc)
-			return rc;
-		ao.cpu = (int)cpu;
-	}
 	if (pid_s)
 		ao.pid = (int)pid;
-	return cli_run_analyzers(opts, "vtdscope bt", names, 1, &ao);
+	rc = cli_run_open(opts, &r);
+	if (rc)
+		return rc;
+	/* A CPU the dump does not have is a usage error, told before any analysis. */
+	if (cpu_s && cpu >= vsc_nr_cpus(r.t)) {
+		rc = cli_usage_error(opts, "--cpu %lu is out of range (%u CPUs)", cpu,
+				     vsc_nr_cpus(r.t));
+		cli_run_abort(&r);
+		return rc;
+	}
+	if (cpu_s)
+		ao.cpu = (int)cpu;
+	return cli_run_report(opts, &r, "vtdscope bt", names, 1, &ao, NULL);
 }

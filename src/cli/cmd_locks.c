@@ -11,5 +11,5 @@ int cmd_locks(struct cli_options *opts)
 
 	if (rc)
 		return rc;
-	return cli_run_analyzers(opts, "vtdscope locks", names, 1, NULL);
+	return cli_run_analyzers(opts, "vtdscope locks", names, 1, NULL, NULL);
 }

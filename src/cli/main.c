@@ -136,19 +136,6 @@ int cli_take_dump(struct cli_options *opts, int nextra, const char *extra)
 	return VSC_EXIT_OK;
 }
 
-bool cli_print_diagnostics(const struct vsc_target *t)
-{
-	const struct vsc_diagnostic *d;
-	bool incomplete = false;
-
-	for (size_t i = 0; (d = vsc_target_diagnostic(t, i)); i++) {
-		fprintf(stderr, "vtdscope: %s: %s\n", d->incomplete ? "error" : "warning",
-			d->message);
-		incomplete |= d->incomplete;
-	}
-	return incomplete;
-}
-
 void cli_error(struct vsc_error *err)
 {
 	if (!err)

@@ -2,27 +2,22 @@
 /*
  * Where every command's output goes (see struct cli_output in cli.h): never
  * over an input, through a temporary file renamed into place, every write
- * error an exit status 4, and --redact applied to every byte.
+ * error an exit status 4.  What comes here is redacted already: redaction
+ * is the report's (the renderers, plain.c, the batch lines).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <vtdscope/report.h>
-#include <vtdscope/symbols.h>
-#include <vtdscope/types.h>
+#include <vtdscope/target.h>
 
 #include "cli.h"
-
-/* The kernel's default nodename (UTS_NODENAME): no host name to hide. */
-#define DEFAULT_NODENAME "(none)"
 
 static bool same_file(const struct stat *a, const struct stat *b)
 {
@@ -56,59 +51,6 @@ int cli_output_check_inputs(const struct cli_options *opts)
 	return cli_output_check(opts, inputs, 2);
 }
 
-/*
- * The dump's host name (init_uts_ns.name.nodename) into @buf; false when it
- * cannot be read or is the kernel's default.
- * TODO(engine): belongs in vsc_target_info (read once at open).
- */
-static bool read_nodename(struct vsc_target *t, char *buf, size_t size)
-{
-	struct vsc_member_info m;
-	uint64_t addr;
-	struct vsc_error *err = vsc_symbol_address(t, "init_uts_ns", &addr);
-
-	if (!err)
-		err = vsc_member(t, "struct uts_namespace", "name.nodename", &m);
-	if (!err && m.size + 1 < size)
-		size = m.size + 1;
-	if (!err)
-		err = vsc_read_cstr(t, addr + m.offset, buf, size, "init_uts_ns.name.nodename");
-	if (err) {
-		vsc_error_destroy(err);
-		return false;
-	}
-	return buf[0] && strcmp(buf, DEFAULT_NODENAME);
-}
-
-/*
- * A report that is never rendered, holding what --redact hides besides
- * kernel addresses: the KASLR offset (a sensitive value) and the host name.
- * vsc_report_redact_text() on it scrubs text as the renderers do.
- */
-static struct vsc_report *redaction_for(struct vsc_target *t)
-{
-	const struct vsc_target_info *in = vsc_target_info(t);
-	struct vsc_report *rep;
-	struct vsc_error *err = vsc_report_create(&rep);
-	char host[128];
-
-	if (err) {
-		vsc_error_destroy(err);
-		return NULL;
-	}
-	if (in->kaslr_offset)
-		vsc_report_meta(rep, "kaslr_offset", vsc_val_sensitive(vsc_val_hex(in->kaslr_offset)));
-	if (read_nodename(t, host, sizeof(host)))
-		vsc_report_meta(rep, "nodename", vsc_val_host(host));
-	err = vsc_report_check(rep);
-	if (err) {
-		vsc_error_destroy(err);
-		vsc_report_destroy(rep);
-		return NULL;
-	}
-	return rep;
-}
-
 static int output_error(struct cli_output *o, const char *what, int err)
 {
 	fprintf(stderr, "vtdscope: %s: %s%s\n", what, err ? strerror(err) : "",
@@ -130,8 +72,7 @@ int cli_output_open(struct cli_output *o, const struct cli_options *opts, struct
 				 in ? in->vmlinux : NULL };
 	const char *path = opts->output;
 	struct stat st;
-	mode_t mode;
-	char *slash;
+	const struct stat *old = NULL;
 	int fd, rc;
 
 	memset(o, 0, sizeof(*o));
@@ -140,10 +81,6 @@ int cli_output_open(struct cli_output *o, const struct cli_options *opts, struct
 	rc = cli_output_check(opts, inputs, sizeof(inputs) / sizeof(inputs[0]));
 	if (rc)
 		return rc;
-	if (opts->redact && t && !(o->redact = redaction_for(t))) {
-		fprintf(stderr, "vtdscope: out of memory\n");
-		return VSC_EXIT_INTERNAL;
-	}
 	if (!path)
 		return VSC_EXIT_OK;
 	o->name = path;
@@ -166,31 +103,18 @@ int cli_output_open(struct cli_output *o, const struct cli_options *opts, struct
 		if (access(path, W_OK) || !(st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)))
 			return output_error(o, path, EACCES);
 		o->dest = realpath(path, NULL);         /* through symlinks: replace the file */
-		mode = st.st_mode & 07777;
+		old = &st;
 	} else if (errno == ENOENT) {
 		o->dest = strdup(path);
-		mode = umask(0);
-		umask(mode);
-		mode = 0666 & ~mode;
 	} else {
 		return output_error(o, path, errno);
 	}
 	if (!o->dest)
 		return output_error(o, path, errno);
-	slash = strrchr(o->dest, '/');
-	if (asprintf(&o->tmp, "%.*s.%s.XXXXXX", slash ? (int)(slash - o->dest + 1) : 0, o->dest,
-		     slash ? slash + 1 : o->dest) < 0) {
-		o->tmp = NULL;
-		return output_error(o, path, ENOMEM);
-	}
-	fd = mkstemp(o->tmp);
-	if (fd < 0) {
-		rc = errno;
-		free(o->tmp);
-		o->tmp = NULL;
-		return output_error(o, path, rc);
-	}
-	if (fchmod(fd, mode) || !(o->f = fdopen(fd, "w"))) {
+	fd = cli_tmpfile(o->dest, old, &o->tmp);
+	if (fd < 0)
+		return output_error(o, path, errno);
+	if (!(o->f = fdopen(fd, "w"))) {
 		rc = errno;
 		close(fd);
 		o->f = NULL;
@@ -200,42 +124,43 @@ int cli_output_open(struct cli_output *o, const struct cli_options *opts, struct
 	return VSC_EXIT_OK;
 }
 
-void cli_output_write(struct cli_output *o, const char *s, size_t len)
+int cli_tmpfile(const char *dest, const struct stat *old, char **tmp)
 {
-	char *copy, *red;
+	const char *slash = strrchr(dest, '/');
+	mode_t mode;
+	int fd, e;
 
-	if (!o->f || !len)
-		return;
-	if (!o->redact) {
-		if (fwrite(s, 1, len, o->f) != len && !o->err)
-			o->err = errno;
-		return;
+	if (old) {
+		mode = old->st_mode & 07777;    /* the file it replaces keeps its mode */
+	} else {
+		mode = umask(0);
+		umask(mode);
+		mode = 0666 & ~mode;
 	}
-	copy = strndup(s, len);
-	red = copy ? vsc_report_redact_text(o->redact, copy) : NULL;
-	if (red && fputs(red, o->f) == EOF && !o->err)
-		o->err = errno;
-	else if (!red)
-		o->oom = true;     /* nothing unredacted goes out */
-	free(red);
-	free(copy);
+	if (asprintf(tmp, "%.*s.%s.XXXXXX", slash ? (int)(slash - dest + 1) : 0, dest,
+		     slash ? slash + 1 : dest) < 0) {
+		*tmp = NULL;
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = mkstemp(*tmp);
+	if (fd >= 0 && !fchmod(fd, mode))
+		return fd;
+	e = errno;
+	if (fd >= 0) {
+		close(fd);
+		unlink(*tmp);
+	}
+	free(*tmp);
+	*tmp = NULL;
+	errno = e;
+	return -1;
 }
 
-void cli_output_printf(struct cli_output *o, const char *fmt, ...)
+void cli_output_write(struct cli_output *o, const char *s, size_t len)
 {
-	char *s;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		o->oom = true;
-		return;
-	}
-	cli_output_write(o, s, (size_t)n);
-	free(s);
+	if (o->f && len && fwrite(s, 1, len, o->f) != len && !o->err)
+		o->err = errno;
 }
 
 int cli_output_close(struct cli_output *o, bool keep)
@@ -259,7 +184,6 @@ int cli_output_close(struct cli_output *o, bool keep)
 		fprintf(stderr, "vtdscope: %s: write error: %s\n", o->name, strerror(err));
 	free(o->tmp);
 	free(o->dest);
-	vsc_report_destroy(o->redact);
 	memset(o, 0, sizeof(*o));
 	return keep && err ? VSC_EXIT_INTERNAL : VSC_EXIT_OK;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The common path of report-shaped commands: open, analyze, render, exit status. */
+/* The common path of every command on one dump: open, analyze, render, exit status. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +44,7 @@ int cli_render(struct cli_options *opts, const struct vsc_report *rep, struct cl
 	size_t len = 0;
 	FILE *mem = open_memstream(&buf, &len);
 
-	/* Rendered whole, then written through the output (and its redaction). */
+	/* Rendered whole (redacted by the renderer), then written to the output. */
 	if (!mem) {
 		fprintf(stderr, "vtdscope: out of memory\n");
 		return VSC_EXIT_INTERNAL;
@@ -62,61 +62,69 @@ int cli_render(struct cli_options *opts, const struct vsc_report *rep, struct cl
 	return VSC_EXIT_OK;
 }
 
-int cli_report_for(struct cli_options *opts, struct vsc_target *t, const char *title,
-		   struct vsc_report **out)
+int cli_run_open(struct cli_options *opts, struct cli_run *r)
 {
-	struct vsc_error *err = vsc_report_create(out);
+	int rc = cli_output_check_inputs(opts);
 
-	(void)t;
-	if (err) {
-		cli_error(err);
-		return VSC_EXIT_INTERNAL;
-	}
-	vsc_report_set_title(*out, "%s", title);
-	vsc_report_set_tool_version(*out, VTDSCOPE_VERSION);
-	vsc_report_set_target(*out, opts->dump);
-	return VSC_EXIT_OK;
+	r->t = NULL;
+	if (rc)
+		return rc;
+	return cli_open_target(opts, opts->dump, &r->t);
 }
 
-int cli_run_analyzers(struct cli_options *opts, const char *title, const char *const *names,
-		      size_t n, const struct vsc_analysis_options *aopts)
+void cli_run_abort(struct cli_run *r)
+{
+	vsc_target_destroy(r->t);
+	r->t = NULL;
+}
+
+int cli_run_report(struct cli_options *opts, struct cli_run *r, const char *title,
+		   const char *const *names, size_t n, const struct vsc_analysis_options *aopts,
+		   cli_plain_fn *plain)
 {
 	struct vsc_analysis_options ao = { 0 };
 	struct cli_output out;
-	struct vsc_target *t;
 	struct vsc_report *rep;
 	struct vsc_error *err;
-	int rc = cli_output_check_inputs(opts);
+	int rc = cli_output_open(&out, opts, r->t);
 
-	if (rc)
-		return rc;
-	rc = cli_open_target(opts, opts->dump, &t);
-	if (rc)
-		return rc;
-	rc = cli_output_open(&out, opts, t);
 	if (rc) {
-		vsc_target_destroy(t);
+		cli_run_abort(r);
 		return rc;
 	}
 	err = vsc_report_create(&rep);
 	if (err) {
 		cli_error(err);
 		cli_output_close(&out, false);
-		vsc_target_destroy(t);
+		cli_run_abort(r);
 		return VSC_EXIT_INTERNAL;
 	}
 	if (aopts)
 		ao = *aopts;
 	ao.verbose = ao.verbose || opts->verbose;
-	vsc_analyze(t, rep, title, VTDSCOPE_VERSION, opts->dump, names, n, &ao);
-	cli_print_stats(t);
-	rc = cli_render(opts, rep, &out);
+	vsc_analyze(r->t, rep, title, VTDSCOPE_VERSION, opts->dump, names, n, &ao);
+	cli_print_stats(r->t);
+	if (plain && opts->format == VSC_FORMAT_TEXT)
+		cli_render_plain(opts, rep, &out, plain);
+	else
+		rc = cli_render(opts, rep, &out);
 	rc = cli_output_close(&out, !rc) ? VSC_EXIT_INTERNAL : rc;
 	if (!rc)
 		rc = cli_exit_for(rep);
 	vsc_report_destroy(rep);
-	vsc_target_destroy(t);
+	cli_run_abort(r);
 	return rc;
+}
+
+int cli_run_analyzers(struct cli_options *opts, const char *title, const char *const *names,
+		      size_t n, const struct vsc_analysis_options *aopts, cli_plain_fn *plain)
+{
+	struct cli_run r;
+	int rc = cli_run_open(opts, &r);
+
+	if (rc)
+		return rc;
+	return cli_run_report(opts, &r, title, names, n, aopts, plain);
 }
 
 int cmd_report(struct cli_options *opts)
@@ -126,7 +134,7 @@ int cmd_report(struct cli_options *opts)
 	if (rc)
 		return rc;
 	/* No names: every built-in analyzer, in report order. */
-	return cli_run_analyzers(opts, "vtdscope report", NULL, 0, NULL);
+	return cli_run_analyzers(opts, "vtdscope report", NULL, 0, NULL, NULL);
 }
 
 int cmd_qi(struct cli_options *opts)
@@ -140,7 +148,7 @@ int cmd_qi(struct cli_options *opts)
 
 	if (rc)
 		return rc;
-	return cli_run_analyzers(opts, "vtdscope qi", names, 1, &ao);
+	return cli_run_analyzers(opts, "vtdscope qi", names, 1, &ao, NULL);
 }
 
 int cmd_faults(struct cli_options *opts)
@@ -150,7 +158,7 @@ int cmd_faults(struct cli_options *opts)
 
 	if (rc)
 		return rc;
-	return cli_run_analyzers(opts, "vtdscope faults", names, 1, NULL);
+	return cli_run_analyzers(opts, "vtdscope faults", names, 1, NULL, NULL);
 }
 
 int cmd_info(struct cli_options *opts)
@@ -160,5 +168,5 @@ int cmd_info(struct cli_options *opts)
 
 	if (rc)
 		return rc;
-	return cli_run_analyzers(opts, "vtdscope info", names, 1, NULL);
+	return cli_run_analyzers(opts, "vtdscope info", names, 1, NULL, NULL);
 }

@@ -3,6 +3,8 @@
  * CPUs: count, online mask, per-CPU offsets, which register note belongs to
  * which CPU, and the panic CPU.  Note order is not CPU order: kdump skips
  * CPUs that did not answer the crash NMI, so we map notes explicitly.
+ * The count and the offsets are fixed at boot; the online mask and the
+ * panic CPU are read again for each epoch of a live target.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -54,11 +56,72 @@ struct vsc_error *vsc_per_cpu_addr(struct vsc_target *t, uint64_t sym_addr, unsi
 
 struct vsc_error *vsc_cpu_regs(struct vsc_target *t, unsigned int cpu, struct vsc_regs *out)
 {
+	if (cpu >= t->nr_cpus)
+		return vsc_error_create(VSC_ERR_NODATA, "no registers for CPU %u in the dump", cpu);
+	return t->ops->cpu_regs(t, cpu, out);
+}
+
+struct vsc_error *vsc_cpus_note_regs(struct vsc_target *t, unsigned int cpu, struct vsc_regs *out)
+{
 	if (cpu >= t->nr_cpus || !t->cpu_note || t->cpu_note[cpu] < 0)
-		return vsc_error_create(VSC_ERR_NODATA, "no registers for CPU %u in the dump%s", cpu,
-					t->kcore ? " (live kernel)" : "");
+		return vsc_error_create(VSC_ERR_NODATA, "no registers for CPU %u in the dump", cpu);
 	*out = t->notes[t->cpu_note[cpu]].regs;
 	return NULL;
+}
+
+/* t->cpu_online from __cpu_online_mask; all online when it cannot be read (a diagnostic). */
+static struct vsc_error *read_online(struct vsc_target *t)
+{
+	unsigned int nr = t->nr_cpus;
+	size_t words = (nr + 63) / 64;
+	uint64_t sym, *mask = calloc(words, 8);
+	struct vsc_error *err;
+
+	if (!mask)
+		return &vsc_error_nomem;
+	err = vsc_symbol_address(t, "__cpu_online_mask", &sym);
+	if (!err)
+		err = vsc_read(t, sym, mask, words * 8, "__cpu_online_mask");
+	for (unsigned int c = 0; c < nr; c++)
+		t->cpu_online[c] = err ? 1 : (mask[c / 64] >> (c % 64)) & 1;
+	free(mask);
+	if (err) {
+		vsc_target_diagnose(t, err->kind, false,
+				    "could not read __cpu_online_mask: %s; every CPU is taken as online",
+				    err->message);
+		vsc_error_destroy(err);
+	}
+	return NULL;
+}
+
+/*
+ * panic_cpu is PANIC_CPU_INVALID (-1) until a CPU panics.  A value that
+ * cannot be read is not "no CPU panicked": say so and leave it unknown.
+ */
+static void read_panic_cpu(struct vsc_target *t)
+{
+	uint64_t sym;
+	uint32_t v;
+	struct vsc_error *err = vsc_symbol_address(t, "panic_cpu", &sym);
+
+	if (!err)
+		err = vsc_read_u32(t, sym, &v, "panic_cpu");
+	if (err) {
+		t->panic_cpu = VSC_PANIC_CPU_UNKNOWN;
+		vsc_target_diagnose(t, err->kind, true,
+				    "could not read panic_cpu: %s; which CPU panicked is unknown",
+				    err->message);
+		vsc_error_destroy(err);
+	} else if ((int32_t)v >= 0 && v < t->nr_cpus) {
+		t->panic_cpu = (int)v;
+	} else if ((int32_t)v == -1) {
+		t->panic_cpu = -1;
+	} else {
+		t->panic_cpu = VSC_PANIC_CPU_UNKNOWN;
+		vsc_target_diagnose(t, VSC_ERR_CORRUPT, true,
+				    "panic_cpu holds %d, not a CPU of %u nor -1; which CPU panicked is unknown",
+				    (int32_t)v, t->nr_cpus);
+	}
 }
 
 /* kdump at panic: match each note against the per-CPU crash_notes buffers. */
@@ -148,26 +211,7 @@ struct vsc_error *vsc_cpus_init(struct vsc_target *t)
 				    err->message);
 		vsc_error_destroy(err);
 	}
-	for (unsigned int c = 0; c < nr; c++)
-		t->cpu_online[c] = 1;
-	err = vsc_symbol_address(t, "__cpu_online_mask", &sym);
-	if (!err) {
-		size_t words = (nr + 63) / 64;
-		uint64_t *mask = calloc(words, 8);
-
-		if (!mask)
-			return &vsc_error_nomem;
-		err = vsc_read(t, sym, mask, words * 8, "__cpu_online_mask");
-		for (unsigned int c = 0; !err && c < nr; c++)
-			t->cpu_online[c] = (mask[c / 64] >> (c % 64)) & 1;
-		free(mask);
-	}
-	if (err) {
-		vsc_target_diagnose(t, err->kind, false,
-				    "could not read __cpu_online_mask: %s; every CPU is taken as online",
-				    err->message);
-		vsc_error_destroy(err);
-	}
+	VSC_TRY(read_online(t));
 
 	/* QEMU dump-guest-memory: pr_pid is the vCPU index + 1. */
 	if (t->qemu_notes || !t->info.crashtime) {
@@ -200,30 +244,14 @@ struct vsc_error *vsc_cpus_init(struct vsc_target *t)
 				t->cpu_note[c] = (int)n++;
 	}
 
-	/*
-	 * panic_cpu is PANIC_CPU_INVALID (-1) until a CPU panics.  A value that
-	 * cannot be read is not "no CPU panicked": say so and leave it unknown.
-	 */
-	{
-		uint32_t v;
-
-		err = vsc_symbol_address(t, "panic_cpu", &sym);
-		if (!err)
-			err = vsc_read_u32(t, sym, &v, "panic_cpu");
-		if (err) {
-			t->panic_cpu = VSC_PANIC_CPU_UNKNOWN;
-			vsc_target_diagnose(t, err->kind, true,
-					    "could not read panic_cpu: %s; which CPU panicked is unknown",
-					    err->message);
-			vsc_error_destroy(err);
-		} else if ((int32_t)v >= 0 && v < nr) {
-			t->panic_cpu = (int)v;
-		} else if ((int32_t)v != -1) {
-			t->panic_cpu = VSC_PANIC_CPU_UNKNOWN;
-			vsc_target_diagnose(t, VSC_ERR_CORRUPT, true,
-					    "panic_cpu holds %d, not a CPU of %u nor -1; which CPU panicked is unknown",
-					    (int32_t)v, nr);
-		}
-	}
+	read_panic_cpu(t);
 	return NULL;
+}
+
+void vsc_cpus_refresh(struct vsc_target *t)
+{
+	struct vsc_error *err = read_online(t);
+
+	vsc_error_destroy(err);         /* out of memory: the last epoch's mask stays */
+	read_panic_cpu(t);
 }

@@ -16,6 +16,8 @@
 
 #define MAX_KALLSYMS (4u << 20)
 #define NAMES_CHUNK (64u << 10)
+/* A name with its type letter, as KSYM_NAME_LEN (512 since 6.1, 128 before) bounds it */
+#define KSYM_NAME_MAX 512u
 
 enum addr_encoding { ENC_ABSOLUTE, ENC_BASE_RELATIVE, ENC_ABSOLUTE_PERCPU, ENC_PLACE_RELATIVE };
 
@@ -112,6 +114,7 @@ struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 	if (!vsc_vmcoreinfo_number(t, "SYMBOL(_stext)", &stext))
 		return vsc_error_create(VSC_ERR_FORMAT, "VMCOREINFO has no SYMBOL(_stext)");
 
+	t->stats.kallsyms_decodes++;
 	VSC_TRY(vsc_read_u32(t, a_num, &num, "kallsyms_num_syms"));
 	if (num == 0 || num > MAX_KALLSYMS)
 		return vsc_error_create(VSC_ERR_CORRUPT, "implausible kallsyms_num_syms %u", num);
@@ -186,6 +189,11 @@ struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 		if (err)
 			goto out;
 		vsc_kallsyms_name_len(lb, (lb[0] & 0x80) ? 2 : 1, &len);
+		if (len > KSYM_NAME_MAX) {
+			err = vsc_error_create(VSC_ERR_CORRUPT, "kallsyms name %u is %u bytes long",
+					       i, len);
+			goto out;
+		}
 		for (unsigned int k = 0; k < len; k++) {
 			const char *tok;
 
@@ -195,8 +203,13 @@ struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 			if (tindex[b] >= ttable_len)
 				continue;
 			tok = ttable + tindex[b];
-			while (*tok && n < 0x4000 * 64 - 1 && tok < ttable + ttable_len)
+			while (*tok && n <= KSYM_NAME_MAX && tok < ttable + ttable_len)
 				name[n++] = *tok++;
+		}
+		if (n > KSYM_NAME_MAX) {
+			err = vsc_error_create(VSC_ERR_CORRUPT, "kallsyms name %u decodes to more "
+					       "than %u characters", i, KSYM_NAME_MAX);
+			goto out;
 		}
 		name[n] = '\0';
 		sym_of[i] = UINT32_MAX;

@@ -12,7 +12,11 @@
  * orc_unwind, num_orcs} and text range (core_layout until v6.3, mem[] since
  * v6.4, ac3b43283923), and its kallsyms (mod->kallsyms) for symbol names
  * when the target's symbol table has none for modules.  All of it is read
- * once per target, on first use, and hung off the target.
+ * on first use and hung off the target: vmlinux's for the target's life,
+ * the modules' for one epoch (a live kernel loads and unloads them).  The
+ * names handed out (module and module symbol names) are kept in a pool for
+ * the target's life, so a stack read in an earlier epoch still names its
+ * frames.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -192,11 +196,11 @@ struct orc_table {
 struct mod_sym {
 	uint64_t addr, size;
 	uint32_t name_off;
-	char *name;             /* read on first use */
+	const char *name;       /* read on first use, in the name pool */
 };
 
 struct mod_info {
-	char name[MOD_NAME_LEN + 1];
+	const char *name;       /* in the name pool */
 	uint64_t addr;
 	uint64_t text_base[2], text_size[2]; /* core, init */
 	uint64_t orc_ip_addr, orc_addr;
@@ -210,17 +214,70 @@ struct mod_info {
 	size_t nr_syms;
 };
 
-struct unwind_priv {
+/* Distinct strings, each kept once until the target goes: open addressing over a power of 2. */
+struct name_pool {
+	char **slot;
+	size_t cap, n;
+};
+
+struct vsc_orc_state {
+	/* vmlinux: for the target's life */
 	bool vmlinux_tried;
 	struct orc_table vmlinux;
 	unsigned int version;
 	char *vmlinux_error;
 	uint64_t stext, etext, sinittext, einittext;
 
+	/* modules: for one epoch */
 	bool modules_tried;
 	struct mod_info *mods;
 	size_t nr_mods;
+
+	struct name_pool names;
 };
+
+static size_t name_hash(const char *s, size_t cap)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;     /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (size_t)h & (cap - 1);
+}
+
+/* The pool's copy of @s, added if new; NULL when out of memory. */
+static const char *name_intern(struct name_pool *p, const char *s)
+{
+	size_t i;
+	char *copy;
+
+	if ((p->n + 1) * 2 > p->cap) {
+		size_t ncap = p->cap ? p->cap * 2 : 256;
+		char **nslot = calloc(ncap, sizeof(*nslot));
+
+		if (!nslot)
+			return NULL;
+		for (size_t k = 0; k < p->cap; k++) {
+			if (!p->slot[k])
+				continue;
+			for (i = name_hash(p->slot[k], ncap); nslot[i]; i = (i + 1) & (ncap - 1))
+				;
+			nslot[i] = p->slot[k];
+		}
+		free(p->slot);
+		p->slot = nslot;
+		p->cap = ncap;
+	}
+	for (i = name_hash(s, p->cap); p->slot[i]; i = (i + 1) & (p->cap - 1))
+		if (!strcmp(p->slot[i], s))
+			return p->slot[i];
+	copy = strdup(s);
+	if (!copy)
+		return NULL;
+	p->slot[i] = copy;
+	p->n++;
+	return copy;
+}
 
 static void table_free(struct orc_table *tb)
 {
@@ -232,32 +289,42 @@ static void table_free(struct orc_table *tb)
 	memset(tb, 0, sizeof(*tb));
 }
 
-static void priv_destroy(void *p)
+static void modules_free(struct vsc_orc_state *up)
 {
-	struct unwind_priv *up = p;
+	for (size_t i = 0; i < up->nr_mods; i++) {
+		table_free(&up->mods[i].orc);
+		free(up->mods[i].syms);
+	}
+	free(up->mods);
+	up->mods = NULL;
+	up->nr_mods = 0;
+	up->modules_tried = false;
+}
 
+void vsc_orc_state_refresh(struct vsc_orc_state *up)
+{
+	if (up)
+		modules_free(up);
+}
+
+void vsc_orc_state_destroy(struct vsc_orc_state *up)
+{
 	if (!up)
 		return;
 	table_free(&up->vmlinux);
 	free(up->vmlinux_error);
-	for (size_t i = 0; i < up->nr_mods; i++) {
-		table_free(&up->mods[i].orc);
-		for (size_t j = 0; j < up->mods[i].nr_syms; j++)
-			free(up->mods[i].syms[j].name);
-		free(up->mods[i].syms);
-	}
-	free(up->mods);
+	modules_free(up);
+	for (size_t i = 0; i < up->names.cap; i++)
+		free(up->names.slot[i]);
+	free(up->names.slot);
 	free(up);
 }
 
-static struct unwind_priv *get_priv(struct vsc_target *t)
+static struct vsc_orc_state *get_priv(struct vsc_target *t)
 {
-	if (!t->unwind_priv) {
-		t->unwind_priv = calloc(1, sizeof(struct unwind_priv));
-		if (t->unwind_priv)
-			t->unwind_priv_destroy = priv_destroy;
-	}
-	return t->unwind_priv;
+	if (!t->orc)
+		t->orc = calloc(1, sizeof(*t->orc));
+	return t->orc;
 }
 
 static inline uint64_t tab_ip(const struct orc_table *tb, size_t i)
@@ -412,7 +479,7 @@ static void sym_or_zero(struct vsc_target *t, const char *name, uint64_t *out)
 		*out = 0;
 }
 
-static struct vsc_error *vmlinux_load(struct vsc_target *t, struct unwind_priv *up)
+static struct vsc_error *vmlinux_load(struct vsc_target *t, struct vsc_orc_state *up)
 {
 	uint64_t start_ip, stop_ip, start_orc, hstart = 0, hstop = 0;
 	uint8_t hash[20];
@@ -494,11 +561,12 @@ static uint64_t get_field(const unsigned char *buf, size_t buflen,
 	return v;
 }
 
-static void modules_load(struct vsc_target *t, struct unwind_priv *up)
+static void modules_load(struct vsc_target *t, struct vsc_orc_state *up)
 {
 	struct vsc_layout_field f[NR_M];
 	uint64_t head, node, mod_size;
 	unsigned char *buf = NULL;
+	char name[MOD_NAME_LEN + 1];
 	int64_t mod_text = 0, mod_init_text = 4;
 	size_t cap = 0;
 	struct vsc_error *err;
@@ -520,6 +588,7 @@ static void modules_load(struct vsc_target *t, struct unwind_priv *up)
 	buf = malloc(mod_size);
 	if (!buf)
 		return;
+	t->stats.module_scans++;
 	err = vsc_read_u64(t, head, &node, "modules.next");
 	if (err) {
 		vsc_error_destroy(err);
@@ -543,13 +612,17 @@ static void modules_load(struct vsc_target *t, struct unwind_priv *up)
 			up->mods = nm;
 			cap = ncap;
 		}
-		m = &up->mods[up->nr_mods++];
-		memset(m, 0, sizeof(*m));
-		m->addr = mod;
-		vsc_member_string(buf, mod_size, 0, &f[M_NAME].info, m->name, sizeof(m->name));
-		for (char *p = m->name; *p; p++)
+		vsc_member_string(buf, mod_size, 0, &f[M_NAME].info, name, sizeof(name));
+		for (char *p = name; *p; p++)
 			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 				*p = '?';
+		m = &up->mods[up->nr_mods];
+		memset(m, 0, sizeof(*m));
+		m->name = name_intern(&up->names, name);
+		if (!m->name)
+			break;
+		up->nr_mods++;
+		m->addr = mod;
 		if (f[M_MEM].present && f[M_MEMORY_BASE].present && f[M_MEMORY_SIZE].present &&
 		    f[M_MEMORY].info.size) {
 			uint64_t esz = f[M_MEMORY].info.size;
@@ -586,7 +659,7 @@ out:
 	free(buf);
 }
 
-static struct mod_info *module_by_addr(struct vsc_target *t, struct unwind_priv *up,
+static struct mod_info *module_by_addr(struct vsc_target *t, struct vsc_orc_state *up,
 				       uint64_t addr)
 {
 	if (!up->modules_tried) {
@@ -673,8 +746,8 @@ fail:
 	m->nr_syms = 0;
 }
 
-static bool module_symbol(struct vsc_target *t, struct mod_info *m, uint64_t addr,
-			  const char **name, uint64_t *offset)
+static bool module_symbol(struct vsc_target *t, struct vsc_orc_state *up, struct mod_info *m,
+			  uint64_t addr, const char **name, uint64_t *offset)
 {
 	size_t lo = 0, hi;
 	struct mod_sym *s;
@@ -705,7 +778,7 @@ static bool module_symbol(struct vsc_target *t, struct mod_info *m, uint64_t add
 			vsc_error_destroy(err);
 			return false;
 		}
-		s->name = strdup(buf);
+		s->name = name_intern(&up->names, buf);
 		if (!s->name)
 			return false;
 	}
@@ -723,7 +796,7 @@ static bool in_range(uint64_t a, uint64_t lo, uint64_t hi)
 
 struct vsc_error *vsc_orc_find(struct vsc_target *t, uint64_t ip, struct vsc_orc_entry *out)
 {
-	struct unwind_priv *up = get_priv(t);
+	struct vsc_orc_state *up = get_priv(t);
 	struct mod_info *m;
 	int rc;
 
@@ -791,7 +864,7 @@ struct vsc_error *vsc_orc_find(struct vsc_target *t, uint64_t ip, struct vsc_orc
 bool vsc_code_symbol(struct vsc_target *t, uint64_t addr, const char **name, uint64_t *offset,
 		     const char **module)
 {
-	struct unwind_priv *up = get_priv(t);
+	struct vsc_orc_state *up = get_priv(t);
 	struct vsc_symbol s;
 	struct mod_info *m;
 	uint64_t off;
@@ -815,5 +888,5 @@ bool vsc_code_symbol(struct vsc_target *t, uint64_t addr, const char **name, uin
 		return found;
 	}
 	*module = m->name;
-	return module_symbol(t, m, addr, name, offset);
+	return module_symbol(t, up, m, addr, name, offset);
 }

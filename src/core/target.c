@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Opening a target: sniff the format, parse the notes ourselves (ELF PT_NOTE
- * or the kdump sub-header), VMCOREINFO, then paging, symbols, types, CPUs.
+ * Opening a target: sniff the format, which picks the backend (the ELF or
+ * kdump-compressed dump file, or /proc/kcore: struct vsc_target_ops), parse
+ * the notes ourselves (ELF PT_NOTE or the kdump sub-header), VMCOREINFO, then
+ * paging, symbols, types, CPUs.  Memory reads go through the backend; a live
+ * target's refresh starts a new epoch.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -328,8 +331,8 @@ static uint64_t get64(const unsigned char *p)
  * note per vCPU, in vCPU order; we pair the n-th QEMU note with the n-th
  * PRSTATUS.
  */
-static struct vsc_error *parse_notes(struct vsc_target *t, const unsigned char *buf, size_t size,
-				     bool *saw_userspace)
+struct vsc_error *vsc_target_parse_notes(struct vsc_target *t, const unsigned char *buf,
+					 size_t size, bool *saw_userspace)
 {
 	size_t off = 0;
 	unsigned int nqemu = 0;
@@ -442,7 +445,7 @@ static struct vsc_error *read_elf_notes(struct vsc_target *t, const char *path, 
 			return &vsc_error_nomem;
 		err = pread_full(t->fd, buf, ph.p_filesz, ph.p_offset, path, "note segment");
 		if (!err)
-			err = parse_notes(t, buf, ph.p_filesz, userspace);
+			err = vsc_target_parse_notes(t, buf, ph.p_filesz, userspace);
 		free(buf);
 		if (err)
 			return err;
@@ -551,7 +554,7 @@ static struct vsc_error *read_diskdump_notes(struct vsc_target *t, const char *p
 			return &vsc_error_nomem;
 		err = pread_full(t->fd, buf, size_note, off_note, path, "kdump notes");
 		if (!err)
-			err = parse_notes(t, buf, size_note, &userspace);
+			err = vsc_target_parse_notes(t, buf, size_note, &userspace);
 		free(buf);
 		if (err)
 			return err;
@@ -575,14 +578,51 @@ static struct vsc_error *read_diskdump_notes(struct vsc_target *t, const char *p
 	return err;
 }
 
-/* ---- memory ---- */
+/* ---- the dump-file backends: ELF and kdump-compressed ---- */
 
-static struct vsc_error *read_virt(struct vsc_target *t, uint64_t addr, void *buf, size_t len)
+/* The file's notes gave VMCOREINFO: hand the file to the library for its pages. */
+static struct vsc_error *dump_attach(struct vsc_target *t, const char *path, bool userspace)
+{
+	struct vsc_error *err;
+
+	if (!t->vmcoreinfo_raw)
+		return vsc_error_create(VSC_ERR_FORMAT, userspace ?
+					"%s: a userspace core dump, not a kernel vmcore" :
+					"%s: no VMCOREINFO in the dump (QEMU dumps need "
+					"-device vmcoreinfo and the guest's qemu_fw_cfg driver)",
+					path);
+	err = vsc_dumpfile_open(path, t->fd, &t->dump);
+	if (err)
+		return vsc_error_wrap(err, "%s", path);
+	t->info.format = vsc_dumpfile_format(t->dump);
+	return NULL;
+}
+
+static struct vsc_error *elf_open(struct vsc_target *t, const char *path)
+{
+	bool userspace = false;
+
+	VSC_TRY(read_elf_notes(t, path, &userspace));
+	return dump_attach(t, path, userspace);
+}
+
+static struct vsc_error *kdump_open(struct vsc_target *t, const char *path)
+{
+	VSC_TRY(read_diskdump_notes(t, path));
+	return dump_attach(t, path, false);
+}
+
+static struct vsc_error *dump_read_phys(struct vsc_target *t, uint64_t paddr, void *buf,
+					size_t len)
+{
+	return vsc_dumpfile_read_phys(t->dump, paddr, buf, len);
+}
+
+/* Through our page walk (paging.c), one file read per physically contiguous run. */
+static struct vsc_error *dump_read_virt(struct vsc_target *t, uint64_t addr, void *buf, size_t len)
 {
 	unsigned char *p = buf;
 
-	if (t->kcore)
-		return vsc_kcore_read(t->kcore, addr, buf, len);
 	while (len) {
 		uint64_t paddr, next_pa;
 		size_t run = 4096 - (addr & 4095);
@@ -613,6 +653,36 @@ static struct vsc_error *read_virt(struct vsc_target *t, uint64_t addr, void *bu
 	}
 	return NULL;
 }
+
+static void dump_close(struct vsc_target *t)
+{
+	vsc_dumpfile_destroy(t->dump);
+	t->dump = NULL;
+}
+
+const struct vsc_target_ops vsc_elf_ops = {
+	.name = "elf",
+	.open = elf_open,
+	.translation_init = vsc_paging_init,
+	.read_virt = dump_read_virt,
+	.read_phys = dump_read_phys,
+	.virt_to_phys = vsc_paging_translate,
+	.cpu_regs = vsc_cpus_note_regs,
+	.close = dump_close,
+};
+
+const struct vsc_target_ops vsc_kdump_ops = {
+	.name = "kdump-compressed",
+	.open = kdump_open,
+	.translation_init = vsc_paging_init,
+	.read_virt = dump_read_virt,
+	.read_phys = dump_read_phys,
+	.virt_to_phys = vsc_paging_translate,
+	.cpu_regs = vsc_cpus_note_regs,
+	.close = dump_close,
+};
+
+/* ---- memory ---- */
 
 struct vsc_error *vsc_read_blob(struct vsc_target *t, uint64_t addr, size_t len,
 				const char *label, const void **out)
@@ -647,10 +717,17 @@ struct vsc_error *vsc_read_blob(struct vsc_target *t, uint64_t addr, size_t len,
 	return NULL;
 }
 
+static void blobs_drop(struct vsc_target *t)
+{
+	for (unsigned int i = 0; i < t->nr_blobs; i++)
+		free(t->blobs[i].data);
+	t->nr_blobs = 0;
+}
+
 struct vsc_error *vsc_read(struct vsc_target *t, uint64_t addr, void *buf, size_t len,
 			   const char *label)
 {
-	struct vsc_error *err = read_virt(t, addr, buf, len);
+	struct vsc_error *err = t->ops->read_virt(t, addr, buf, len);
 
 	if (err)
 		return vsc_error_wrap(err, "reading %s at 0x%llx", label ? label : "memory",
@@ -661,16 +738,8 @@ struct vsc_error *vsc_read(struct vsc_target *t, uint64_t addr, void *buf, size_
 struct vsc_error *vsc_read_phys(struct vsc_target *t, uint64_t paddr, void *buf, size_t len,
 				const char *label)
 {
-	struct vsc_error *err;
+	struct vsc_error *err = t->ops->read_phys(t, paddr, buf, len);
 
-	if (!t->dump) {
-		if (!t->page_offset_base)
-			return vsc_error_create(VSC_ERR_UNSUPPORTED,
-						"reading %s at physical 0x%llx: no physical access",
-						label ? label : "memory", (unsigned long long)paddr);
-		return vsc_read(t, t->page_offset_base + paddr, buf, len, label);
-	}
-	err = vsc_dumpfile_read_phys(t->dump, paddr, buf, len);
 	if (err)
 		return vsc_error_wrap(err, "reading %s at physical 0x%llx",
 				      label ? label : "memory", (unsigned long long)paddr);
@@ -714,21 +783,37 @@ struct vsc_error *vsc_read_cstr(struct vsc_target *t, uint64_t addr, char *buf, 
 
 struct vsc_error *vsc_virt_to_phys(struct vsc_target *t, uint64_t addr, uint64_t *paddr)
 {
-	if (t->kcore) {
-		if (t->page_offset_base && addr >= t->page_offset_base &&
-		    addr < t->page_offset_base + (1ULL << 46)) {
-			*paddr = addr - t->page_offset_base;
-			return NULL;
-		}
-		if (addr >= VSC_START_KERNEL_MAP) {
-			*paddr = addr - VSC_START_KERNEL_MAP + t->phys_base;
-			return NULL;
-		}
-		return vsc_error_create(VSC_ERR_UNSUPPORTED,
-					"no page-table translation on /proc/kcore for 0x%llx",
-					(unsigned long long)addr);
-	}
-	return vsc_paging_translate(t, addr, paddr);
+	return t->ops->virt_to_phys(t, addr, paddr);
+}
+
+/* ---- epochs ---- */
+
+uint64_t vsc_target_epoch(const struct vsc_target *t)
+{
+	return t->epoch;
+}
+
+/*
+ * Kept across a refresh, because the running kernel never changes it:
+ * VMCOREINFO and what was derived from it (release, KASLR offset,
+ * phys_base, paging levels), page_offset_base, the symbol table (vmlinux's
+ * kallsyms or the vmlinux's), the types (BTF or DWARF) with their layouts,
+ * the DWARF CFI, vmlinux's ORC table, nr_cpu_ids and __per_cpu_offset
+ * (fixed at boot for every possible CPU), the diagnostics (a log of what
+ * was found) and the stats.  Dropped: the blobs, the translation cache, the
+ * modules (orc.c) and the online mask and panic_cpu (cpus.c).
+ */
+struct vsc_error *vsc_target_refresh(struct vsc_target *t)
+{
+	if (!t->ops || !t->ops->refresh)
+		return NULL;
+	VSC_TRY(t->ops->refresh(t));
+	blobs_drop(t);
+	memset(t->tlb, 0, sizeof(t->tlb));
+	vsc_orc_state_refresh(t->orc);
+	vsc_cpus_refresh(t);
+	t->epoch++;
+	return NULL;
 }
 
 /* ---- open ---- */
@@ -743,7 +828,9 @@ const struct vsc_target_stats *vsc_target_stats(const struct vsc_target *t)
 	return &t->stats;
 }
 
-static struct vsc_error *sniff(struct vsc_target *t, const char *path, const char **kind)
+/* The backend for the file on t->fd: /proc/kcore by its file system, a dump by its signature. */
+static struct vsc_error *sniff(struct vsc_target *t, const char *path,
+			       const struct vsc_target_ops **ops)
 {
 	unsigned char magic[16] = { 0 };
 	struct stat st;
@@ -755,7 +842,7 @@ static struct vsc_error *sniff(struct vsc_target *t, const char *path, const cha
 	if (S_ISDIR(st.st_mode))
 		return vsc_error_create(VSC_ERR_IO, "%s: is a directory, not a dump", path);
 	if (fstatfs(t->fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC) {
-		*kind = "kcore";
+		*ops = &vsc_kcore_ops;
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode))
@@ -769,19 +856,17 @@ static struct vsc_error *sniff(struct vsc_target *t, const char *path, const cha
 	if (n < 0)
 		return vsc_error_create(VSC_ERR_IO, "%s: %s", path, strerror(errno));
 	if (n >= 4 && !memcmp(magic, ELFMAG, SELFMAG)) {
-		*kind = "elf";
+		*ops = &vsc_elf_ops;
 		return NULL;
 	}
 	if (n >= 8 && (!memcmp(magic, "KDUMP   ", 8) || !memcmp(magic, "DISKDUMP", 8))) {
-		*kind = "kdump";
+		*ops = &vsc_kdump_ops;
 		return NULL;
 	}
 	if (n >= 12 && !memcmp(magic, "makedumpfile", 12))
 		return vsc_error_create(VSC_ERR_FORMAT,
 					"%s: flattened makedumpfile format; convert it first with: "
 					"makedumpfile -R %s.kdump < %s", path, path, path);
-	if (n >= 4 && !memcmp(magic, "\x7f" "ELF", 4))
-		return NULL;
 	return vsc_error_create(VSC_ERR_FORMAT,
 				"%s: not a vmcore (no ELF or kdump-compressed signature)", path);
 }
@@ -792,10 +877,9 @@ struct vsc_error *vsc_target_open(const char *path, const struct vsc_open_option
 				  struct vsc_target **out)
 {
 	static const struct vsc_open_options defaults;
+	const struct vsc_target_ops *ops = NULL;
 	struct vsc_target *t;
 	struct vsc_error *err = NULL;
-	const char *kind = NULL;
-	bool userspace = false;
 	uint64_t v;
 
 	if (!opts)
@@ -815,50 +899,13 @@ struct vsc_error *vsc_target_open(const char *path, const struct vsc_open_option
 				       " (reading /proc/kcore needs root)" : "");
 		goto fail;
 	}
-	err = sniff(t, path, &kind);
+	err = sniff(t, path, &ops);
 	if (err)
 		goto fail;
-
-	if (!strcmp(kind, "kcore")) {
-		void *notes = NULL;
-		size_t nsize = 0;
-
-		t->info.format = "kcore";
-		t->info.live = true;
-		err = vsc_kcore_open(t->fd, path, &t->kcore);
-		if (!err)
-			err = vsc_kcore_notes(t->kcore, &notes, &nsize);
-		if (!err)
-			err = parse_notes(t, notes, nsize, &userspace);
-		free(notes);
-		/* The kcore PRSTATUS is a zeroed dummy: no live registers. */
-		t->nr_notes = 0;
-		if (!err && !t->vmcoreinfo_raw) {
-			err = vsc_error_create(VSC_ERR_FORMAT,
-					       "%s: no VMCOREINFO note (kernel older than 4.19?)", path);
-		}
-	} else {
-		if (!strcmp(kind, "elf"))
-			err = read_elf_notes(t, path, &userspace);
-		else
-			err = read_diskdump_notes(t, path);
-		if (err)
-			goto fail;
-		if (!t->vmcoreinfo_raw) {
-			err = vsc_error_create(VSC_ERR_FORMAT, userspace ?
-					       "%s: a userspace core dump, not a kernel vmcore" :
-					       "%s: no VMCOREINFO in the dump (QEMU dumps need "
-					       "-device vmcoreinfo and the guest's qemu_fw_cfg driver)",
-					       path);
-			goto fail;
-		}
-		err = vsc_dumpfile_open(path, t->fd, &t->dump);
-		if (err) {
-			err = vsc_error_wrap(err, "%s", path);
-			goto fail;
-		}
-		t->info.format = vsc_dumpfile_format(t->dump);
-	}
+	t->ops = ops;
+	t->info.format = ops->name;     /* the dump backends say what the library read */
+	t->info.live = ops->live;
+	err = ops->open(t, path);
 	if (err)
 		goto fail;
 
@@ -882,16 +929,10 @@ struct vsc_error *vsc_target_open(const char *path, const struct vsc_open_option
 	}
 	t->info.nr_prstatus = t->nr_notes;
 
-	if (!t->kcore) {
-		err = vsc_paging_init(t);
-		if (err) {
-			err = vsc_error_wrap(err, "%s", path);
-			goto fail;
-		}
-	} else {
-		t->levels = 4;
-		if (vsc_vmcoreinfo_number(t, "NUMBER(pgtable_l5_enabled)", &v) && v)
-			t->levels = 5;
+	err = t->ops->translation_init(t);
+	if (err) {
+		err = vsc_error_wrap(err, "%s", path);
+		goto fail;
 	}
 	t->info.paging_levels = t->levels;
 
@@ -958,17 +999,15 @@ void vsc_target_destroy(struct vsc_target *t)
 	if (!t)
 		return;
 	/* The dump first, while later allocations are live: see vsc_dumpfile_destroy(). */
-	vsc_dumpfile_destroy(t->dump);
-	vsc_kcore_destroy(t->kcore);
+	if (t->ops)
+		t->ops->close(t);
 	vsc_types_destroy(t->types);
-	if (t->unwind_priv_destroy)
-		t->unwind_priv_destroy(t->unwind_priv);
+	vsc_orc_state_destroy(t->orc);
 	vsc_cfi_destroy(t->cfi);
 	vsc_symtab_destroy(t->symtab);
 	if (t->fd >= 0)
 		close(t->fd);
-	for (unsigned int i = 0; i < t->nr_blobs; i++)
-		free(t->blobs[i].data);
+	blobs_drop(t);
 	free(t->vmcoreinfo_raw);
 	free(t->vmcoreinfo_buf);
 	free(t->vmcoreinfo);
@@ -1064,8 +1103,10 @@ static struct vsc_error *load_btf(struct vsc_target *t)
 	if (!blob)
 		return &vsc_error_nomem;
 	err = vsc_read(t, start, blob, stop - start, "kernel BTF (__start_BTF)");
-	if (!err)
+	if (!err) {
+		t->stats.types_loads++;
 		err = vsc_btf_types_create(blob, stop - start, &t->types);
+	}
 	free(blob);
 	return err;
 }
@@ -1114,6 +1155,7 @@ static struct vsc_error *load_types(struct vsc_target *t, const struct vsc_open_
 			return err;
 		}
 		free(bid);
+		t->stats.types_loads++;
 		err = vsc_dwarf_types_create(vmlinux, &t->types);
 		if (err) {
 			err = vsc_error_wrap(err, "vmlinux %s", vmlinux);

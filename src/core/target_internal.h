@@ -11,6 +11,7 @@
 
 struct vsc_dumpfile;
 struct vsc_kcore;
+struct vsc_orc_state;
 struct vsc_types;
 struct vsc_symtab;
 
@@ -40,13 +41,53 @@ struct vsc_tlb_entry {
 	uint64_t ppage;
 };
 
+/*
+ * Where a target's memory comes from: an ELF vmcore or a kdump-compressed
+ * one (target.c, over dumpfile.h) or /proc/kcore (kcore.c).  Chosen once at
+ * open by the file's signature; everything above reads through it.
+ */
+struct vsc_target_ops {
+	const char *name;       /* "elf", "kdump-compressed", "kcore" */
+	bool live;              /* the running kernel: its memory changes under us */
+	/* Notes, VMCOREINFO and the backend (t->dump or t->kcore) from t->fd. */
+	struct vsc_error *(*open)(struct vsc_target *t, const char *path);
+	/* Address translation, once VMCOREINFO's facts (phys_base) are in @t. */
+	struct vsc_error *(*translation_init)(struct vsc_target *t);
+	/* Full reads or errors (VSC_ERR_NODATA: not in the dump), unlabelled. */
+	struct vsc_error *(*read_virt)(struct vsc_target *t, uint64_t vaddr, void *buf,
+				       size_t len);
+	struct vsc_error *(*read_phys)(struct vsc_target *t, uint64_t paddr, void *buf,
+				       size_t len);
+	struct vsc_error *(*virt_to_phys)(struct vsc_target *t, uint64_t vaddr,
+					  uint64_t *paddr);
+	/* The registers saved for @cpu (cpu < t->nr_cpus), or VSC_ERR_NODATA. */
+	struct vsc_error *(*cpu_regs)(struct vsc_target *t, unsigned int cpu,
+				      struct vsc_regs *out);
+	/*
+	 * What the backend itself re-reads for a new epoch (vsc_target_refresh());
+	 * NULL when nothing can change (a dump).  On error nothing changed.
+	 */
+	struct vsc_error *(*refresh)(struct vsc_target *t);
+	void (*close)(struct vsc_target *t);
+};
+
+/* The dump-file backends (target.c) and the live one (kcore.c). */
+extern const struct vsc_target_ops vsc_elf_ops, vsc_kdump_ops, vsc_kcore_ops;
+
 struct vsc_target {
 	struct vsc_target_info info;
 	struct vsc_target_stats stats;
 	int fd;
 	uint64_t file_size;             /* 0 for /proc/kcore */
-	struct vsc_dumpfile *dump;      /* physical reads (vmcores) */
-	struct vsc_kcore *kcore;        /* virtual reads (/proc/kcore) */
+	const struct vsc_target_ops *ops; /* NULL only in tests that read no memory */
+	struct vsc_dumpfile *dump;      /* the dump-file backends: physical memory */
+	struct vsc_kcore *kcore;        /* the kcore backend: kernel virtual memory */
+	/*
+	 * Bumped by each vsc_target_refresh() of a live target.  What is read
+	 * from memory that can change is kept for one epoch only: blobs, tlb,
+	 * the module tables (orc.c), the online mask and panic_cpu (cpus.c).
+	 */
+	uint64_t epoch;
 
 	char *vmcoreinfo_raw;            /* the note's text, verbatim */
 	char *vmcoreinfo_buf;            /* the same, split into the lines below */
@@ -85,10 +126,9 @@ struct vsc_target {
 	bool cfi_tried;
 
 	/* unwinder state (ORC tables, module text), built on first use by orc.c */
-	void *unwind_priv;
-	void (*unwind_priv_destroy)(void *priv);
+	struct vsc_orc_state *orc;
 
-	/* large reads kept for the life of the target (printk ring, ...) */
+	/* large reads kept for the epoch (printk ring, ...) */
 	struct vsc_blob {
 		uint64_t addr;
 		size_t len;
@@ -103,6 +143,12 @@ struct vsc_target {
 /* target.c */
 /* Replaces the target's VMCOREINFO with the one parsed from @text. */
 struct vsc_error *vsc_target_parse_vmcoreinfo(struct vsc_target *t, const char *text, size_t len) VSC_MUST_CHECK;
+/*
+ * The ELF notes in @buf (@size bytes): register notes, QEMU CPU states and
+ * the first VMCOREINFO.  *@saw_userspace is set on a process core's notes.
+ */
+struct vsc_error *vsc_target_parse_notes(struct vsc_target *t, const unsigned char *buf,
+					 size_t size, bool *saw_userspace) VSC_MUST_CHECK;
 
 #define VSC_MAX_DIAGNOSTICS 64
 /*
@@ -114,9 +160,9 @@ void vsc_target_diagnose(struct vsc_target *t, enum vsc_error_kind kind, bool in
 			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
- * Read @len bytes at @addr once per target and keep them: the returned
- * buffer is owned by the target.  For large structures several analyzers
- * walk (the printk rings).
+ * Read @len bytes at @addr once per epoch and keep them: the returned
+ * buffer is owned by the target and valid until the next refresh.  For
+ * large structures several analyzers walk (the printk rings).
  */
 struct vsc_error *vsc_read_blob(struct vsc_target *t, uint64_t addr, size_t len,
 				const char *label, const void **out) VSC_MUST_CHECK;
@@ -132,6 +178,11 @@ struct vsc_error *vsc_paging_translate(struct vsc_target *t, uint64_t vaddr, uin
  * t->info.vmlinux); an error when there is none to use.
  */
 struct vsc_error *vsc_target_cfi(struct vsc_target *t) VSC_MUST_CHECK;
+
+/* orc.c */
+void vsc_orc_state_destroy(struct vsc_orc_state *st);
+/* A new epoch: forget the modules (list, text, ORC tables, symbols); keep vmlinux's. */
+void vsc_orc_state_refresh(struct vsc_orc_state *st);
 
 /* kallsyms.c */
 /* Length of a kallsyms_names entry at @p (1- or 2-byte encoding); bytes used, 0 if short. */
@@ -155,13 +206,19 @@ const struct vsc_symbol *vsc_symtab_find_addr(const struct vsc_symtab *st, uint6
 unsigned long vsc_symtab_count(const struct vsc_symtab *st);
 
 /* kcore.c */
-struct vsc_error *vsc_kcore_open(int fd, const char *path, struct vsc_kcore **out) VSC_MUST_CHECK;
-void vsc_kcore_destroy(struct vsc_kcore *kc);
-struct vsc_error *vsc_kcore_read(struct vsc_kcore *kc, uint64_t vaddr, void *buf, size_t len) VSC_MUST_CHECK;
-/* Notes of the kcore (VMCOREINFO) as a malloc'ed copy of PT_NOTE contents. */
-struct vsc_error *vsc_kcore_notes(struct vsc_kcore *kc, void **data, size_t *size) VSC_MUST_CHECK;
+/*
+ * The kcore ELF image on @fd (not closed by the target) as @t's memory:
+ * t->ops and t->kcore, no notes read.  vsc_kcore_ops.open does this and
+ * reads VMCOREINFO; tests attach a memory file directly.
+ */
+struct vsc_error *vsc_kcore_attach(struct vsc_target *t, int fd, const char *path) VSC_MUST_CHECK;
 
 /* cpus.c */
 struct vsc_error *vsc_cpus_init(struct vsc_target *t) VSC_MUST_CHECK;
+/* A new epoch: the online mask and panic_cpu read again (problems are diagnostics). */
+void vsc_cpus_refresh(struct vsc_target *t);
+/* The dump-file backends' cpu_regs: the register note mapped to @cpu. */
+struct vsc_error *vsc_cpus_note_regs(struct vsc_target *t, unsigned int cpu,
+				     struct vsc_regs *out) VSC_MUST_CHECK;
 
 #endif

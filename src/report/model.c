@@ -6,11 +6,13 @@
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report_int.h"
+#include "strbuf.h"
 
 static const char *const severity_names[] = {
 #define VSC_X_(e, json, label, sgr) [VSC_SEV_##e] = json,
@@ -21,12 +23,6 @@ static const char *const severity_names[] = {
 static const char *const severity_labels[] = {
 #define VSC_X_(e, json, label, sgr) [VSC_SEV_##e] = label,
 	VSC_SEVERITIES(VSC_X_)
-#undef VSC_X_
-};
-
-static const char *const value_kind_names[] = {
-#define VSC_X_(e, name, right) [VSC_VAL_##e] = name,
-	VSC_VALUE_KINDS(VSC_X_)
 #undef VSC_X_
 };
 
@@ -50,136 +46,6 @@ struct vsc_error *vsc_severity_from_name(const char *name, enum vsc_severity *ou
 		}
 	}
 	return vsc_error_create(VSC_ERR_USAGE, "unknown severity '%s'", name ? name : "");
-}
-
-const char *vsc_value_kind_name(enum vsc_value_kind kind)
-{
-	return (unsigned)kind < VSC_VAL_COUNT ? value_kind_names[kind] : "?";
-}
-
-/* ---- strings ---------------------------------------------------------- */
-
-static size_t utf8_seq(const unsigned char *s, size_t len);
-
-size_t vsc_utf8_seq(const char *s, size_t len)
-{
-	return len ? utf8_seq((const unsigned char *)s, len) : 0;
-}
-
-/* Length of the valid UTF-8 sequence at @s (at most @len bytes), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t len)
-{
-	unsigned char c = s[0];
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	/* Reject overlong forms, surrogates and code points past U+10FFFF. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-bool vsc__utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq(p + i, len - i);
-
-		if (!n)
-			return false;
-		i += n;
-	}
-	return true;
-}
-
-char *vsc__strdup_clean(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), bad = 0;
-	char *out, *o;
-
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq(p + i, len - i);
-
-		if (n) {
-			i += n;
-		} else {
-			bad++;
-			i++;
-		}
-	}
-	out = malloc(len + 3 * bad + 1);
-	if (!out)
-		return NULL;
-	o = out;
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq(p + i, len - i);
-
-		if (n) {
-			memcpy(o, p + i, n);
-			o += n;
-			i += n;
-		} else {
-			o += sprintf(o, "\\x%02x", p[i]);
-			i++;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
-char *vsc__normalize_id(const char *s, char sep)
-{
-	size_t len = s ? strlen(s) : 0;
-	char *out = malloc(len + sizeof("unnamed"));
-	size_t o = 0;
-	bool pending = false;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			if (pending && o)
-				out[o++] = sep;
-			pending = false;
-			out[o++] = (char)c;
-		} else {
-			pending = true;
-		}
-	}
-	if (!o)
-		strcpy(out, "unnamed");
-	else
-		out[o] = '\0';
-	return out;
 }
 
 /* ---- allocation with the out-of-memory latch -------------------------- */
@@ -248,9 +114,30 @@ static bool ptrvec_push(struct vsc_report *rep, struct vsc_ptrvec *v, void *p)
 
 static void value_free(struct vsc_value *v)
 {
-	if (v->kind == VSC_VAL_STR || v->kind == VSC_VAL_HOST || v->kind == VSC_VAL_ABSENT)
+	switch (v->kind) {
+	case VSC_VAL_STR:
+	case VSC_VAL_HOST:
+	case VSC_VAL_ABSENT:
 		free((char *)v->s);
-	v->s = NULL;
+		break;
+	case VSC_VAL_LIST:
+		for (size_t i = 0; i < v->list.n; i++)
+			value_free((struct vsc_value *)&v->list.items[i]);
+		free((struct vsc_value *)v->list.items);
+		break;
+	case VSC_VAL_OBJECT:
+		for (size_t i = 0; i < v->object.n; i++) {
+			struct vsc_member *m = (struct vsc_member *)&v->object.members[i];
+
+			free((char *)m->key);
+			value_free(&m->value);
+		}
+		free((struct vsc_member *)v->object.members);
+		break;
+	default:
+		break;
+	}
+	*v = (struct vsc_value){ .kind = VSC_VAL_BOOL };       /* nothing left to free */
 }
 
 static void remember_hostname(struct vsc_report *rep, const char *name)
@@ -293,45 +180,168 @@ static void remember_secret(struct vsc_report *rep, uint64_t value)
 	rep->secrets[rep->nsecrets++] = value;
 }
 
-/* Copy @src into @dst with owned strings.  False on OOM (dst left absent-free). */
-static bool value_copy(struct vsc_report *rep, struct vsc_value *dst, const struct vsc_value *src)
+static bool value_kind_valid(enum vsc_value_kind kind)
 {
+	return (unsigned)kind < VSC_VAL_COUNT;
+}
+
+enum copy_result { COPY_OK, COPY_NOMEM, COPY_INVALID };
+
+static enum copy_result value_copy_at(struct vsc_report *rep, struct vsc_value *dst,
+				      const struct vsc_value *src, bool sensitive,
+				      unsigned depth, const char **why);
+
+static enum copy_result list_copy(struct vsc_report *rep, struct vsc_value *dst,
+				  const struct vsc_value *src, bool sensitive, unsigned depth,
+				  const char **why)
+{
+	struct vsc_value *items;
+	enum copy_result r = COPY_OK;
+	size_t i;
+
+	dst->list.items = NULL;
+	dst->list.n = 0;
+	if (!src->list.n)
+		return COPY_OK;
+	if (!src->list.items || src->list.n > SIZE_MAX / sizeof(*items)) {
+		*why = src->list.items ? "list too long" : "list without items";
+		return COPY_INVALID;
+	}
+	items = rep_calloc(rep, src->list.n * sizeof(*items));
+	if (!items)
+		return COPY_NOMEM;
+	for (i = 0; i < src->list.n && r == COPY_OK; i++)
+		r = value_copy_at(rep, &items[i], &src->list.items[i], sensitive, depth + 1, why);
+	dst->list.items = items;
+	dst->list.n = i;        /* what value_free() must release */
+	return r;
+}
+
+/* Keys a TIME has in JSON: an object of these alone would read as one. */
+static bool time_keys_only(const struct vsc_member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(m[i].key, "since_boot_ns") && strcmp(m[i].key, "wall"))
+			return false;
+	return n > 0;
+}
+
+static enum copy_result object_copy(struct vsc_report *rep, struct vsc_value *dst,
+				    const struct vsc_value *src, bool sensitive, unsigned depth,
+				    const char **why)
+{
+	struct vsc_member *members;
+	enum copy_result r = COPY_OK;
+	size_t i;
+
+	dst->object.members = NULL;
+	dst->object.n = 0;
+	if (!src->object.n)
+		return COPY_OK;
+	if (!src->object.members || src->object.n > SIZE_MAX / sizeof(*members)) {
+		*why = src->object.members ? "object too long" : "object without members";
+		return COPY_INVALID;
+	}
+	members = rep_calloc(rep, src->object.n * sizeof(*members));
+	if (!members)
+		return COPY_NOMEM;
+	dst->object.members = members;
+	for (i = 0; i < src->object.n && r == COPY_OK; i++) {
+		char *key = rep_id(rep, src->object.members[i].key, '_');
+
+		dst->object.n = i + 1;
+		members[i].key = key;
+		if (!key) {
+			r = COPY_NOMEM;
+			break;
+		}
+		for (size_t k = 0; k < i; k++) {
+			if (!strcmp(members[k].key, key)) {
+				*why = "duplicate object key";
+				return COPY_INVALID;
+			}
+		}
+		if (!strcmp(key, "unavailable")) {
+			*why = "object key 'unavailable' is reserved";
+			return COPY_INVALID;
+		}
+		r = value_copy_at(rep, &members[i].value, &src->object.members[i].value, sensitive,
+				  depth + 1, why);
+	}
+	if (r == COPY_OK && time_keys_only(members, dst->object.n)) {
+		*why = "an object of since_boot_ns and wall alone reads as a time";
+		return COPY_INVALID;
+	}
+	return r;
+}
+
+/*
+ * Copy @src into @dst with owned strings, items and members.  On failure
+ * @dst holds nothing to free; COPY_INVALID says why in *@why.
+ */
+static enum copy_result value_copy_at(struct vsc_report *rep, struct vsc_value *dst,
+				      const struct vsc_value *src, bool sensitive,
+				      unsigned depth, const char **why)
+{
+	enum copy_result r = COPY_OK;
+
 	*dst = *src;
-	if (src->sensitive && (src->kind == VSC_VAL_HEX || src->kind == VSC_VAL_ADDR ||
-			       src->kind == VSC_VAL_UINT))
-		remember_secret(rep, src->u);
-	else if (src->sensitive && src->kind == VSC_VAL_INT && src->i > 0)
-		remember_secret(rep, (uint64_t)src->i);
+	sensitive |= src->sensitive;
 	switch (src->kind) {
 	case VSC_VAL_STR:
 	case VSC_VAL_HOST:
 	case VSC_VAL_ABSENT:
 		dst->s = rep_strdup(rep, src->s ? src->s :
 				    (src->kind == VSC_VAL_ABSENT ? VSC_ABSENT_DEFAULT_REASON : ""));
-		if (!dst->s) {
-			dst->kind = VSC_VAL_BOOL;  /* nothing to free */
-			return false;
-		}
-		if (src->kind == VSC_VAL_HOST)
+		if (!dst->s)
+			r = COPY_NOMEM;
+		else if (src->kind == VSC_VAL_HOST)
 			remember_hostname(rep, dst->s);
-		return true;
+		break;
 	case VSC_VAL_INT:
+		if (sensitive && src->i > 0)
+			remember_secret(rep, (uint64_t)src->i);
+		break;
 	case VSC_VAL_UINT:
 	case VSC_VAL_HEX:
 	case VSC_VAL_ADDR:
+		if (sensitive)
+			remember_secret(rep, src->u);
+		break;
 	case VSC_VAL_BOOL:
-		return true;
+		break;
+	case VSC_VAL_TIME:
+		if (!src->time.has_boot && !src->time.has_wall) {
+			*why = "time on neither clock";
+			r = COPY_INVALID;
+		}
+		break;
+	case VSC_VAL_LIST:
+	case VSC_VAL_OBJECT:
+		if (depth >= VSC_VALUE_MAX_DEPTH) {
+			*why = "lists and objects nested too deep";
+			r = COPY_INVALID;
+			break;
+		}
+		r = src->kind == VSC_VAL_LIST ? list_copy(rep, dst, src, sensitive, depth, why)
+					      : object_copy(rep, dst, src, sensitive, depth, why);
+		if (r != COPY_OK)
+			value_free(dst);        /* the items copied so far */
+		break;
 	default:
-		/* Caught by the callers' kind checks; keep the tree consistent. */
-		dst->kind = VSC_VAL_BOOL;
-		dst->b = false;
-		return true;
+		*why = "invalid value kind";
+		r = COPY_INVALID;
+		break;
 	}
+	if (r != COPY_OK)
+		*dst = (struct vsc_value){ .kind = VSC_VAL_BOOL };
+	return r;
 }
 
-static bool value_kind_valid(enum vsc_value_kind kind)
+static enum copy_result value_copy(struct vsc_report *rep, struct vsc_value *dst,
+				   const struct vsc_value *src, const char **why)
 {
-	return (unsigned)kind < VSC_VAL_COUNT;
+	return value_copy_at(rep, dst, src, false, 0, why);
 }
 
 /* ---- diagnostics -------------------------------------------------------- */
@@ -377,7 +387,7 @@ static void add_diag(struct vsc_report *rep, struct vsc_section *s, enum vsc_dia
 	d->level = level;
 	d->kind = kind;
 	d->message = message;
-	d->section = s;
+	d->section = s;         /* NULL: report level */
 	if (node) {
 		node->diag = d;
 		node_append(s, node);
@@ -445,44 +455,62 @@ static void take_error(struct vsc_report *rep, struct vsc_section *s, struct vsc
 static struct vsc_field *fields_find(const struct vsc_fields *fs, const char *key)
 {
 	for (size_t i = 0; i < fs->n; i++)
-		if (!strcmp(fs->items[i].key, key))
-			return &fs->items[i];
+		if (!strcmp(fs->items[i]->key, key))
+			return fs->items[i];
 	return NULL;
 }
 
-/*
- * Append a field; returns its index or VSC_NO_ROW.  @where names the
- * container for the duplicate-key message.
- */
-static size_t fields_add(struct vsc_report *rep, struct vsc_section *diag_section,
-			 struct vsc_fields *fs, const char *where, const char *label,
-			 const struct vsc_value *v, const char *const *reserved)
+static void field_free(struct vsc_field *f)
 {
-	struct vsc_field f = { 0 };
+	if (!f)
+		return;
+	free((char *)f->key);
+	free((char *)f->label);
+	value_free(&f->value);
+	free(f);
+}
+
+/*
+ * Append a field; returns it, or NULL.  @where names the container for the
+ * messages of misuse (duplicate key, invalid value).
+ */
+static const struct vsc_field *fields_add(struct vsc_report *rep,
+					  struct vsc_section *diag_section,
+					  struct vsc_fields *fs, const char *where,
+					  const char *label, const struct vsc_value *v,
+					  const char *const *reserved)
+{
+	struct vsc_field *f;
+	const char *why = NULL;
+	char *key;
 
 	if (!value_kind_valid(v->kind)) {
 		internal_error(rep, diag_section, "%s: field %s: invalid value kind %d", where,
 			       label ? label : "", (int)v->kind);
-		return VSC_NO_ROW;
+		return NULL;
 	}
-	f.key = rep_id(rep, label, '_');
-	f.label = rep_strdup(rep, label);
-	if (!f.key || !f.label)
+	f = rep_calloc(rep, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->value.kind = VSC_VAL_BOOL;   /* nothing to free yet */
+	f->key = key = rep_id(rep, label, '_');
+	f->label = rep_strdup(rep, label);
+	if (!f->key || !f->label)
 		goto fail;
 	for (const char *const *r = reserved; r && *r; r++) {
-		if (!strcmp(f.key, *r)) {
+		if (!strcmp(key, *r)) {
 			internal_error(rep, diag_section, "%s: field key '%s' is reserved", where,
-				       f.key);
+				       key);
 			goto fail;
 		}
 	}
-	if (fields_find(fs, f.key)) {
-		internal_error(rep, diag_section, "%s: duplicate field key '%s'", where, f.key);
+	if (fields_find(fs, key)) {
+		internal_error(rep, diag_section, "%s: duplicate field key '%s'", where, key);
 		goto fail;
 	}
 	if (fs->n == fs->cap) {
 		size_t cap = fs->cap ? 2 * fs->cap : 8;
-		struct vsc_field *items = realloc(fs->items, cap * sizeof(*items));
+		struct vsc_field **items = realloc(fs->items, cap * sizeof(*items));
 
 		if (!items) {
 			rep->oom = true;
@@ -491,23 +519,26 @@ static size_t fields_add(struct vsc_report *rep, struct vsc_section *diag_sectio
 		fs->items = items;
 		fs->cap = cap;
 	}
-	if (!value_copy(rep, &f.v, v))
+	switch (value_copy(rep, &f->value, v, &why)) {
+	case COPY_OK:
+		break;
+	case COPY_INVALID:
+		internal_error(rep, diag_section, "%s: field %s: %s", where, key, why);
 		goto fail;
-	fs->items[fs->n] = f;
-	return fs->n++;
+	case COPY_NOMEM:
+		goto fail;
+	}
+	fs->items[fs->n++] = f;
+	return f;
 fail:
-	free(f.key);
-	free(f.label);
-	return VSC_NO_ROW;
+	field_free(f);
+	return NULL;
 }
 
 static void fields_free(struct vsc_fields *fs)
 {
-	for (size_t i = 0; i < fs->n; i++) {
-		free(fs->items[i].key);
-		free(fs->items[i].label);
-		value_free(&fs->items[i].v);
-	}
+	for (size_t i = 0; i < fs->n; i++)
+		field_free(fs->items[i]);
 	free(fs->items);
 }
 
@@ -577,8 +608,9 @@ static void section_free_children(struct vsc_section *s)
 		case VSC_NODE_SECTION:
 			section_free(node->section);
 			break;
-		case VSC_NODE_FIELD:
+		case VSC_NODE_FIELD:    /* owned by s->fields */
 		case VSC_NODE_DIAG:     /* owned by rep->diags */
+		case VSC_NODE_COUNT:
 			break;
 		}
 		free(node);
@@ -592,15 +624,16 @@ static void section_free(struct vsc_section *s)
 	section_free_children(s);
 	free(s->id);
 	free(s->title);
+	free(s->path);
 	free(s);
 }
 
 static void finding_free(struct vsc_finding *f)
 {
 	for (size_t i = 0; i < f->evidence.n; i++) {
-		struct vsc_evidence *e = f->evidence.items[i];
+		struct vsc_evidence_line *e = f->evidence.items[i];
 
-		free(e->text);
+		free((char *)e->text);
 		free((char *)e->ref.field);
 		free(e);
 	}
@@ -623,7 +656,7 @@ void vsc_report_destroy(struct vsc_report *rep)
 	for (size_t i = 0; i < rep->diags.n; i++) {
 		struct vsc_diag *d = rep->diags.items[i];
 
-		free(d->message);
+		free((char *)d->message);
 		free(d);
 	}
 	free(rep->diags.items);
@@ -739,26 +772,13 @@ void vsc_report_take_error(struct vsc_report *rep, struct vsc_error *err, const 
 	va_end(ap);
 }
 
-size_t vsc_report_finding_count(const struct vsc_report *rep)
-{
-	return rep ? rep->findings.n : 0;
-}
-
 bool vsc_report_worst_severity(const struct vsc_report *rep, enum vsc_severity *out)
 {
-	bool any = false;
-	enum vsc_severity worst = VSC_SEV_INFO;
-
-	for (size_t i = 0; rep && i < rep->findings.n; i++) {
-		const struct vsc_finding *f = rep->findings.items[i];
-
-		if (!any || f->severity > worst)
-			worst = f->severity;
-		any = true;
-	}
-	if (any)
-		*out = worst;
-	return any;
+	/* Kept in render order: the first is the most severe. */
+	if (!rep || !rep->findings.n)
+		return false;
+	*out = ((const struct vsc_finding *)rep->findings.items[0])->severity;
+	return true;
 }
 
 const char *vsc_report_verdict(const struct vsc_report *rep)
@@ -779,42 +799,17 @@ size_t vsc_report_error_count(const struct vsc_report *rep)
 bool vsc_report_finding_get(const struct vsc_report *rep, size_t i, enum vsc_severity *sev,
 			    const char **kind, const char **verdict)
 {
-	/*
-	 * Render order without allocating: walk the severities from the most
-	 * severe down, each in insertion order (findings are few).
-	 */
-	for (int s = VSC_SEV_COUNT - 1; rep && s >= 0; s--) {
-		for (size_t k = 0; k < rep->findings.n; k++) {
-			const struct vsc_finding *f = rep->findings.items[k];
+	const struct vsc_finding *f = vsc_report_finding_nth(rep, i);
 
-			if ((int)f->severity != s || i-- > 0)
-				continue;
-			if (sev)
-				*sev = f->severity;
-			if (kind)
-				*kind = f->kind;
-			if (verdict)
-				*verdict = f->verdict;
-			return true;
-		}
-	}
-	return false;
-}
-
-char *vsc_report_redact_text(const struct vsc_report *rep, const char *s)
-{
-	struct vsc_render_options ro = { .redact = true };
-	struct vsc_render_ctx ctx = { .rep = rep, .opts = &ro };
-	char *copy = NULL;
-
-	if (!rep || !s)
-		return NULL;
-	vsc_sb_init(&ctx.tmp);
-	s = vsc__scrub(&ctx, s);
-	if (!ctx.oom)
-		copy = strdup(s);
-	vsc_sb_deinit(&ctx.tmp);
-	return copy;
+	if (!f)
+		return false;
+	if (sev)
+		*sev = f->severity;
+	if (kind)
+		*kind = f->kind;
+	if (verdict)
+		*verdict = f->verdict;
+	return true;
 }
 
 /* ---- sections ----------------------------------------------------------- */
@@ -823,31 +818,14 @@ char *vsc_report_redact_text(const struct vsc_report *rep, const char *s)
 static bool id_taken(const struct vsc_section *s, const char *id, enum vsc_node_kind *kind,
 		     void **obj)
 {
-	for (const struct vsc_node *n = s->first; n; n = n->next) {
-		const char *nid;
+	const struct vsc_node *n = vsc__find_child(s, id);
 
-		switch (n->kind) {
-		case VSC_NODE_SECTION:
-			nid = n->section->id;
-			*obj = n->section;
-			break;
-		case VSC_NODE_TABLE:
-			nid = n->table->id;
-			*obj = n->table;
-			break;
-		case VSC_NODE_CODE:
-			nid = n->code->id;
-			*obj = n->code;
-			break;
-		default:
-			continue;
-		}
-		if (!strcmp(nid, id)) {
-			*kind = n->kind;
-			return true;
-		}
-	}
-	return false;
+	if (!n)
+		return false;
+	*kind = n->kind;
+	*obj = n->kind == VSC_NODE_SECTION ? (void *)n->section :
+	       n->kind == VSC_NODE_TABLE ? (void *)n->table : (void *)n->code;
+	return true;
 }
 
 static const char *section_name(const struct vsc_section *s)
@@ -891,13 +869,25 @@ struct vsc_section *vsc_section_section(struct vsc_section *parent, const char *
 	s->id = nid;
 	s->depth = parent->parent ? parent->depth + 1 : 0;
 	s->title = rep_strdup(rep, title ? title : id ? id : nid);
-	if (!s->title)
+	if (parent->path) {
+		if (asprintf(&s->path, "%s/%s", parent->path, nid) < 0) {
+			s->path = NULL;
+			rep->oom = true;
+		}
+	} else {
+		s->path = rep_strdup(rep, nid);
+	}
+	if (!s->title || !s->path)
 		goto fail;
 	node->section = s;
 	node_append(parent, node);
 	return s;
 fail:
 	free(nid);
+	if (s) {
+		free(s->title);
+		free(s->path);
+	}
 	free(s);
 	free(node);
 	return NULL;
@@ -911,7 +901,7 @@ struct vsc_section *vsc_report_section(struct vsc_report *rep, const char *id,
 
 void vsc_section_kv(struct vsc_section *s, const char *key, struct vsc_value v)
 {
-	size_t idx;
+	const struct vsc_field *f;
 	struct vsc_node *node;
 
 	if (!s)
@@ -919,12 +909,12 @@ void vsc_section_kv(struct vsc_section *s, const char *key, struct vsc_value v)
 	node = node_new(s, VSC_NODE_FIELD);
 	if (!node)
 		return;
-	idx = fields_add(s->rep, s, &s->fields, section_name(s), key, &v, NULL);
-	if (idx == VSC_NO_ROW) {
+	f = fields_add(s->rep, s, &s->fields, section_name(s), key, &v, NULL);
+	if (!f) {
 		free(node);
 		return;
 	}
-	node->field = idx;
+	node->field = f;
 	node_append(s, node);
 }
 
@@ -1127,6 +1117,8 @@ size_t vsc_table_row_n(struct vsc_table *tb, const struct vsc_value *vals, size_
 		return VSC_NO_ROW;
 	for (c = 0; c < n; c++) {
 		struct vsc_value v = vals[c];
+		const char *why = NULL;
+		enum copy_result r;
 
 		if (v.kind != tb->cols[c].kind && v.kind != VSC_VAL_ABSENT) {
 			internal_error(rep, tb->section,
@@ -1136,7 +1128,15 @@ size_t vsc_table_row_n(struct vsc_table *tb, const struct vsc_value *vals, size_
 				       vsc_value_kind_name(tb->cols[c].kind));
 			v = vsc_val_absent("invalid value");
 		}
-		if (!value_copy(rep, &row[c], &v))
+		r = value_copy(rep, &row[c], &v, &why);
+		if (r == COPY_INVALID) {
+			internal_error(rep, tb->section, "%s: table %s: row %zu column %s: %s",
+				       section_name(tb->section), tb->id, tb->rows.n,
+				       tb->cols[c].key, why);
+			v = vsc_val_absent("invalid value");
+			r = value_copy(rep, &row[c], &v, &why);
+		}
+		if (r != COPY_OK)
 			goto fail;
 	}
 	if (!ptrvec_push(rep, &tb->rows, row))
@@ -1147,11 +1147,6 @@ fail:
 		value_free(&row[i]);
 	free(row);
 	return VSC_NO_ROW;
-}
-
-size_t vsc_table_row_count(const struct vsc_table *tb)
-{
-	return tb ? tb->rows.n : 0;
 }
 
 /* ---- code blocks ------------------------------------------------------------ */
@@ -1240,18 +1235,19 @@ static struct vsc_finding *finding_new(struct vsc_report *rep, enum vsc_severity
 				       const char *fmt, va_list ap)
 {
 	struct vsc_finding *f = rep_calloc(rep, sizeof(*f));
+	struct vsc_ptrvec *v = &rep->findings;
+	size_t at;
 
 	if (!f)
 		return NULL;
 	f->rep = rep;
-	f->seq = rep->findings.n;
 	f->severity = sev;
 	f->kind = rep_id(rep, kind, '-');
 	f->verdict = rep_vformat(rep, fmt, ap);
 	if (next_step)
 		f->next_step = rep_strdup(rep, next_step);
 	if (!f->kind || !f->verdict || (next_step && !f->next_step) ||
-	    !ptrvec_push(rep, &rep->findings, f)) {
+	    !ptrvec_push(rep, v, f)) {
 		finding_free(f);
 		return NULL;
 	}
@@ -1259,6 +1255,11 @@ static struct vsc_finding *finding_new(struct vsc_report *rep, enum vsc_severity
 		internal_error(rep, NULL, "finding %s: invalid severity %d", f->kind, (int)sev);
 		f->severity = VSC_SEV_CRITICAL;
 	}
+	/* Render order: after every finding at least as severe (stable). */
+	for (at = v->n - 1; at > 0 &&
+	     ((struct vsc_finding *)v->items[at - 1])->severity < f->severity; at--)
+		v->items[at] = v->items[at - 1];
+	v->items[at] = f;
 	return f;
 }
 
@@ -1295,7 +1296,7 @@ struct vsc_finding *vsc_report_finding_of(struct vsc_report *rep,
 static bool ref_check(struct vsc_finding *f, struct vsc_ref *ref)
 {
 	struct vsc_report *rep = f->rep;
-	const struct vsc_section *s = vsc__ref_section(ref);
+	const struct vsc_section *s = vsc_ref_target_section(ref);
 	const char *what = NULL;
 
 	if (!s)
@@ -1335,7 +1336,7 @@ static void add_evidence(struct vsc_finding *f, const struct vsc_ref *ref, const
 			 va_list ap)
 {
 	struct vsc_report *rep = f->rep;
-	struct vsc_evidence *e = rep_calloc(rep, sizeof(*e));
+	struct vsc_evidence_line *e = rep_calloc(rep, sizeof(*e));
 
 	if (!e)
 		return;
@@ -1348,7 +1349,7 @@ static void add_evidence(struct vsc_finding *f, const struct vsc_ref *ref, const
 			e->ref = r;
 	}
 	if (!e->text || !ptrvec_push(rep, &f->evidence, e)) {
-		free(e->text);
+		free((char *)e->text);
 		free((char *)e->ref.field);
 		free(e);
 	}

@@ -17,7 +17,9 @@
  * diagnostic is listed once, in the top-level "errors"/"warnings", with a
  * JSON Pointer to its section.  64-bit hex words and addresses are "0x..."
  * strings; absent values are null with the reason under a sibling
- * "unavailable" object.  Empty containers inside sections are omitted.
+ * "unavailable" object.  Lists are arrays; objects are objects (their
+ * absent members' reasons under their own "unavailable"); times are
+ * {"since_boot_ns", "wall"}.  Empty containers inside sections are omitted.
  *
  * json-c builds the tree; the layout (2-space indent, "[]" for empty
  * arrays) is written here so it does not depend on the json-c version.
@@ -28,7 +30,7 @@
 
 #include <json-c/json.h>
 
-#include "report_int.h"
+#include "render_int.h"
 
 struct jctx {
 	struct vsc_render_ctx *ctx;
@@ -100,6 +102,89 @@ static void put_nonempty(struct jctx *j, json_object *obj, const char *key, json
 	put(j, obj, key, val);
 }
 
+static void put_value(struct jctx *j, json_object *obj, json_object *unavailable,
+		      const char *key, const struct vsc_value *v);
+
+static json_object *value_json(struct jctx *j, const struct vsc_value *v);
+
+static json_object *list_json(struct jctx *j, const struct vsc_value *v)
+{
+	json_object *arr = new_arr(j);
+
+	for (size_t i = 0; arr && i < v->list.n; i++) {
+		const struct vsc_value *item = &v->list.items[i];
+
+		if (item->kind != VSC_VAL_ABSENT)
+			push(j, arr, value_json(j, item));
+		else if (json_object_array_add(arr, NULL) < 0)  /* null */
+			j->ctx->oom = true;
+	}
+	return arr;
+}
+
+static json_object *object_json(struct jctx *j, const struct vsc_value *v)
+{
+	json_object *o = new_obj(j), *unavailable = new_obj(j);
+
+	for (size_t i = 0; i < v->object.n; i++)
+		put_value(j, o, unavailable, v->object.members[i].key, &v->object.members[i].value);
+	put_nonempty(j, o, "unavailable", unavailable);
+	return o;
+}
+
+static json_object *time_json(struct jctx *j, const struct vsc_value *v)
+{
+	json_object *o = new_obj(j);
+
+	if (v->time.has_boot)
+		put(j, o, "since_boot_ns", chk(j, json_object_new_uint64(v->time.boot_ns)));
+	if (v->time.has_wall) {
+		char buf[64];
+		struct vsc_out out = { .buf = buf, .size = sizeof(buf) };
+
+		vsc__time_wall_text(v->time.wall_ns, &out);
+		if (vsc_out_finish(&out) < 0)
+			j->ctx->oom = true;
+		put(j, o, "wall", chk(j, json_object_new_string(buf)));
+	}
+	return o;
+}
+
+/* A value that is not absent (those are null). */
+static json_object *value_json(struct jctx *j, const struct vsc_value *v)
+{
+	const char *token = j->ctx->opts->redact ? vsc_value_redaction(v) : NULL;
+	char buf[24];
+
+	if (token)
+		return str(j, token);
+	switch (v->kind) {
+	case VSC_VAL_STR:
+	case VSC_VAL_HOST:
+		return str(j, v->s);
+	case VSC_VAL_INT:
+		return chk(j, json_object_new_int64(v->i));
+	case VSC_VAL_UINT:
+		return chk(j, json_object_new_uint64(v->u));
+	case VSC_VAL_HEX:
+		snprintf(buf, sizeof(buf), "0x%0*" PRIx64, (int)v->hex_digits, v->u);
+		return str(j, buf);
+	case VSC_VAL_ADDR:
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, v->u);
+		return str(j, buf);
+	case VSC_VAL_BOOL:
+		return chk(j, json_object_new_boolean(v->b));
+	case VSC_VAL_LIST:
+		return list_json(j, v);
+	case VSC_VAL_OBJECT:
+		return object_json(j, v);
+	case VSC_VAL_TIME:
+		return time_json(j, v);
+	default:
+		return chk(j, json_object_new_string("?"));
+	}
+}
+
 /*
  * Add value @v under @key of @obj; an absent value adds null there and its
  * reason under @key of @unavailable.
@@ -107,69 +192,51 @@ static void put_nonempty(struct jctx *j, json_object *obj, const char *key, json
 static void put_value(struct jctx *j, json_object *obj, json_object *unavailable,
 		      const char *key, const struct vsc_value *v)
 {
-	const char *token = j->ctx->opts->redact ? vsc__value_redaction(v) : NULL;
-	char buf[24];
-
-	if (token) {
-		put(j, obj, key, str(j, token));
+	if (v->kind != VSC_VAL_ABSENT) {
+		put(j, obj, key, value_json(j, v));
 		return;
 	}
-	switch (v->kind) {
-	case VSC_VAL_STR:
-	case VSC_VAL_HOST:
-		put(j, obj, key, str(j, v->s));
-		break;
-	case VSC_VAL_INT:
-		put(j, obj, key, chk(j, json_object_new_int64(v->i)));
-		break;
-	case VSC_VAL_UINT:
-		put(j, obj, key, chk(j, json_object_new_uint64(v->u)));
-		break;
-	case VSC_VAL_HEX:
-		snprintf(buf, sizeof(buf), "0x%0*" PRIx64, (int)v->hex_digits, v->u);
-		put(j, obj, key, str(j, buf));
-		break;
-	case VSC_VAL_ADDR:
-		snprintf(buf, sizeof(buf), "0x%" PRIx64, v->u);
-		put(j, obj, key, str(j, buf));
-		break;
-	case VSC_VAL_BOOL:
-		put(j, obj, key, chk(j, json_object_new_boolean(v->b)));
-		break;
-	case VSC_VAL_ABSENT:
-	default:
-		put_null(j, obj, key);
-		if (unavailable && !json_object_object_get_ex(unavailable, key, NULL))
-			put(j, unavailable, key, str(j, v->s ? v->s : VSC_ABSENT_DEFAULT_REASON));
-		break;
-	}
+	put_null(j, obj, key);
+	if (unavailable && !json_object_object_get_ex(unavailable, key, NULL))
+		put(j, unavailable, key, str(j, v->s ? v->s : VSC_ABSENT_DEFAULT_REASON));
 }
 
-/* fields + unavailable objects for @fs, added to @parent (under @fields_key, or inline). */
-static void put_fields(struct jctx *j, json_object *parent, const char *fields_key,
-		       const struct vsc_fields *fs)
+/*
+ * Fields, facts or meta: values into @fields, reasons for absent ones into
+ * an "unavailable" object that fields_end() adds to @parent.
+ */
+struct jfields {
+	json_object *fields;
+	json_object *unavailable;
+};
+
+static void fields_begin(struct jctx *j, struct jfields *jf, json_object *inline_into)
 {
-	json_object *fields = fields_key ? new_obj(j) : parent;
-	json_object *unavailable = new_obj(j);
-
-	for (size_t i = 0; i < fs->n; i++)
-		put_value(j, fields, unavailable, fs->items[i].key, &fs->items[i].v);
-	if (fields_key)
-		put_nonempty(j, parent, fields_key, fields);
-	put_nonempty(j, parent, "unavailable", unavailable);
+	jf->fields = inline_into ? inline_into : new_obj(j);
+	jf->unavailable = new_obj(j);
 }
 
-static json_object *pointer(struct jctx *j, const struct vsc_ref *ref,
-			    const struct vsc_section *s)
+static void fields_add(struct jctx *j, struct jfields *jf, const struct vsc_field *f)
+{
+	put_value(j, jf->fields, jf->unavailable, f->key, &f->value);
+}
+
+/* @fields_key NULL: the fields went inline into @parent. */
+static void fields_end(struct jctx *j, struct jfields *jf, json_object *parent,
+		       const char *fields_key)
+{
+	if (fields_key)
+		put_nonempty(j, parent, fields_key, jf->fields);
+	put_nonempty(j, parent, "unavailable", jf->unavailable);
+}
+
+static json_object *pointer(struct jctx *j, const struct vsc_ref *ref)
 {
 	struct vsc_sb sb;
 	json_object *o;
 
 	vsc_sb_init(&sb);
-	if (ref)
-		vsc__ref_pointer(ref, &sb);
-	else
-		vsc__section_pointer(s, &sb);
+	VSC_SB_FORMAT(&sb, vsc_ref_pointer, ref);
 	o = sb.oom ? NULL : chk(j, json_object_new_string(vsc_sb_str(&sb)));
 	if (sb.oom)
 		j->ctx->oom = true;
@@ -183,27 +250,28 @@ static json_object *table_json(struct jctx *j, const struct vsc_table *tb)
 {
 	json_object *o = new_obj(j), *cols = new_arr(j), *rows = new_arr(j);
 	json_object *unavailable = new_obj(j);
+	size_t ncols = vsc_table_column_count(tb), nrows = vsc_table_row_count(tb);
 
-	if (tb->title)
-		put(j, o, "title", str(j, tb->title));
-	for (size_t c = 0; c < tb->ncols; c++) {
+	if (vsc_table_title(tb))
+		put(j, o, "title", str(j, vsc_table_title(tb)));
+	for (size_t c = 0; c < ncols; c++) {
+		const struct vsc_column *cd = vsc_table_column_nth(tb, c);
 		json_object *col = new_obj(j);
 
-		put(j, col, "key", chk(j, json_object_new_string(tb->cols[c].key)));
-		put(j, col, "name", str(j, tb->cols[c].name));
-		put(j, col, "kind",
-		    chk(j, json_object_new_string(vsc_value_kind_name(tb->cols[c].kind))));
+		put(j, col, "key", chk(j, json_object_new_string(cd->key)));
+		put(j, col, "name", str(j, cd->name));
+		put(j, col, "kind", chk(j, json_object_new_string(vsc_value_kind_name(cd->kind))));
 		put(j, col, "align", chk(j, json_object_new_string(
-			vsc__column_right(&tb->cols[c]) ? "right" : "left")));
+			vsc_column_right(cd) ? "right" : "left")));
 		push(j, cols, col);
 	}
 	put(j, o, "columns", cols);
-	for (size_t r = 0; r < tb->rows.n; r++) {
-		const struct vsc_value *row = tb->rows.items[r];
+	for (size_t r = 0; r < nrows; r++) {
+		const struct vsc_value *row = vsc_table_row_nth(tb, r);
 		json_object *ro = new_obj(j);
 
-		for (size_t c = 0; c < tb->ncols; c++)
-			put_value(j, ro, unavailable, tb->cols[c].key, &row[c]);
+		for (size_t c = 0; c < ncols; c++)
+			put_value(j, ro, unavailable, vsc_table_column_nth(tb, c)->key, &row[c]);
 		push(j, rows, ro);
 	}
 	put(j, o, "rows", rows);
@@ -214,11 +282,12 @@ static json_object *table_json(struct jctx *j, const struct vsc_table *tb)
 static json_object *code_json(struct jctx *j, const struct vsc_code *c)
 {
 	json_object *o = new_obj(j), *lines = new_arr(j);
+	size_t n = vsc_code_line_count(c);
 
-	if (c->title)
-		put(j, o, "title", str(j, c->title));
-	for (size_t i = 0; i < c->lines.n; i++)
-		push(j, lines, str(j, c->lines.items[i]));
+	if (vsc_code_title(c))
+		put(j, o, "title", str(j, vsc_code_title(c)));
+	for (size_t i = 0; i < n; i++)
+		push(j, lines, str(j, vsc_code_line_nth(c, i)));
 	put(j, o, "lines", lines);
 	return o;
 }
@@ -228,28 +297,33 @@ static json_object *section_json(struct jctx *j, const struct vsc_section *s)
 	json_object *o = new_obj(j);
 	json_object *tables = new_obj(j), *code = new_obj(j), *paras = new_arr(j);
 	json_object *notes = new_arr(j), *sections = new_obj(j);
+	const struct vsc_field *f;
+	struct jfields jf;
 
-	put(j, o, "title", str(j, s->title));
-	put_fields(j, o, "fields", &s->fields);
-	for (const struct vsc_node *n = s->first; n; n = n->next) {
-		switch (n->kind) {
+	put(j, o, "title", str(j, vsc_section_title(s)));
+	fields_begin(j, &jf, NULL);
+	for (size_t i = 0; (f = vsc_section_field_nth(s, i)); i++)
+		fields_add(j, &jf, f);
+	fields_end(j, &jf, o, "fields");
+	for (const struct vsc_node *n = vsc_section_first(s); n; n = vsc_node_next(n)) {
+		switch (vsc_node_kind(n)) {
 		case VSC_NODE_TABLE:
-			put(j, tables, n->table->id, table_json(j, n->table));
+			put(j, tables, vsc_table_id(vsc_node_table(n)), table_json(j, vsc_node_table(n)));
 			break;
 		case VSC_NODE_CODE:
-			put(j, code, n->code->id, code_json(j, n->code));
+			put(j, code, vsc_code_id(vsc_node_code(n)), code_json(j, vsc_node_code(n)));
 			break;
 		case VSC_NODE_PARA:
-			push(j, paras, str(j, n->text));
+			push(j, paras, str(j, vsc_node_text(n)));
 			break;
 		case VSC_NODE_NOTE:
-			push(j, notes, str(j, n->text));
+			push(j, notes, str(j, vsc_node_text(n)));
 			break;
 		case VSC_NODE_SECTION:
-			put(j, sections, n->section->id, section_json(j, n->section));
+			put(j, sections, vsc_section_id(vsc_node_section(n)),
+			    section_json(j, vsc_node_section(n)));
 			break;
-		case VSC_NODE_FIELD:
-		case VSC_NODE_DIAG:
+		default:        /* fields above; diagnostics at the top level */
 			break;
 		}
 	}
@@ -264,23 +338,29 @@ static json_object *section_json(struct jctx *j, const struct vsc_section *s)
 static json_object *finding_json(struct jctx *j, const struct vsc_finding *f)
 {
 	json_object *o = new_obj(j), *ev = new_arr(j);
+	const struct vsc_evidence_line *e;
+	const struct vsc_field *fa;
+	struct jfields jf;
 
-	put(j, o, "severity", chk(j, json_object_new_string(vsc_severity_name(f->severity))));
-	put(j, o, "kind", chk(j, json_object_new_string(f->kind)));
-	put(j, o, "verdict", str(j, f->verdict));
-	for (size_t i = 0; i < f->evidence.n; i++) {
-		const struct vsc_evidence *e = f->evidence.items[i];
+	put(j, o, "severity",
+	    chk(j, json_object_new_string(vsc_severity_name(vsc_finding_severity(f)))));
+	put(j, o, "kind", chk(j, json_object_new_string(vsc_finding_kind(f))));
+	put(j, o, "verdict", str(j, vsc_finding_verdict(f)));
+	for (size_t i = 0; (e = vsc_finding_evidence_nth(f, i)); i++) {
 		json_object *eo = new_obj(j);
 
 		put(j, eo, "text", str(j, e->text));
-		if (vsc__ref_section(&e->ref))
-			put(j, eo, "ref", pointer(j, &e->ref, NULL));
+		if (vsc_ref_kind(&e->ref) != VSC_REF_NONE)
+			put(j, eo, "ref", pointer(j, &e->ref));
 		push(j, ev, eo);
 	}
 	put(j, o, "evidence", ev);
-	if (f->next_step)
-		put(j, o, "next_step", str(j, f->next_step));
-	put_fields(j, o, "facts", &f->facts);
+	if (vsc_finding_next_step(f))
+		put(j, o, "next_step", str(j, vsc_finding_next_step(f)));
+	fields_begin(j, &jf, NULL);
+	for (size_t i = 0; (fa = vsc_finding_fact_nth(f, i)); i++)
+		fields_add(j, &jf, fa);
+	fields_end(j, &jf, o, "facts");
 	return o;
 }
 
@@ -290,8 +370,11 @@ static json_object *diag_json(struct jctx *j, const struct vsc_diag *d)
 
 	put(j, o, "kind", chk(j, json_object_new_string(d->kind)));
 	put(j, o, "message", str(j, d->message));
-	if (d->section)
-		put(j, o, "section", pointer(j, NULL, d->section));
+	if (d->section) {
+		struct vsc_ref ref = vsc_ref_section(d->section);
+
+		put(j, o, "section", pointer(j, &ref));
+	}
 	return o;
 }
 
@@ -301,59 +384,52 @@ static json_object *report_json(struct jctx *j)
 	json_object *o = new_obj(j), *tool = new_obj(j), *target = new_obj(j);
 	json_object *findings = new_arr(j), *sections = new_obj(j);
 	json_object *errors = new_arr(j), *warnings = new_arr(j);
-	const struct vsc_finding **sorted = vsc__sorted_findings(rep);
+	const struct vsc_finding *f;
+	const struct vsc_field *meta;
+	const struct vsc_diag *d;
+	struct jfields jf;
+	time_t at;
 
 	put(j, o, "schema", chk(j, json_object_new_string(VSC_REPORT_SCHEMA_NAME)));
 	put(j, o, "schema_version", chk(j, json_object_new_int(VSC_REPORT_SCHEMA_VERSION)));
-	put(j, o, "title", str(j, rep->title ? rep->title : "vtdscope report"));
+	put(j, o, "title", str(j, vsc_report_title(rep)));
 
 	put(j, tool, "name", chk(j, json_object_new_string("vtdscope")));
-	if (rep->tool_version)
-		put(j, tool, "version", str(j, rep->tool_version));
+	if (vsc_report_tool_version(rep))
+		put(j, tool, "version", str(j, vsc_report_tool_version(rep)));
 	put(j, o, "tool", tool);
 
-	if (rep->target_path)
-		put(j, target, "path", str(j, rep->target_path));
-	put_fields(j, target, NULL, &rep->meta);
+	if (vsc_report_target(rep))
+		put(j, target, "path", str(j, vsc_report_target(rep)));
+	fields_begin(j, &jf, target);
+	for (size_t i = 0; (meta = vsc_report_meta_nth(rep, i)); i++)
+		fields_add(j, &jf, meta);
+	fields_end(j, &jf, target, NULL);
 	put(j, o, "target", target);
 
-	if (rep->has_generated_at) {
+	if (vsc_report_generated_at(rep, &at)) {
 		char when[32];
 
-		vsc__format_time(rep->generated_at, when);
+		vsc__format_time(at, when);
 		put(j, o, "generated_at", chk(j, json_object_new_string(when)));
 	}
 	put(j, o, "redacted", chk(j, json_object_new_boolean(j->ctx->opts->redact)));
-	if (rep->verdict)
-		put(j, o, "verdict", str(j, rep->verdict));
+	if (vsc_report_verdict(rep))
+		put(j, o, "verdict", str(j, vsc_report_verdict(rep)));
 	else
 		put_null(j, o, "verdict");
 
-	if (rep->findings.n && !sorted)
-		j->ctx->oom = true;
-	for (size_t i = 0; sorted && i < rep->findings.n; i++)
-		push(j, findings, finding_json(j, sorted[i]));
-	free(sorted);
+	for (size_t i = 0; (f = vsc_report_finding_nth(rep, i)); i++)
+		push(j, findings, finding_json(j, f));
 	put(j, o, "findings", findings);
 
-	for (const struct vsc_node *n = rep->root.first; n; n = n->next)
-		if (n->kind == VSC_NODE_SECTION)
-			put(j, sections, n->section->id, section_json(j, n->section));
+	for (const struct vsc_node *n = vsc_report_first(rep); n; n = vsc_node_next(n))
+		put(j, sections, vsc_section_id(vsc_node_section(n)),
+		    section_json(j, vsc_node_section(n)));
 	put(j, o, "sections", sections);
 
-	if (rep->oom) {
-		json_object *e = new_obj(j);
-
-		put(j, e, "kind", chk(j, json_object_new_string("nomem")));
-		put(j, e, "message",
-		    chk(j, json_object_new_string("report incomplete: out of memory")));
-		push(j, errors, e);
-	}
-	for (size_t i = 0; i < rep->diags.n; i++) {
-		const struct vsc_diag *d = rep->diags.items[i];
-
+	for (size_t i = 0; (d = vsc_report_diag_nth(rep, i)); i++)
 		push(j, d->level == VSC_DIAG_ERROR ? errors : warnings, diag_json(j, d));
-	}
 	put(j, o, "errors", errors);
 	put(j, o, "warnings", warnings);
 	return o;

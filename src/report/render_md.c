@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_int.h"
+#include "render_int.h"
 
 #define DETAILS_THRESHOLD 30
 #define SUBLIST "    "          /* 4 spaces: nested list for CommonMark and Markdown.pl */
@@ -34,14 +34,20 @@ static void block(struct md *m)
 	m->started = true;
 }
 
-/* Redacted and control-escaped @s, in m->esc. */
-static const char *visible(struct md *m, const char *s, enum vsc_esc_mode mode)
+/* Control-escaped @s (already redacted), in m->esc. */
+static const char *escaped(struct md *m, const char *s, enum vsc_esc_mode mode)
 {
 	vsc_sb_reset(&m->esc);
-	vsc__escape_controls(&m->esc, vsc__scrub(m->ctx, s), mode, 0);
+	vsc__escape_controls(&m->esc, s, mode, 0);
 	if (m->esc.oom)
 		m->ctx->oom = true;
 	return vsc_sb_str(&m->esc);
+}
+
+/* Redacted and control-escaped @s, in m->esc. */
+static const char *visible(struct md *m, const char *s, enum vsc_esc_mode mode)
+{
+	return escaped(m, vsc__scrub(m->ctx, s), mode);
 }
 
 static bool md_special(char c)
@@ -50,13 +56,12 @@ static bool md_special(char c)
 }
 
 /*
- * Inline Markdown text.  At the start of a line, also neutralise block
- * syntax: list markers, ordered-list numbers, setext underlines.
+ * Inline Markdown text from visible() or escaped() text.  At the start of a
+ * line, also neutralise block syntax: list markers, ordered-list numbers,
+ * setext underlines.
  */
-static void put_inline(struct md *m, const char *s, bool line_start)
+static void put_inline_visible(struct md *m, const char *p, bool line_start)
 {
-	const char *p = visible(m, s, VSC_ESC_INLINE);
-
 	if (line_start) {
 		size_t digits;
 
@@ -76,6 +81,11 @@ static void put_inline(struct md *m, const char *s, bool line_start)
 			vsc_sb_putc(&m->out, '\\');
 		vsc_sb_putc(&m->out, *p);
 	}
+}
+
+static void put_inline(struct md *m, const char *s, bool line_start)
+{
+	put_inline_visible(m, visible(m, s, VSC_ESC_INLINE), line_start);
 }
 
 /* `code span` that survives backticks in @s (already visible()). */
@@ -124,12 +134,8 @@ static void put_value(struct md *m, const struct vsc_value *v, bool with_reason)
 	struct vsc_sb raw;
 
 	vsc_sb_init(&raw);
-	vsc__value_text(v, m->ctx->opts->redact, &raw);
-	if (with_reason && v->kind == VSC_VAL_ABSENT && v->s)
-		vsc_sb_printf(&raw, " (%s)", v->s);
-	if (raw.oom)
-		m->ctx->oom = true;
-	put_inline(m, vsc_sb_str(&raw), false);
+	vsc__value_text_into(m->ctx, &raw, v, with_reason);        /* redacted */
+	put_inline_visible(m, escaped(m, vsc_sb_str(&raw), VSC_ESC_INLINE), false);
 	vsc_sb_deinit(&raw);
 }
 
@@ -152,135 +158,121 @@ static void put_diag(struct md *m, const char *kind, bool error, const char *mes
 	vsc_sb_putc(&m->out, '\n');
 }
 
-static void put_section_path(struct md *m, const struct vsc_section *s)
-{
-	struct vsc_sb path;
-
-	vsc_sb_init(&path);
-	vsc__section_path(s, &path);
-	put_code_span(m, vsc_sb_str(&path));
-	if (path.oom)
-		m->ctx->oom = true;
-	vsc_sb_deinit(&path);
-}
-
 /* ---- findings ---------------------------------------------------------------- */
+
+/* " (see `qi/slots`, slot 17)": the path as code, the rest as text. */
+static void put_ref(struct md *m, const struct vsc_ref *ref)
+{
+	struct vsc_sb where;
+	const char *comma;
+
+	vsc_sb_init(&where);
+	vsc__ref_text_into(m->ctx, &where, ref);
+	comma = strstr(vsc_sb_str(&where), ", ");
+	vsc_sb_puts(&m->out, " (see ");
+	if (comma) {
+		char *path = strndup(vsc_sb_str(&where), (size_t)(comma - vsc_sb_str(&where)));
+
+		if (!path)
+			m->ctx->oom = true;
+		else
+			put_code_span(m, path);
+		free(path);
+		vsc_sb_puts(&m->out, ", ");
+		put_inline(m, comma + 2, false);
+	} else {
+		put_code_span(m, vsc_sb_str(&where));
+	}
+	vsc_sb_putc(&m->out, ')');
+	vsc_sb_deinit(&where);
+}
 
 static void put_findings(struct md *m)
 {
 	const struct vsc_report *rep = m->ctx->rep;
-	const struct vsc_finding **sorted;
+	const struct vsc_finding *f;
 
 	block(m);
 	vsc_sb_puts(&m->out, "## Findings\n\n");
-	if (!rep->findings.n) {
+	if (!vsc_report_finding_count(rep)) {
 		vsc_sb_puts(&m->out, "No findings.\n");
 		return;
 	}
-	sorted = vsc__sorted_findings(rep);
-	if (!sorted) {
-		m->ctx->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < rep->findings.n; i++) {
-		const struct vsc_finding *f = sorted[i];
+	for (size_t i = 0; (f = vsc_report_finding_nth(rep, i)); i++) {
+		const struct vsc_evidence_line *ev;
+		const char *next = vsc_finding_next_step(f);
 
-		vsc_sb_printf(&m->out, "- **%s** ", vsc_severity_label(f->severity));
-		put_inline(m, f->verdict, false);
-		vsc_sb_printf(&m->out, " (`%s`)\n", f->kind);
-		for (size_t e = 0; e < f->evidence.n; e++) {
-			const struct vsc_evidence *ev = f->evidence.items[e];
-			const struct vsc_section *s = vsc__ref_section(&ev->ref);
-
+		vsc_sb_printf(&m->out, "- **%s** ", vsc_severity_label(vsc_finding_severity(f)));
+		put_inline(m, vsc_finding_verdict(f), false);
+		vsc_sb_printf(&m->out, " (`%s`)\n", vsc_finding_kind(f));
+		for (size_t e = 0; (ev = vsc_finding_evidence_nth(f, e)); e++) {
 			vsc_sb_puts(&m->out, SUBLIST "- ");
 			put_inline(m, ev->text, false);
-			if (s) {
-				struct vsc_sb where;
-				const char *comma;
-
-				/* "qi/slots, slot 17": path as code, the rest as text */
-				vsc_sb_init(&where);
-				vsc__ref_text(m->ctx, &ev->ref, &where);
-				comma = strstr(vsc_sb_str(&where), ", ");
-				vsc_sb_puts(&m->out, " (see ");
-				if (comma) {
-					char *path = strndup(vsc_sb_str(&where),
-							     (size_t)(comma - vsc_sb_str(&where)));
-
-					if (!path)
-						m->ctx->oom = true;
-					else
-						put_code_span(m, path);
-					free(path);
-					vsc_sb_puts(&m->out, ", ");
-					put_inline(m, comma + 2, false);
-				} else {
-					put_code_span(m, vsc_sb_str(&where));
-				}
-				vsc_sb_putc(&m->out, ')');
-				if (where.oom)
-					m->ctx->oom = true;
-				vsc_sb_deinit(&where);
-			}
+			if (vsc_ref_kind(&ev->ref) != VSC_REF_NONE)
+				put_ref(m, &ev->ref);
 			vsc_sb_putc(&m->out, '\n');
 		}
-		if (f->next_step) {
+		if (next) {
 			vsc_sb_puts(&m->out, SUBLIST "- **Next:** ");
-			put_inline(m, f->next_step, false);
+			put_inline(m, next, false);
 			vsc_sb_putc(&m->out, '\n');
 		}
-		if (m->ctx->opts->verbose && f->facts.n) {
+		if (m->ctx->opts->verbose && vsc_finding_fact_count(f)) {
+			const struct vsc_field *fa;
+
 			vsc_sb_puts(&m->out, SUBLIST "- **Facts:**\n");
-			for (size_t k = 0; k < f->facts.n; k++)
-				put_kv(m, SUBLIST SUBLIST, f->facts.items[k].key, &f->facts.items[k].v);
+			for (size_t k = 0; (fa = vsc_finding_fact_nth(f, k)); k++)
+				put_kv(m, SUBLIST SUBLIST, fa->key, &fa->value);
 		}
 	}
-	free(sorted);
 }
 
 static void put_report_diags(struct md *m)
 {
 	const struct vsc_report *rep = m->ctx->rep;
-	bool any = rep->oom;
+	const struct vsc_diag *d;
+	bool any = false;
 
-	for (size_t i = 0; i < rep->diags.n && !any; i++)
-		any = !((const struct vsc_diag *)rep->diags.items[i])->section;
+	for (size_t i = 0; (d = vsc_report_diag_nth(rep, i)) && !any; i++)
+		any = !d->section;
 	if (!any)
 		return;
 	block(m);
 	vsc_sb_puts(&m->out, "## Errors and warnings\n\n");
-	if (rep->oom)
-		put_diag(m, "nomem", true, "report incomplete: out of memory");
-	for (size_t i = 0; i < rep->diags.n; i++) {
-		const struct vsc_diag *d = rep->diags.items[i];
-
+	for (size_t i = 0; (d = vsc_report_diag_nth(rep, i)); i++)
 		if (!d->section)
 			put_diag(m, d->kind, d->level == VSC_DIAG_ERROR, d->message);
-	}
 }
 
 static void put_meta(struct md *m)
 {
 	const struct vsc_report *rep = m->ctx->rep;
+	const char *target = vsc_report_target(rep), *version = vsc_report_tool_version(rep);
+	size_t nmeta = vsc_report_meta_count(rep);
+	bool has_at;
+	time_t at;
 	char when[32];
 
 	block(m);
 	vsc_sb_puts(&m->out, "## Target\n\n");
-	if (rep->target_path)
-		put_kv(m, "", "target", &(struct vsc_value){ .kind = VSC_VAL_STR,
-							     .s = rep->target_path });
-	if (rep->tool_version) {
+	if (target)
+		put_kv(m, "", "target", &(struct vsc_value){ .kind = VSC_VAL_STR, .s = target });
+	if (version) {
 		vsc_sb_puts(&m->out, "- `tool`: vtdscope ");
-		put_inline(m, rep->tool_version, false);
+		put_inline(m, version, false);
 		vsc_sb_putc(&m->out, '\n');
 	}
-	if (rep->has_generated_at) {
-		vsc__format_time(rep->generated_at, when);
+	has_at = vsc_report_generated_at(rep, &at);
+	if (has_at) {
+		vsc__format_time(at, when);
 		vsc_sb_printf(&m->out, "- `generated_at`: %s\n", when);
 	}
-	for (size_t i = 0; i < rep->meta.n; i++)
-		put_kv(m, "", rep->meta.items[i].label, &rep->meta.items[i].v);
-	if (!rep->target_path && !rep->tool_version && !rep->has_generated_at && !rep->meta.n)
+	for (size_t i = 0; i < nmeta; i++) {
+		const struct vsc_field *f = vsc_report_meta_nth(rep, i);
+
+		put_kv(m, "", f->label, &f->value);
+	}
+	if (!target && !version && !has_at && !nmeta)
 		vsc_sb_puts(&m->out, "No target information.\n");
 }
 
@@ -318,55 +310,58 @@ static void close_block(struct md *m, bool details)
 		vsc_sb_puts(&m->out, "\n</details>\n");
 }
 
-static void put_cell_text(struct md *m, const char *s)
+/* One cell; @redacted: @s is a value's text, already redacted. */
+static void put_cell_text(struct md *m, const char *s, bool redacted)
 {
 	vsc_sb_putc(&m->out, ' ');
-	if (*s)
+	if (*s && redacted)
+		put_inline_visible(m, escaped(m, s, VSC_ESC_INLINE), false);
+	else if (*s)
 		put_inline(m, s, false);
 	vsc_sb_puts(&m->out, " |");
 }
 
 static void put_table(struct md *m, const struct vsc_table *tb)
 {
-	bool details = open_block(m, tb->title, tb->id, tb->rows.n, "rows");
+	size_t nrows = vsc_table_row_count(tb), ncols = vsc_table_column_count(tb);
+	bool details = open_block(m, vsc_table_title(tb), vsc_table_id(tb), nrows, "rows");
 	struct vsc_sb cell;
 
 	vsc_sb_init(&cell);
 	vsc_sb_putc(&m->out, '|');
-	for (size_t c = 0; c < tb->ncols; c++)
-		put_cell_text(m, tb->cols[c].name);
+	for (size_t c = 0; c < ncols; c++)
+		put_cell_text(m, vsc_table_column_nth(tb, c)->name, false);
 	vsc_sb_puts(&m->out, "\n|");
-	for (size_t c = 0; c < tb->ncols; c++)
-		vsc_sb_puts(&m->out, vsc__column_right(&tb->cols[c]) ? " ---: |" : " --- |");
+	for (size_t c = 0; c < ncols; c++)
+		vsc_sb_puts(&m->out, vsc_column_right(vsc_table_column_nth(tb, c)) ? " ---: |" : " --- |");
 	vsc_sb_putc(&m->out, '\n');
-	for (size_t r = 0; r < tb->rows.n; r++) {
-		const struct vsc_value *row = tb->rows.items[r];
+	for (size_t r = 0; r < nrows; r++) {
+		const struct vsc_value *row = vsc_table_row_nth(tb, r);
 
 		vsc_sb_putc(&m->out, '|');
-		for (size_t c = 0; c < tb->ncols; c++) {
+		for (size_t c = 0; c < ncols; c++) {
 			vsc_sb_reset(&cell);
-			vsc__value_text(&row[c], m->ctx->opts->redact, &cell);
-			if (m->ctx->opts->verbose && row[c].kind == VSC_VAL_ABSENT && row[c].s)
-				vsc_sb_printf(&cell, " (%s)", row[c].s);
-			put_cell_text(m, vsc_sb_str(&cell));
+			vsc__value_text_into(m->ctx, &cell, &row[c], m->ctx->opts->verbose);
+			put_cell_text(m, vsc_sb_str(&cell), true);
 		}
 		vsc_sb_putc(&m->out, '\n');
 	}
 	if (cell.oom)
 		m->ctx->oom = true;
 	vsc_sb_deinit(&cell);
-	if (!tb->rows.n)
+	if (!nrows)
 		vsc_sb_puts(&m->out, "\n*No rows.*\n");
 	close_block(m, details);
 }
 
 static void put_code(struct md *m, const struct vsc_code *c)
 {
-	bool details = open_block(m, c->title, c->id, c->lines.n, "lines");
+	size_t n = vsc_code_line_count(c);
+	bool details = open_block(m, vsc_code_title(c), vsc_code_id(c), n, "lines");
 	size_t fence = 3;
 
-	for (size_t i = 0; i < c->lines.n; i++) {
-		const char *p = visible(m, c->lines.items[i], VSC_ESC_CODE);
+	for (size_t i = 0; i < n; i++) {
+		const char *p = visible(m, vsc_code_line_nth(c, i), VSC_ESC_CODE);
 		size_t run = 0;
 
 		for (; *p; p++) {
@@ -378,8 +373,8 @@ static void put_code(struct md *m, const struct vsc_code *c)
 	for (size_t i = 0; i < fence; i++)
 		vsc_sb_putc(&m->out, '`');
 	vsc_sb_putc(&m->out, '\n');
-	for (size_t i = 0; i < c->lines.n; i++) {
-		vsc_sb_puts(&m->out, visible(m, c->lines.items[i], VSC_ESC_CODE));
+	for (size_t i = 0; i < n; i++) {
+		vsc_sb_puts(&m->out, visible(m, vsc_code_line_nth(c, i), VSC_ESC_CODE));
 		vsc_sb_putc(&m->out, '\n');
 	}
 	for (size_t i = 0; i < fence; i++)
@@ -414,55 +409,57 @@ static void put_lines(struct md *m, const char *prefix, const char *lead, const 
 
 static void put_section(struct md *m, const struct vsc_section *s)
 {
-	unsigned level = s->depth + 2 > 6 ? 6 : s->depth + 2;
-	const struct vsc_node *n = s->first;
+	unsigned depth = vsc_section_depth(s);
+	unsigned level = depth + 2 > 6 ? 6 : depth + 2;
+	const struct vsc_node *n = vsc_section_first(s);
 
 	block(m);
 	for (unsigned i = 0; i < level; i++)
 		vsc_sb_putc(&m->out, '#');
 	vsc_sb_putc(&m->out, ' ');
-	put_inline(m, s->title, false);
+	put_inline(m, vsc_section_title(s), false);
 	vsc_sb_puts(&m->out, " (");
-	put_section_path(m, s);
+	put_code_span(m, vsc_section_path(s));
 	vsc_sb_puts(&m->out, ")\n");
 
 	while (n) {
-		enum vsc_node_kind kind = n->kind;
+		enum vsc_node_kind kind = vsc_node_kind(n);
 
 		if (kind == VSC_NODE_FIELD || kind == VSC_NODE_DIAG) {
 			block(m);
-			for (; n && n->kind == kind; n = n->next) {
+			for (; vsc_node_kind(n) == kind; n = vsc_node_next(n)) {
 				if (kind == VSC_NODE_FIELD) {
-					const struct vsc_field *f = &s->fields.items[n->field];
+					const struct vsc_field *f = vsc_node_field(n);
 
-					put_kv(m, "", f->label, &f->v);
+					put_kv(m, "", f->label, &f->value);
 				} else {
-					put_diag(m, n->diag->kind, n->diag->level == VSC_DIAG_ERROR,
-						 n->diag->message);
+					const struct vsc_diag *d = vsc_node_diag(n);
+
+					put_diag(m, d->kind, d->level == VSC_DIAG_ERROR, d->message);
 				}
 			}
 			continue;
 		}
 		switch (kind) {
 		case VSC_NODE_TABLE:
-			put_table(m, n->table);
+			put_table(m, vsc_node_table(n));
 			break;
 		case VSC_NODE_CODE:
-			put_code(m, n->code);
+			put_code(m, vsc_node_code(n));
 			break;
 		case VSC_NODE_PARA:
-			put_lines(m, "", NULL, n->text);
+			put_lines(m, "", NULL, vsc_node_text(n));
 			break;
 		case VSC_NODE_NOTE:
-			put_lines(m, "> ", "**Note:** ", n->text);
+			put_lines(m, "> ", "**Note:** ", vsc_node_text(n));
 			break;
 		case VSC_NODE_SECTION:
-			put_section(m, n->section);
+			put_section(m, vsc_node_section(n));
 			break;
 		default:
 			break;
 		}
-		n = n->next;
+		n = vsc_node_next(n);
 	}
 }
 
@@ -475,10 +472,10 @@ void vsc__render_markdown(struct vsc_render_ctx *ctx)
 	vsc_sb_init(&m.esc);
 
 	vsc_sb_puts(&m.out, "# ");
-	put_inline(&m, rep->title ? rep->title : "vtdscope report", false);
+	put_inline(&m, vsc_report_title(rep), false);
 	vsc_sb_puts(&m.out, "\n\n**Verdict: ");
-	if (rep->verdict)
-		put_inline(&m, rep->verdict, false);
+	if (vsc_report_verdict(rep))
+		put_inline(&m, vsc_report_verdict(rep), false);
 	else
 		vsc_sb_puts(&m.out, "(none)");
 	vsc_sb_puts(&m.out, "**\n");
@@ -487,9 +484,8 @@ void vsc__render_markdown(struct vsc_render_ctx *ctx)
 	put_findings(&m);
 	put_report_diags(&m);
 	put_meta(&m);
-	for (const struct vsc_node *n = rep->root.first; n; n = n->next)
-		if (n->kind == VSC_NODE_SECTION)
-			put_section(&m, n->section);
+	for (const struct vsc_node *n = vsc_report_first(rep); n; n = vsc_node_next(n))
+		put_section(&m, vsc_node_section(n));
 
 	if (m.esc.oom)
 		ctx->oom = true;

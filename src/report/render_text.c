@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_int.h"
+#include "render_int.h"
 
 #define FINDING_INDENT 10       /* strlen("CRITICAL") + 2 */
 #define MAX_CELL_WIDTH 60       /* text cells longer than this are cut (not verbose) */
@@ -66,13 +66,9 @@ static const char *value_cell(struct text *t, const struct vsc_value *v, bool wi
 	struct vsc_sb raw;
 
 	vsc_sb_init(&raw);
-	vsc__value_text(v, t->ctx->opts->redact, &raw);
-	if (with_reason && v->kind == VSC_VAL_ABSENT && v->s)
-		vsc_sb_printf(&raw, " (%s)", v->s);
-	if (raw.oom)
-		t->ctx->oom = true;
+	vsc__value_text_into(t->ctx, &raw, v, with_reason);
 	vsc_sb_reset(&t->cell);
-	vsc__escape_controls(&t->cell, vsc__scrub(t->ctx, vsc_sb_str(&raw)), VSC_ESC_INLINE, 0);
+	vsc__escape_controls(&t->cell, vsc_sb_str(&raw), VSC_ESC_INLINE, 0);
 	vsc_sb_deinit(&raw);
 	if (t->cell.oom)
 		t->ctx->oom = true;
@@ -171,67 +167,59 @@ static void free_kv_lines(struct kv_line *lines, size_t n)
 static void put_findings(struct text *t)
 {
 	const struct vsc_report *rep = t->ctx->rep;
-	const struct vsc_finding **sorted;
+	const struct vsc_finding *f;
 
 	block(t);
-	if (!rep->findings.n) {
+	if (!vsc_report_finding_count(rep)) {
 		vsc_sb_puts(&t->out, "No findings.\n");
 		return;
 	}
-	sorted = vsc__sorted_findings(rep);
-	if (!sorted) {
-		t->ctx->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < rep->findings.n; i++) {
-		const struct vsc_finding *f = sorted[i];
-		const char *label = vsc_severity_label(f->severity);
+	for (size_t i = 0; (f = vsc_report_finding_nth(rep, i)); i++) {
+		enum vsc_severity sev = vsc_finding_severity(f);
+		const char *label = vsc_severity_label(sev);
+		const struct vsc_evidence_line *ev;
+		const char *next = vsc_finding_next_step(f);
 
-		sgr(t, severity_sgr[f->severity]);
+		sgr(t, severity_sgr[sev]);
 		vsc_sb_puts(&t->out, label);
 		sgr_off(t);
 		pad(&t->out, FINDING_INDENT - strlen(label));
-		put_text(t, f->verdict, VSC_ESC_INLINE, FINDING_INDENT);
-		vsc_sb_printf(&t->out, " [%s]\n", f->kind);
-		for (size_t e = 0; e < f->evidence.n; e++) {
-			const struct vsc_evidence *ev = f->evidence.items[e];
-
+		put_text(t, vsc_finding_verdict(f), VSC_ESC_INLINE, FINDING_INDENT);
+		vsc_sb_printf(&t->out, " [%s]\n", vsc_finding_kind(f));
+		for (size_t e = 0; (ev = vsc_finding_evidence_nth(f, e)); e++) {
 			pad(&t->out, FINDING_INDENT);
 			vsc_sb_puts(&t->out, "- ");
 			put_text(t, ev->text, VSC_ESC_INLINE, FINDING_INDENT + 2);
-			if (vsc__ref_section(&ev->ref)) {
+			if (vsc_ref_kind(&ev->ref) != VSC_REF_NONE) {
 				struct vsc_sb ref;
 
 				vsc_sb_init(&ref);
-				vsc__ref_text(t->ctx, &ev->ref, &ref);
+				vsc__ref_text_into(t->ctx, &ref, &ev->ref);
 				vsc_sb_puts(&t->out, " (see ");
 				vsc__escape_controls(&t->out, vsc_sb_str(&ref), VSC_ESC_INLINE, 0);
 				vsc_sb_putc(&t->out, ')');
-				if (ref.oom)
-					t->ctx->oom = true;
 				vsc_sb_deinit(&ref);
 			}
 			vsc_sb_putc(&t->out, '\n');
 		}
-		if (f->next_step) {
+		if (next) {
 			pad(&t->out, FINDING_INDENT);
 			vsc_sb_puts(&t->out, "next: ");
-			put_text(t, f->next_step, VSC_ESC_INLINE, FINDING_INDENT + 6);
+			put_text(t, next, VSC_ESC_INLINE, FINDING_INDENT + 6);
 			vsc_sb_putc(&t->out, '\n');
 		}
-		if (t->ctx->opts->verbose && f->facts.n) {
+		if (t->ctx->opts->verbose && vsc_finding_fact_count(f)) {
+			const struct vsc_field *fa;
+
 			pad(&t->out, FINDING_INDENT);
 			vsc_sb_puts(&t->out, "facts:");
-			for (size_t k = 0; k < f->facts.n; k++) {
-				const struct vsc_field *fa = &f->facts.items[k];
-
+			for (size_t k = 0; (fa = vsc_finding_fact_nth(f, k)); k++) {
 				vsc_sb_printf(&t->out, "%s%s=", k ? ", " : " ", fa->key);
-				vsc_sb_puts(&t->out, value_cell(t, &fa->v, false));
+				vsc_sb_puts(&t->out, value_cell(t, &fa->value, false));
 			}
 			vsc_sb_putc(&t->out, '\n');
 		}
 	}
-	free(sorted);
 }
 
 /* ---- diagnostics ---------------------------------------------------------------- */
@@ -252,22 +240,17 @@ static void put_diag(struct text *t, const struct vsc_diag *d, size_t indent)
 static void put_report_diags(struct text *t)
 {
 	const struct vsc_report *rep = t->ctx->rep;
-	bool any = rep->oom;
+	const struct vsc_diag *d;
+	bool any = false;
 
-	for (size_t i = 0; i < rep->diags.n && !any; i++)
-		any = !((const struct vsc_diag *)rep->diags.items[i])->section;
+	for (size_t i = 0; (d = vsc_report_diag_nth(rep, i)) && !any; i++)
+		any = !d->section;
 	if (!any)
 		return;
 	block(t);
-	if (rep->oom)
-		put_diag(t, &(struct vsc_diag){ .level = VSC_DIAG_ERROR, .kind = "nomem",
-				.message = "report incomplete: out of memory" }, 0);
-	for (size_t i = 0; i < rep->diags.n; i++) {
-		const struct vsc_diag *d = rep->diags.items[i];
-
+	for (size_t i = 0; (d = vsc_report_diag_nth(rep, i)); i++)
 		if (!d->section)
 			put_diag(t, d, 0);
-	}
 }
 
 /* ---- meta ------------------------------------------------------------------------ */
@@ -298,33 +281,38 @@ static void heading(struct text *t, const char *title, const char *path, unsigne
 static void put_meta(struct text *t)
 {
 	const struct vsc_report *rep = t->ctx->rep;
-	struct kv_line *lines = calloc(rep->meta.n + 3, sizeof(*lines));
+	size_t nmeta = vsc_report_meta_count(rep);
+	struct kv_line *lines = calloc(nmeta + 3, sizeof(*lines));
+	const char *target = vsc_report_target(rep), *version = vsc_report_tool_version(rep);
 	size_t n = 0;
+	time_t at;
 	char when[32];
 
-	heading(t, rep->title ? rep->title : "vtdscope report", NULL, 0);
+	heading(t, vsc_report_title(rep), NULL, 0);
 	if (!lines) {
 		t->ctx->oom = true;
 		return;
 	}
-	if (rep->target_path)
-		kv_set(t, &lines[n++], "target", str_cell(t, rep->target_path));
-	if (rep->tool_version) {
+	if (target)
+		kv_set(t, &lines[n++], "target", str_cell(t, target));
+	if (version) {
 		struct vsc_sb v;
 
 		vsc_sb_init(&v);
-		vsc_sb_printf(&v, "vtdscope %s", rep->tool_version);
+		vsc_sb_printf(&v, "vtdscope %s", version);
 		kv_set(t, &lines[n++], "tool",
 		       v.oom ? NULL : str_cell(t, vsc_sb_str(&v)));
 		vsc_sb_deinit(&v);
 	}
-	if (rep->has_generated_at) {
-		vsc__format_time(rep->generated_at, when);
+	if (vsc_report_generated_at(rep, &at)) {
+		vsc__format_time(at, when);
 		kv_set(t, &lines[n++], "generated_at", when);
 	}
-	for (size_t i = 0; i < rep->meta.n; i++)
-		kv_set(t, &lines[n++], rep->meta.items[i].label,
-		       value_cell(t, &rep->meta.items[i].v, true));
+	for (size_t i = 0; i < nmeta; i++) {
+		const struct vsc_field *f = vsc_report_meta_nth(rep, i);
+
+		kv_set(t, &lines[n++], f->label, value_cell(t, &f->value, true));
+	}
 	put_kv_lines(t, lines, n, 2);
 	free_kv_lines(lines, n);
 }
@@ -359,25 +347,25 @@ static void put_cell(struct text *t, const char *s, size_t width, bool right, bo
 
 static void put_table(struct text *t, const struct vsc_table *tb)
 {
-	size_t nrows = tb->rows.n, ncols = tb->ncols;
+	size_t nrows = vsc_table_row_count(tb), ncols = vsc_table_column_count(tb);
 	char **cells = calloc((nrows + 1) * ncols, sizeof(*cells));
 	size_t *width = calloc(ncols, sizeof(*width));
 	size_t max = t->ctx->opts->verbose ? (size_t)-1 : MAX_CELL_WIDTH;
 
 	block(t);
-	caption(t, tb->title, tb->id);
+	caption(t, vsc_table_title(tb), vsc_table_id(tb));
 	if (!cells || !width) {
 		t->ctx->oom = true;
 		goto out;
 	}
 	for (size_t c = 0; c < ncols; c++) {
-		char *h = escaped_dup(t, tb->cols[c].name);
+		char *h = escaped_dup(t, vsc_table_column_nth(tb, c)->name);
 
 		cells[c] = h ? truncated(h, max) : NULL;
 		free(h);
 	}
 	for (size_t r = 0; r < nrows; r++) {
-		const struct vsc_value *row = tb->rows.items[r];
+		const struct vsc_value *row = vsc_table_row_nth(tb, r);
 
 		for (size_t c = 0; c < ncols; c++)
 			cells[(r + 1) * ncols + c] =
@@ -397,8 +385,8 @@ static void put_table(struct text *t, const struct vsc_table *tb)
 	for (size_t r = 0; r <= nrows; r++) {
 		pad(&t->out, 2);
 		for (size_t c = 0; c < ncols; c++)
-			put_cell(t, cells[r * ncols + c], width[c], vsc__column_right(&tb->cols[c]),
-				 c + 1 == ncols);
+			put_cell(t, cells[r * ncols + c], width[c],
+				 vsc_column_right(vsc_table_column_nth(tb, c)), c + 1 == ncols);
 		vsc_sb_putc(&t->out, '\n');
 		if (r == 0) {
 			pad(&t->out, 2);
@@ -422,14 +410,16 @@ out:
 
 static void put_code(struct text *t, const struct vsc_code *c)
 {
+	size_t n = vsc_code_line_count(c);
+
 	block(t);
-	caption(t, c->title, c->id);
-	for (size_t i = 0; i < c->lines.n; i++) {
+	caption(t, vsc_code_title(c), vsc_code_id(c));
+	for (size_t i = 0; i < n; i++) {
 		pad(&t->out, 4);
-		put_text(t, c->lines.items[i], VSC_ESC_CODE, 0);
+		put_text(t, vsc_code_line_nth(c, i), VSC_ESC_CODE, 0);
 		vsc_sb_putc(&t->out, '\n');
 	}
-	if (!c->lines.n)
+	if (!n)
 		vsc_sb_puts(&t->out, "    (empty)\n");
 }
 
@@ -461,34 +451,30 @@ static void put_lines(struct text *t, const char *prefix, const char *text)
 
 static void put_section(struct text *t, const struct vsc_section *s)
 {
-	struct vsc_sb path;
-	const struct vsc_node *n = s->first;
+	const struct vsc_node *n = vsc_section_first(s);
 
-	vsc_sb_init(&path);
-	vsc__section_path(s, &path);
-	heading(t, s->title, vsc_sb_str(&path), s->depth);
-	vsc_sb_deinit(&path);
+	heading(t, vsc_section_title(s), vsc_section_path(s), vsc_section_depth(s));
 	t->started = false;     /* the first block follows the underline directly */
 
 	while (n) {
-		enum vsc_node_kind kind = n->kind;
+		enum vsc_node_kind kind = vsc_node_kind(n);
 
 		if (kind == VSC_NODE_FIELD) {
 			size_t count = 0, i = 0;
 			struct kv_line *lines;
 			const struct vsc_node *m;
 
-			for (m = n; m && m->kind == VSC_NODE_FIELD; m = m->next)
+			for (m = n; vsc_node_kind(m) == VSC_NODE_FIELD; m = vsc_node_next(m))
 				count++;
 			lines = calloc(count, sizeof(*lines));
 			if (!lines) {
 				t->ctx->oom = true;
 				return;
 			}
-			for (m = n; m && m->kind == VSC_NODE_FIELD; m = m->next, i++) {
-				const struct vsc_field *f = &s->fields.items[m->field];
+			for (m = n; vsc_node_kind(m) == VSC_NODE_FIELD; m = vsc_node_next(m), i++) {
+				const struct vsc_field *f = vsc_node_field(m);
 
-				kv_set(t, &lines[i], f->label, value_cell(t, &f->v, true));
+				kv_set(t, &lines[i], f->label, value_cell(t, &f->value, true));
 			}
 			block(t);
 			put_kv_lines(t, lines, count, 2);
@@ -498,33 +484,33 @@ static void put_section(struct text *t, const struct vsc_section *s)
 		}
 		if (kind == VSC_NODE_DIAG || kind == VSC_NODE_NOTE) {
 			block(t);
-			for (; n && n->kind == kind; n = n->next) {
+			for (; vsc_node_kind(n) == kind; n = vsc_node_next(n)) {
 				if (kind == VSC_NODE_DIAG)
-					put_diag(t, n->diag, 2);
+					put_diag(t, vsc_node_diag(n), 2);
 				else
-					put_lines(t, "note: ", n->text);
+					put_lines(t, "note: ", vsc_node_text(n));
 			}
 			continue;
 		}
 		switch (kind) {
 		case VSC_NODE_TABLE:
-			put_table(t, n->table);
+			put_table(t, vsc_node_table(n));
 			break;
 		case VSC_NODE_CODE:
-			put_code(t, n->code);
+			put_code(t, vsc_node_code(n));
 			break;
 		case VSC_NODE_PARA:
 			block(t);
-			put_lines(t, NULL, n->text);
+			put_lines(t, NULL, vsc_node_text(n));
 			break;
 		case VSC_NODE_SECTION:
 			t->started = true;
-			put_section(t, n->section);
+			put_section(t, vsc_node_section(n));
 			break;
 		default:
 			break;
 		}
-		n = n->next;
+		n = vsc_node_next(n);
 	}
 	t->started = true;
 }
@@ -567,8 +553,8 @@ void vsc__render_text(struct vsc_render_ctx *ctx)
 	vsc_sb_puts(&t.out, "Verdict:");
 	sgr_off(&t);
 	vsc_sb_putc(&t.out, ' ');
-	if (rep->verdict)
-		put_text(&t, rep->verdict, VSC_ESC_INLINE, 9);
+	if (vsc_report_verdict(rep))
+		put_text(&t, vsc_report_verdict(rep), VSC_ESC_INLINE, 9);
 	else
 		vsc_sb_puts(&t.out, "(none)");
 	vsc_sb_putc(&t.out, '\n');
@@ -577,9 +563,8 @@ void vsc__render_text(struct vsc_render_ctx *ctx)
 	put_findings(&t);
 	put_report_diags(&t);
 	put_meta(&t);
-	for (const struct vsc_node *n = rep->root.first; n; n = n->next)
-		if (n->kind == VSC_NODE_SECTION)
-			put_section(&t, n->section);
+	for (const struct vsc_node *n = vsc_report_first(rep); n; n = vsc_node_next(n))
+		put_section(&t, vsc_node_section(n));
 
 	if (t.cell.oom)
 		ctx->oom = true;

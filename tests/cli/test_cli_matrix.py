@@ -23,7 +23,12 @@ and a few rules around them: -o NAME.json / NAME.md picks the format, -o
 replaces a file only through a complete temporary file, refuses a
 directory or a read-only file (exit 4), `--level` takes dmesg's names,
 NO_COLOR and TERM=dumb turn --color auto off, `bt --pid 0` shows every
-CPU's idle task.
+CPU's idle task, every command opens the dump once (strace; `bt --cpu N`
+checks N on the same open), `bt --cpu` past the dump's CPUs is a usage
+error, and `log --redact` hides the KASLR offset the kernel printed
+("Kernel Offset: 0x..."), which no address pattern covers: the report's
+own record of it.  Every command's --format json (log, sym and type too)
+validates against src/report/report.schema.json.
 
 Environment: VTDSCOPE (the binary), VTDSCOPE_SOURCE_DIR, VTDSCOPE_CACHE.
 Exit 77 when there is no binary or no fixture dump.
@@ -43,6 +48,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from testlib import Results, find_exe, remove_tree, skipped  # noqa: E402
 
+SRC = os.environ.get("VTDSCOPE_SOURCE_DIR") or \
+    os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 CACHE = os.environ.get("VTDSCOPE_CACHE") or os.path.expanduser("~/.cache/vtdscope")
 TIMEOUT = 300
 EXIT_USAGE, EXIT_INTERNAL = 2, 4
@@ -309,7 +316,8 @@ def check_redact(res, exe, fx, man, kdump, elf):
                       "sym --redact ADDRESS prints no address", out2 + err)
     if not host:
         res.skip("host name redaction against a real host name",
-                 "the fixture's nodename is the kernel's default (none)")
+                 "the fixture's nodename is the kernel's default (none); "
+                 "test_redact_host.py sets one")
 
 
 def check_output_rules(res, exe, tmp, kdump):
@@ -412,6 +420,71 @@ def check_bt_pid0(res, exe, kdump):
               "exit %s, sections %s, comms %s" % (rc, list(secs), comms))
 
 
+def check_opens_once(res, exe, kdump):
+    if not shutil.which("strace"):
+        res.skip("every command opens the dump once", "strace is not installed")
+        return
+    tmp = tempfile.mkdtemp(prefix="vtdscope-strace-")
+    try:
+        for cmd in COMMANDS:
+            if cmd == "batch":
+                continue        # a worker per dump: the parent only looks at its first bytes
+            extra = ["--cpu", "1"] if cmd == "bt" else []
+            log = os.path.join(tmp, cmd + ".strace")
+            rc, out, err = run(["strace", "-f", "-qq", "-e", "trace=open,openat,openat2",
+                                "-o", log] + argv_for(exe, cmd, kdump, after=extra))
+            if rc not in COMMANDS[cmd][1]:
+                res.check(False, "%s under strace runs" % cmd, "exit %s\n%s" % (rc, err[-400:]))
+                continue
+            opens = [l for l in open(log) if '"%s"' % kdump in l and "= -1" not in l]
+            res.check(len(opens) == 1, "%s%s opens the dump once (%d)" %
+                      (cmd, " --cpu 1" if extra else "", len(opens)), "".join(opens))
+    finally:
+        remove_tree(tmp)
+    rc, out, err = run([exe, "bt", kdump, "--cpu", "4096"])
+    usage_ok(res, "bt --cpu past the dump's CPUs", rc, out, err, "--cpu")
+
+
+def check_schema(res, exe, kdump):
+    """Every command's JSON, the answer-alone ones (log, sym, type) too, is a report of the schema."""
+    try:
+        import jsonschema
+    except ImportError:
+        res.skip("every command's JSON validates against the report schema",
+                 "python3-jsonschema is not installed")
+        return
+    schema = json.load(open(os.path.join(SRC, "src", "report", "report.schema.json")))
+    for cmd in COMMANDS:
+        if cmd == "batch":
+            continue
+        rc, out, err = run(argv_for(exe, cmd, kdump, after=["--format", "json"]))
+        why = None
+        try:
+            jsonschema.validate(json.loads(out), schema)
+        except (ValueError, jsonschema.ValidationError) as e:
+            why = str(e)[:500]
+        res.check(rc in COMMANDS[cmd][1] and not why,
+                  "%s --format json validates against report.schema.json" % cmd,
+                  "exit %s: %s" % (rc, why))
+
+
+def check_log_kaslr(res, exe, man, kdump):
+    kaslr = (man.get("kernel") or {}).get("kaslr_offset")
+    rc, out, err = run([exe, "log", kdump])
+    line = next((l for l in out.splitlines() if "Kernel Offset: " in l), None)
+    if not kaslr or not line:
+        res.skip("log --redact hides the printed KASLR offset",
+                 "the fixture's log has no Kernel Offset line")
+        return
+    shown = re.search(r"Kernel Offset: (0x[0-9a-f]+)", line)
+    res.check(shown and int(shown.group(1), 16) == int(kaslr, 16),
+              "the log prints the KASLR offset %s (the manifest's)" % kaslr, line)
+    rc, out, err = run([exe, "log", kdump, "--redact"])
+    red = next((l for l in out.splitlines() if "Kernel Offset: " in l), "")
+    res.check(rc in (0, 5) and "Kernel Offset: <redacted> " in red and kaslr not in out,
+              "log --redact: the Kernel Offset line reads <redacted>", red)
+
+
 def main():
     exe = find_exe()
     if not exe:
@@ -432,6 +505,9 @@ def main():
         check_level(res, exe, kdump)
         check_color(res, exe, kdump)
         check_bt_pid0(res, exe, kdump)
+        check_opens_once(res, exe, kdump)
+        check_schema(res, exe, kdump)
+        check_log_kaslr(res, exe, man, kdump)
     finally:
         remove_tree(tmp)
     return res.summary('failed:')

@@ -9,7 +9,17 @@
     vtdscope(1): 1 exactly when a finding is of warning severity or worse;
   - flattened files, unreadable and missing inputs become error lines and
     the batch goes on; a worker that hangs (a FIFO) is killed by --timeout;
-  - --markdown-dir writes one report per dump under distinct names;
+  - the summary members against the guest: release and build_id are the
+    manifest's (guest uname -r, the -dbg vmlinux's build-id); dump_time is
+    crash's `sys` DATE where a crash oracle exists; panic holds the console's
+    panic message (null when the guest did not panic); taint's mask holds the
+    guest's /proc/sys/kernel/tainted and its flags are the letters the
+    kernel's documentation gives those bits; verdict_kind is the first
+    finding's kind, and devices name only the device the scenario drove
+    (manifest target.pci), which a device finding must name;
+  - --markdown-dir writes one report per dump under distinct names, through
+    a temporary file: none is left behind, and a report that cannot be put
+    in place is an io error line;
   - --redact leaves no kernel address in the lines;
   - the exit status follows the documented precedence (4 > 3 > 1 > 0), usage
     errors exit 2;
@@ -41,8 +51,16 @@ SRC = os.environ.get("VTDSCOPE_SOURCE_DIR") or \
 CACHE = os.environ.get("VTDSCOPE_CACHE") or os.path.expanduser("~/.cache/vtdscope")
 TIMEOUT = 900
 SEVERITIES = ["info", "warning", "error", "critical"]
-MEMBERS = {"index": int, "path": str, "verdict": (str, type(None)), "findings": list,
+OPT_STR = (str, type(None))
+MEMBERS = {"index": int, "path": str, "verdict": OPT_STR, "findings": list,
+           "verdict_kind": OPT_STR, "devices": list, "release": OPT_STR, "build_id": OPT_STR,
+           "dump_time": OPT_STR, "panic": OPT_STR, "taint": (dict, type(None)),
            "report_errors": int, "exit": int, "seconds": float, "error": (dict, type(None))}
+# Documentation/admin-guide/tainted-kernels.rst: the letter of each bit of
+# /proc/sys/kernel/tainted (bit 0 reads P when set).
+TAINT_LETTERS = "PFSRMBUDAWCIOELKXTNJ"
+# Finding kinds that name the device at fault.
+DEVICE_KINDS = ("qi-devtlb-hang", "iopf-pending")
 
 
 def run(argv, timeout=TIMEOUT, **kw):
@@ -79,6 +97,16 @@ def check_shape(res, lines, what):
         for f in l.get("findings") or []:
             if set(f) != {"severity", "kind", "verdict"} or f.get("severity") not in SEVERITIES:
                 bad.append("line %d: finding %r" % (i, f))
+        t = l.get("taint")
+        if t is not None and (set(t) != {"mask", "flags"} or not isinstance(t["flags"], list) or
+                              not re.match(r"^0x[0-9a-f]+$", str(t["mask"]))):
+            bad.append("line %d: taint %r" % (i, t))
+        if not all(isinstance(d, str) for d in l.get("devices") or []):
+            bad.append("line %d: devices %r" % (i, l.get("devices")))
+        if l.get("error") and not l.get("markdown") and any(l.get(k) not in (None, []) for k in
+                                  ("verdict_kind", "devices", "release", "build_id",
+                                   "dump_time", "panic", "taint")):
+            bad.append("line %d: an error line with summary members %r" % (i, l))
         e = l.get("error")
         if e is not None and (set(e) != {"kind", "message"} or not e["message"]):
             bad.append("line %d: error %r" % (i, e))
@@ -93,6 +121,57 @@ def check_shape(res, lines, what):
 
 def worst_rule(findings):
     return 1 if any(SEVERITIES.index(f["severity"]) >= 1 for f in findings) else 0
+
+
+def manifest_of(dump):
+    try:
+        return json.load(open(os.path.join(os.path.dirname(dump), "manifest.json")))
+    except (OSError, ValueError):
+        return {}
+
+
+def crash_date(dump):
+    """crash's `sys` DATE of the fixture as ISO 8601 UTC, or None."""
+    path = os.path.join(os.path.dirname(dump), "oracle", "crash-sys.txt")
+    if not os.path.exists(path):
+        return None
+    for line in open(path, errors="replace"):
+        k, _, v = line.partition(":")
+        if k.strip() == "DATE":
+            t = time.strptime(v.strip().replace(" UTC", ""), "%a %b %d %H:%M:%S %Y")
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ", t)
+    return None
+
+
+def check_summary(res, name, l, m, dump):
+    """The line's summary members against the guest (see the module doc)."""
+    k = m.get("kernel") or {}
+    res.check(l["release"] == k.get("release"), "%s: release %s is the guest's" %
+              (name, l["release"]), k.get("release"))
+    if k.get("build_id"):
+        res.check(l["build_id"] == k["build_id"], "%s: build_id is the -dbg vmlinux's" % name,
+                  "%s != %s" % (l["build_id"], k["build_id"]))
+    date = crash_date(dump)
+    if date:
+        res.check(l["dump_time"] == date, "%s: dump_time %s is crash's DATE" %
+                  (name, l["dump_time"]), date)
+    want = ((m.get("panic") or {}).get("message"))
+    res.check((want in (l["panic"] or "")) if want else l["panic"] is None,
+              "%s: panic %r is the guest's (%s)" % (name, l["panic"], want))
+    guest = k.get("tainted")
+    t = l["taint"] or {}
+    mask = int(t.get("mask") or "0x0", 16)
+    res.check(t and (guest is None or not guest & ~mask) and
+              t["flags"] == [TAINT_LETTERS[b] for b in range(len(TAINT_LETTERS)) if mask >> b & 1],
+              "%s: taint %s %s holds the guest's %s, with the documented letters" %
+              (name, t.get("mask"), t.get("flags"), guest), json.dumps(t))
+    res.check(l["verdict_kind"] == (l["findings"][0]["kind"] if l["findings"] else None),
+              "%s: verdict_kind %s is the most severe finding's" % (name, l["verdict_kind"]))
+    target = (m.get("target") or {}).get("pci")
+    res.check(all(d == target for d in l["devices"]) and
+              (l["devices"] or l["verdict_kind"] not in DEVICE_KINDS),
+              "%s: devices %s: the scenario's device %s when the verdict names one" %
+              (name, l["devices"], target), json.dumps(l["findings"])[:400])
 
 
 def fixture_dumps():
@@ -186,6 +265,7 @@ def run_checks(res, exe, tmp, dumps, readable):
                   "%s: exit %s follows vtdscope(1): 1 iff a finding is warning or worse" %
                   (name, l["exit"]),
                   "findings: %s" % [f["severity"] + " " + f["kind"] for f in l["findings"]])
+        check_summary(res, name, l, manifest_of(p), p)
         mdp = l.get("markdown")
         ok = bool(mdp) and os.path.isfile(mdp) and \
             open(mdp, encoding="utf-8").read().startswith("# ")
@@ -194,12 +274,48 @@ def run_checks(res, exe, tmp, dumps, readable):
             mds.add(mdp)
     res.check(len(mds) == len([l for l in lines if not l["path"].endswith(".flat")]),
               "Markdown file names are distinct", sorted(mds))
+    left = [n for n in os.listdir(md) if n.startswith(".")] if os.path.isdir(md) else []
+    res.check(os.path.isdir(md) and not left, "--markdown-dir: no temporary file left behind",
+              left)
+
+    check_markdown_rename(res, exe, tmp, readable)
 
     check_errors(res, exe, tmp, readable)
     check_redact(res, exe, tmp, readable)
     check_usage(res, exe, tmp, readable)
     check_tty(res, exe, tmp, readable)
     check_rate(res, exe, tmp, readable)
+
+
+def check_markdown_rename(res, exe, tmp, readable):
+    """A report replaces the old one whole; one that cannot be put in place is an io error."""
+    md = os.path.join(tmp, "md-rename")
+    os.mkdir(md)
+    name = os.path.basename(readable[0]) + ".md"
+    old = os.path.join(md, name)
+    with open(old, "w") as f:
+        f.write("old report\n")
+    os.chmod(old, 0o640)
+    out = os.path.join(tmp, "rename.jsonl")
+    rc, so, se = run([exe, "batch", readable[0], "-o", out, "--markdown-dir", md], timeout=300)
+    lines = read_lines(res, out, "markdown rename batch")
+    text = open(old).read()
+    res.check(len(lines) == 1 and lines[0].get("markdown") == old and text.startswith("# ") and
+              (os.stat(old).st_mode & 0o777) == 0o640 and
+              sorted(os.listdir(md)) == [name],
+              "--markdown-dir over an old report: replaced whole, its mode kept, no temporary file",
+              "%s\n%s\n%s" % (lines, text[:80], os.listdir(md)))
+    # The report's name taken by a directory: rename() cannot replace it.
+    os.unlink(old)
+    os.mkdir(old)
+    rc, so, se = run([exe, "batch", readable[0], "-o", out, "--markdown-dir", md], timeout=300)
+    lines = read_lines(res, out, "markdown failure batch")
+    e = lines[0].get("error") if lines else None
+    res.check(lines and e and e["kind"] == "io" and lines[0]["exit"] == 4 and
+              lines[0]["findings"] is not None and rc == 4 and
+              sorted(os.listdir(md)) == [name] and not os.listdir(old),
+              "a report that cannot be put in place: io error line, exit 4, nothing left behind",
+              "exit %s\n%s\n%s" % (rc, lines, os.listdir(md)))
 
 
 def check_errors(res, exe, tmp, readable):

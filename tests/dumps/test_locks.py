@@ -49,11 +49,22 @@ def run(binary, *args):
     return p.returncode, p.stdout, p.stderr
 
 
-def locks_json(binary, dump, extra=()):
+def locks_doc(binary, dump, extra=()):
     rc, out, err = run(binary, "locks", dump, "--format", "json", *extra)
     if rc not in (0, 1):
         return rc, None, err
-    return rc, json.loads(out)["sections"]["locks"], err
+    return rc, json.loads(out), err
+
+
+def locks_json(binary, dump, extra=()):
+    rc, doc, err = locks_doc(binary, dump, extra)
+    return rc, doc and doc["sections"]["locks"], err
+
+
+def waiting_cpus(doc):
+    """The waiting_cpus fact (a list of CPU numbers) of each spinlock-contended finding."""
+    return [f.get("facts", {}).get("waiting_cpus") for f in doc["findings"]
+            if f["kind"] == "spinlock-contended"]
 
 
 def lock_sections(sec):
@@ -113,7 +124,8 @@ def dump_time_roles(manifest):
 
 
 def check_qi_hang(binary, name, dump, manifest, res, extra=()):
-    rc, sec, err = locks_json(binary, dump, extra)
+    rc, doc, err = locks_doc(binary, dump, extra)
+    sec = doc and doc["sections"]["locks"]
     if sec is None:
         res.check(False, name, "locks runs", "exit %d: %s" % (rc, err))
         return
@@ -145,6 +157,9 @@ def check_qi_hang(binary, name, dump, manifest, res, extra=()):
         want_waiters, pollers = sorted(roles[0]), roles[1]
         res.check(waiters == want_waiters, name,
                   "waiters are the CPUs crash shows in the slowpath %s" % want_waiters, describe(lk))
+        facts = waiting_cpus(doc)
+        res.check(len(facts) == 1 and isinstance(facts[0], list) and sorted(facts[0]) == want_waiters,
+                  name, "the finding's waiting_cpus list is crash's %s" % want_waiters, facts)
     else:
         pollers = submitters - set(waiters)
         res.check(waiters and set(waiters) <= submitters, name,
@@ -265,7 +280,8 @@ def check_synthetic(binary, fixture, manifest, res):
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 res.check(False, tag, "mksynth builds the dump", e)
                 continue
-            rc, sec, err = locks_json(binary, dump)
+            rc, doc, err = locks_doc(binary, dump)
+            sec = doc and doc["sections"]["locks"]
             if sec is None:
                 res.check(False, tag, "locks runs", "exit %d: %s" % (rc, err))
                 continue
@@ -278,6 +294,9 @@ def check_synthetic(binary, fixture, manifest, res):
             lk = locks[0]
             got = [(r["cpu"], r["role"]) for r in lk["tables"]["waiters"]["rows"]]
             res.check(got == want, tag, "waiters in order %s" % want, describe(lk))
+            res.check(waiting_cpus(doc) == [[cpu for cpu, _ in want]], tag,
+                      "the finding's waiting_cpus list is %s, in queue order"
+                      % [cpu for cpu, _ in want], waiting_cpus(doc))
             res.check(lk["fields"].get("address") == "0x%x" % q_inval, tag,
                       "lock address 0x%x" % q_inval, describe(lk))
             lock_name = "%s qi->q_lock" % manifest["iommu"].get("name", "dmar0")

@@ -2,9 +2,12 @@
 /*
  * The report model and its renderers: the input is a little program that
  * builds a report (title, meta, sections, fields, tables, code, findings with
- * evidence and facts) from fuzzed strings and values, then renders it as
- * text, JSON and Markdown with each option.  The JSON must parse (json-c,
- * strict, UTF-8 validated): the renderer promises a document.
+ * evidence and facts) from fuzzed strings and values (lists, objects and
+ * times nested past the depth the model accepts included), then renders it
+ * as text, JSON and Markdown with each option.  The JSON must parse (json-c,
+ * strict, UTF-8 validated): the renderer promises a document.  The model is
+ * also walked through the read API: every evidence ref's path must resolve
+ * back to the same ref, and every value formats.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,14 +15,21 @@
 #include <json-c/json.h>
 
 #include <vtdscope/report.h>
+#include <vtdscope/report_read.h>
 
 #include "fuzz.h"
+
+#define POOL 64   /* list items and object members of one value being built */
 
 struct in {
 	const uint8_t *p;
 	size_t n;
 	char strs[16][80];  /* strings handed out, NUL-terminated, reused round-robin */
 	unsigned int next;
+	/* Borrowed storage of the lists and objects of the value being built. */
+	struct vsc_value items[POOL];
+	struct vsc_member members[POOL];
+	size_t nitems, nmembers;
 };
 
 static uint8_t u8(struct in *in)
@@ -42,6 +52,12 @@ static uint64_t u64(struct in *in)
 	return v;
 }
 
+/*
+ * Every read of the input is sequenced (never two in one call's arguments or
+ * one initializer list, whose order C leaves open), so an input means the
+ * same report to every compiler: seeds written for it stay meaningful.
+ */
+
 /* A string of 0..79 input bytes (a NUL in them ends it early). */
 static const char *str(struct in *in)
 {
@@ -57,13 +73,46 @@ static const char *str(struct in *in)
 	return s;
 }
 
-static struct vsc_value value(struct in *in, enum vsc_value_kind kind)
+static enum vsc_value_kind kind_of(struct in *in);
+
+static struct vsc_value value_at(struct in *in, enum vsc_value_kind kind, unsigned int depth);
+
+/* A list or an object of up to 7 values from the pool (empty when it is used up). */
+static struct vsc_value container(struct in *in, bool list, unsigned int depth)
+{
+	size_t n = u8(in) % 8, at;
+
+	if (list) {
+		at = in->nitems;
+		if (n > POOL - at)
+			n = POOL - at;
+		in->nitems += n;
+		for (size_t i = 0; i < n; i++)
+			in->items[at + i] = value_at(in, kind_of(in), depth + 1);
+		return vsc_val_list(n ? &in->items[at] : NULL, n);
+	}
+	at = in->nmembers;
+	if (n > POOL - at)
+		n = POOL - at;
+	in->nmembers += n;
+	for (size_t i = 0; i < n; i++) {
+		const char *key = str(in);
+
+		in->members[at + i] = (struct vsc_member){ key, value_at(in, kind_of(in), depth + 1) };
+	}
+	return vsc_val_object(n ? &in->members[at] : NULL, n);
+}
+
+static struct vsc_value value_at(struct in *in, enum vsc_value_kind kind, unsigned int depth)
 {
 	struct vsc_value v;
 	uint8_t flags = u8(in);
 
 	if (flags & 0x80)
 		kind = VSC_VAL_ABSENT;
+	/* Past the depth the model accepts, then stop (the pool is bounded anyway). */
+	if ((kind == VSC_VAL_LIST || kind == VSC_VAL_OBJECT) && depth > VSC_VALUE_MAX_DEPTH)
+		kind = VSC_VAL_UINT;
 	switch (kind) {
 	case VSC_VAL_STR: v = vsc_val_str(str(in)); break;
 	case VSC_VAL_INT: v = vsc_val_int((int64_t)u64(in)); break;
@@ -72,11 +121,33 @@ static struct vsc_value value(struct in *in, enum vsc_value_kind kind)
 	case VSC_VAL_ADDR: v = vsc_val_addr(u64(in)); break;
 	case VSC_VAL_BOOL: v = vsc_val_bool(flags & 1); break;
 	case VSC_VAL_HOST: v = vsc_val_host(str(in)); break;
+	case VSC_VAL_LIST: v = container(in, true, depth); break;
+	case VSC_VAL_OBJECT: v = container(in, false, depth); break;
+	case VSC_VAL_TIME:
+		switch (flags & 3) {
+		case 0: v = vsc_val_time_boot(u64(in)); break;
+		case 1: v = vsc_val_time_wall((int64_t)u64(in)); break;
+		case 2: {
+			uint64_t boot = u64(in);
+
+			v = vsc_val_time(boot, (int64_t)u64(in));
+			break;
+		}
+		default: v = (struct vsc_value){ .kind = VSC_VAL_TIME }; break;  /* no clock */
+		}
+		break;
 	default: v = vsc_val_absent(flags & 1 ? str(in) : NULL); break;
 	}
 	if (flags & 0x40)
 		v = vsc_val_sensitive(v);
 	return v;
+}
+
+/* A value of @kind (or absent, or anything for an invalid kind), its storage reset first. */
+static struct vsc_value value(struct in *in, enum vsc_value_kind kind)
+{
+	in->nitems = in->nmembers = 0;
+	return value_at(in, kind, 0);
 }
 
 static enum vsc_value_kind kind_of(struct in *in)
@@ -135,12 +206,16 @@ static void build(struct vsc_report *rep, struct in *in)
 		}
 		case 4: vsc_section_para(s, "%s", str(in)); break;
 		case 5: vsc_section_note(s, "%s", str(in)); break;
-		case 6:
-			if (u8(in) & 1)
-				vsc_section_error(s, (enum vsc_error_kind)(u8(in) % 8), "%s", str(in));
+		case 6: {
+			bool error = u8(in) & 1;
+			enum vsc_error_kind kind = (enum vsc_error_kind)(u8(in) % 8);
+
+			if (error)
+				vsc_section_error(s, kind, "%s", str(in));
 			else
-				vsc_section_warning(s, (enum vsc_error_kind)(u8(in) % 8), "%s", str(in));
+				vsc_section_warning(s, kind, "%s", str(in));
 			break;
+		}
 		case 7: {
 			struct vsc_column cols[4];
 			size_t ncols = 1 + u8(in) % 4;
@@ -151,17 +226,21 @@ static void build(struct vsc_report *rep, struct in *in)
 			for (size_t i = 0; i < ncols; i++) {
 				snprintf(names[i], sizeof(names[i]), "%s", str(in));
 				snprintf(keys[i], sizeof(keys[i]), "%s", str(in));
-				cols[i] = (struct vsc_column){ names[i], u8(in) & 1 ? keys[i] : NULL,
-							       kind_of(in),
-							       (enum vsc_align)(u8(in) % 3) };
+				cols[i].name = names[i];
+				cols[i].key = u8(in) & 1 ? keys[i] : NULL;
+				cols[i].kind = kind_of(in);
+				cols[i].align = (enum vsc_align)(u8(in) % 3);
 			}
 			title = u8(in) & 1 ? str(in) : NULL;
 			tb = vsc_section_table(s, id, title, cols, ncols);
 			for (unsigned int r = 0, nr = u8(in) % 6; tb && r < nr; r++) {
 				struct vsc_value vals[4];
 
+				/* One value's storage at a time: the pool is shared by the row. */
+				in->nitems = in->nmembers = 0;
 				for (size_t i = 0; i < ncols; i++)
-					vals[i] = value(in, u8(in) & 0x10 ? kind_of(in) : cols[i].kind);
+					vals[i] = value_at(in, u8(in) & 0x10 ? kind_of(in) : cols[i].kind,
+							   0);
 				vsc_table_row_n(tb, vals, ncols);
 			}
 			if (tb && ntab < 4)
@@ -186,9 +265,9 @@ static void build(struct vsc_report *rep, struct in *in)
 			break;
 		case 10: {
 			const char *kind = str(in);
+			enum vsc_severity sev = (enum vsc_severity)(u8(in) % VSC_SEV_COUNT);
 
-			f = vsc_report_finding(rep, (enum vsc_severity)(u8(in) % VSC_SEV_COUNT), kind,
-					       "%s", str(in));
+			f = vsc_report_finding(rep, sev, kind, "%s", str(in));
 			break;
 		}
 		case 11:
@@ -224,16 +303,91 @@ static void build(struct vsc_report *rep, struct in *in)
 				vsc_finding_fact(f, key, value(in, kind_of(in)));
 			}
 			break;
-		case 14:
-			if (u8(in) & 1)
-				vsc_report_error(rep, (enum vsc_error_kind)(u8(in) % 8), "%s", str(in));
+		case 14: {
+			bool error = u8(in) & 1;
+			enum vsc_error_kind kind = (enum vsc_error_kind)(u8(in) % 8);
+
+			if (error)
+				vsc_report_error(rep, kind, "%s", str(in));
 			else
-				vsc_report_warning(rep, (enum vsc_error_kind)(u8(in) % 8), "%s", str(in));
+				vsc_report_warning(rep, kind, "%s", str(in));
 			break;
+		}
 		case 15:
 			vsc_report_set_verdict(rep, "%s", str(in));
 			break;
 		}
+	}
+}
+
+/* Every value of the model formats; returns how many (keeps the calls alive). */
+static size_t format_values(const struct vsc_report *rep, const struct vsc_value *v, size_t n)
+{
+	char buf[64];
+	size_t done = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (vsc_report_value_text(rep, &v[i], VSC_TEXT_REDACT | VSC_TEXT_REASON, buf,
+					  sizeof(buf)) >= 0)
+			done++;
+		if (vsc_report_value_text(rep, &v[i], 0, NULL, 0) >= 0)
+			done++;
+	}
+	return done;
+}
+
+static size_t read_section(const struct vsc_report *rep, const struct vsc_section *s)
+{
+	size_t done = 0;
+	const struct vsc_table *tb;
+
+	for (const struct vsc_node *n = vsc_section_first(s); n; n = vsc_node_next(n)) {
+		if (vsc_node_field(n))
+			done += format_values(rep, &vsc_node_field(n)->value, 1);
+		if ((tb = vsc_node_table(n)))
+			for (size_t r = 0; r < vsc_table_row_count(tb); r++)
+				done += format_values(rep, vsc_table_row_nth(tb, r),
+						      vsc_table_column_count(tb));
+		if (vsc_node_section(n))
+			done += read_section(rep, vsc_node_section(n));
+	}
+	return done;
+}
+
+/* The read API over the whole model; an evidence ref's path must lead back to it. */
+static void read_back(const struct vsc_report *rep)
+{
+	const struct vsc_finding *f;
+	char path[512], text[128], ptr[512];
+
+	for (const struct vsc_node *n = vsc_report_first(rep); n; n = vsc_node_next(n))
+		(void)read_section(rep, vsc_node_section(n));
+	for (size_t i = 0; (f = vsc_report_finding_nth(rep, i)); i++) {
+		const struct vsc_evidence_line *e;
+		const struct vsc_field *fa;
+
+		for (size_t k = 0; (e = vsc_finding_evidence_nth(f, k)); k++) {
+			struct vsc_ref back;
+			int len;
+
+			if (vsc_ref_kind(&e->ref) == VSC_REF_NONE)
+				continue;
+			len = vsc_ref_path(&e->ref, path, sizeof(path));
+			(void)vsc_ref_text(&e->ref, true, text, sizeof(text));
+			(void)vsc_ref_pointer(&e->ref, ptr, sizeof(ptr));
+			if (len < 0 || (size_t)len >= sizeof(path))
+				continue;
+			if (!vsc_report_resolve(rep, path, &back) ||
+			    vsc_ref_kind(&back) != vsc_ref_kind(&e->ref) ||
+			    vsc_ref_target_section(&back) != vsc_ref_target_section(&e->ref) ||
+			    back.table != e->ref.table || back.code != e->ref.code ||
+			    back.row != e->ref.row) {
+				fprintf(stderr, "evidence ref %s does not resolve back\n", path);
+				abort();
+			}
+		}
+		for (size_t k = 0; (fa = vsc_finding_fact_nth(f, k)); k++)
+			(void)format_values(rep, &fa->value, 1);
 	}
 }
 
@@ -285,6 +439,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vsc_error_destroy(err);
 	for (int fmt = 0; fmt < VSC_FORMAT_COUNT; fmt++)
 		render(rep, (enum vsc_render_format)fmt, flags);
+	read_back(rep);
 	{
 		/* the input itself, when it holds a NUL to end it */
 		struct vsc_value v = vsc_val_str(size && memchr(data, '\0', size) ?

@@ -58,7 +58,8 @@ def main():
         print("SKIP: neither cmark-gfm nor pandoc is installed")
         return 77
 
-    md = {v: run([args.emit, "--emit", "markdown", v]) for v in ("sample", "long", "hostile")}
+    md = {v: run([args.emit, "--emit", "markdown", v])
+          for v in ("sample", "long", "hostile", "values")}
     for name, cmd in available:
         html = {v: run(cmd, data).decode("utf-8") for v, data in md.items()}
 
@@ -103,6 +104,18 @@ def main():
             fail(name, "hostile: backticks in a code line ended the fence")
         if "\x1b" in h:
             fail(name, "hostile: raw escape character in HTML")
+        h = html["values"]
+        if re.search(r"<b>", h):
+            fail(name, "values: a string in a list or object opened an HTML tag")
+        table = between(h, "<table>", "</table>")
+        rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table or "", re.S)
+        if len(rows) != 4:
+            fail(name, f"values: {len(rows)} table rows, expected a header and 3")
+        for row in rows:
+            if len(re.findall(r"<t[dh][ >]", row)) != 4:
+                fail(name, f"values: a pipe in a list or object split a cell: {row.strip()[:80]}")
+        if "28-30" not in h or "a|b; c, d" not in h:
+            fail(name, "values: list cells not rendered as text")
         print(f"{name}: checked")
 
     for f in failures:

@@ -7,9 +7,11 @@
 TEST_REPORT_BINARY is the cmocka unit test of the report module; with
 "--emit json VARIANT [--redact] [--verbose]" it writes one rendered report.
 Beyond the schema this checks what a schema cannot: every JSON Pointer
-resolves, table cells match their column's kind, null cells have a reason,
-redacted output holds no kernel address, output is strict UTF-8/JSON and
-deterministic, and the sample equals the hand-written golden sample.json.
+resolves, table cells match their column's kind (lists are arrays, objects
+are objects whose null members have a reason, times have since_boot_ns
+and/or wall), null cells have a reason, redacted output holds no kernel
+address, output is strict UTF-8/JSON and deterministic, and the sample equals
+the hand-written golden sample.json.
 
 Exit 0 pass, 1 fail, 77 skip (python3-jsonschema missing), 99 harness error.
 """
@@ -25,7 +27,7 @@ except ImportError:
     print("SKIP: python3-jsonschema is not installed")
     sys.exit(77)
 
-VARIANTS = ["empty", "sample", "hostile", "long", "full"]
+VARIANTS = ["empty", "sample", "hostile", "long", "values", "full"]
 HEX = re.compile(r"^0x[0-9a-f]+$")
 KERNEL_ADDR = re.compile(r"0xffff[0-9a-f]{4,}", re.IGNORECASE)
 BARE_ADDR = re.compile(r"(?<![0-9a-z_])ffff[0-9a-f]{12}(?![0-9a-z_])", re.IGNORECASE)
@@ -67,10 +69,31 @@ def resolve(doc, pointer):
     return True
 
 
+WALL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3}|\.\d{6}|\.\d{9})?Z$")
+
+
+def is_time(v):
+    return (isinstance(v, dict) and v and set(v) <= {"since_boot_ns", "wall"} and
+            ("since_boot_ns" not in v or (isinstance(v["since_boot_ns"], int) and
+                                          not isinstance(v["since_boot_ns"], bool) and
+                                          v["since_boot_ns"] >= 0)) and
+            ("wall" not in v or (isinstance(v["wall"], str) and WALL.match(v["wall"]))))
+
+
+def check_object(where, value):
+    """An object value: null members have a reason; nested objects alike."""
+    reasons = value.get("unavailable", {})
+    for key, member in value.items():
+        if key == "unavailable":
+            continue
+        if member is None and key not in reasons:
+            fail(where, f"null member {key} without a reason")
+
+
 def check_cell(where, kind, value, redacted):
     if value is None:
         return
-    if redacted and value in TOKENS:
+    if redacted and isinstance(value, str) and value in TOKENS:
         return
     ok = {
         "string": lambda v: isinstance(v, str),
@@ -80,9 +103,14 @@ def check_cell(where, kind, value, redacted):
         "hex": lambda v: isinstance(v, str) and HEX.match(v),
         "address": lambda v: isinstance(v, str) and HEX.match(v),
         "bool": lambda v: isinstance(v, bool),
+        "list": lambda v: isinstance(v, list),
+        "object": lambda v: isinstance(v, dict),
+        "time": is_time,
     }[kind](value)
     if not ok:
         fail(where, f"value {value!r} does not fit column kind {kind}")
+    elif kind == "object":
+        check_object(where, value)
 
 
 def walk_sections(where, doc, sections, redacted):
@@ -194,9 +222,37 @@ def main():
     if validator.is_valid(bad):
         fail("negative", "schema accepted column kind 'float'")
     bad = json.loads(emit(args.emit, "sample"))
-    bad["schema_version"] = 2
+    bad["schema_version"] = 1
     if validator.is_valid(bad):
-        fail("negative", "schema accepted schema_version 2")
+        fail("negative", "schema accepted schema_version 1")
+    # ... and the shapes of the list, object and time values.
+    good = json.loads(emit(args.emit, "values"))
+    typed = good["sections"]["typed"]
+    if not (isinstance(typed["fields"]["spinning_cpus"], list) and
+            isinstance(typed["fields"]["descriptor"], dict) and
+            is_time(typed["fields"]["panic_time"])):
+        fail("values", "list, object or time not rendered as array / object / time")
+    for label, change in (
+            # (an object of other keys, {} included, is an object value, not a time)
+            ("since_boot_ns as a string",
+             lambda d: d["sections"]["typed"]["fields"]["panic_time"].update(since_boot_ns="1")),
+            ("a negative since_boot_ns",
+             lambda d: d["sections"]["typed"]["fields"]["panic_time"].update(since_boot_ns=-1)),
+            ("a wall time that is not ISO 8601",
+             lambda d: d["sections"]["typed"]["fields"]["wall_time"].update(wall="yesterday")),
+            ("a float inside a list",
+             lambda d: d["sections"]["typed"]["fields"]["spinning_cpus"].append(1.5)),
+            ("a float inside an object",
+             lambda d: d["sections"]["typed"]["fields"]["descriptor"].update(qdep=0.5)),
+            ("an object key that is not snake_case",
+             lambda d: d["sections"]["typed"]["fields"]["descriptor"].update({"Bad Key": 1})),
+            ("column kind 'array'",
+             lambda d: d["sections"]["typed"]["tables"]["batches"]["columns"][1].update(
+                 kind="array"))):
+        bad = json.loads(json.dumps(good))
+        change(bad)
+        if validator.is_valid(bad):
+            fail("negative", f"schema accepted {label}")
 
     for f in failures:
         print(f"FAIL: {f}")

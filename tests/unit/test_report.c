@@ -9,8 +9,9 @@
  *
  * Also a helper for the script tests:
  *   test_report --emit FORMAT VARIANT [--redact] [--verbose]
- * writes one rendered report (VARIANT: sample, empty, hostile, long) to
- * stdout; tests/report/validate.py and md_html.py use it.
+ * writes one rendered report (VARIANT: sample, empty, hostile, long, values,
+ * full) to stdout; tests/report/validate.py and md_html.py use it.
+ * tests/unit/test_report_read.c reads models back through the read API.
  */
 #define _GNU_SOURCE
 #include <regex.h>
@@ -25,8 +26,10 @@
 #include <cmocka.h>
 
 #include <vtdscope/report.h>
+#include <vtdscope/report_read.h>
 
 #include "report/report_int.h"
+#include "report/strbuf.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -277,6 +280,64 @@ static void build_long(struct vsc_report *rep)
 	for (unsigned i = 0; i < 35; i++)
 		vsc_code_line(c, "[%5u.000000] DMAR: line %u at ffff888100a3c%03x", i, i, i * 16);
 	vsc_report_set_verdict(rep, "long output");
+}
+
+/* Lists, objects and times: every shape the schema must accept, with redaction inside. */
+static const struct vsc_column typed_cols[] = {
+	{ .name = "batch", .kind = VSC_VAL_UINT },
+	{ .name = "slots", .kind = VSC_VAL_LIST },
+	{ .name = "fields", .kind = VSC_VAL_OBJECT },
+	{ .name = "queued at", .key = "queued_at", .kind = VSC_VAL_TIME },
+};
+
+static void build_values(struct vsc_report *rep)
+{
+	struct vsc_section *s = vsc_report_section(rep, "typed", "Typed values");
+	struct vsc_table *tb = vsc_section_table(s, "batches", "Batches", typed_cols,
+						 VSC_ARRAY_SIZE(typed_cols));
+	struct vsc_finding *f;
+	size_t row;
+
+	vsc_report_meta(rep, "dump_time", vsc_val_time(98765432100ULL, 1714564800123456789LL));
+	vsc_section_kv(s, "spinning_cpus", vsc_val_list_of(vsc_val_uint(1), vsc_val_uint(2),
+							   vsc_val_uint(3), vsc_val_uint(7)));
+	vsc_section_kv(s, "no_cpus", vsc_val_list(NULL, 0));
+	vsc_section_kv(s, "descriptor", vsc_val_object_of(
+		{ "sid", vsc_val_str("01:00.0") },
+		{ "addr", vsc_val_hex(0x7ffffffffffff000ULL) },
+		{ "qdep", vsc_val_uint(0) },
+		{ "size", vsc_val_bool(true) },
+		{ "pasid", vsc_val_absent("not a PASID-based descriptor") },
+		{ "reserved_bits", vsc_val_object_of({ "qw0", vsc_val_hex(0) },
+						     { "qw1", vsc_val_hex(2) }) }));
+	vsc_section_kv(s, "pointers", vsc_val_list_of(vsc_val_addr(0xffff888100a3c000ULL),
+						      vsc_val_host("db-node-42"),
+						      vsc_val_sensitive(vsc_val_hex(0x29600000)),
+						      vsc_val_int(-1)));
+	vsc_section_kv(s, "nested", vsc_val_list_of(
+		vsc_val_object_of({ "cpu", vsc_val_uint(1) }, { "state", vsc_val_str("spin") }),
+		vsc_val_list_of(vsc_val_bool(false), vsc_val_absent(NULL)),
+		vsc_val_str("x|y <b>*z*</b>")));
+	vsc_section_kv(s, "panic_time", vsc_val_time_boot(12500000000ULL));
+	vsc_section_kv(s, "wall_time", vsc_val_time_wall(-1));
+	vsc_section_para(s, "db-node-42 relocated the kernel by 0x29600000.");
+	row = vsc_table_row(tb, vsc_val_uint(0),
+			    vsc_val_list_of(vsc_val_uint(28), vsc_val_uint(29), vsc_val_uint(30)),
+			    vsc_val_object_of({ "sid", vsc_val_str("01:00.0") },
+					      { "status_addr", vsc_val_addr(0xffff888101052238ULL) }),
+			    vsc_val_time_boot(4250000000ULL));
+	vsc_table_row(tb, vsc_val_uint(1), vsc_val_list_of(vsc_val_str("a|b"), vsc_val_str("c, d")),
+		      vsc_val_object(NULL, 0), vsc_val_absent("no clock"));
+	vsc_table_row(tb, vsc_val_uint(2), vsc_val_absent("not read"),
+		      vsc_val_object_of({ "html", vsc_val_str("<b>|</b>") }),
+		      vsc_val_time_wall(1714564800LL * 1000000000));
+	f = vsc_report_finding(rep, VSC_SEV_ERROR, "typed-facts", "batch 0 never completed");
+	vsc_finding_evidence_at(f, vsc_ref_row(tb, row), "slots 28-30");
+	vsc_finding_fact(f, "slots", vsc_val_list_of(vsc_val_uint(28), vsc_val_uint(29),
+						     vsc_val_uint(30)));
+	vsc_finding_fact(f, "descriptor", vsc_val_object_of({ "sid", vsc_val_str("01:00.0") },
+							    { "gone", vsc_val_absent(NULL) }));
+	vsc_finding_fact(f, "since", vsc_val_time_boot(1));
 }
 
 /* ---- typed values ------------------------------------------------------------- */
@@ -637,6 +698,51 @@ static void test_redaction_all_formats(void **state)
 	vsc_report_destroy(rep);
 }
 
+/* Lists, objects and times are redacted item by item, in every format. */
+static void test_values_redacted(void **state)
+{
+	struct vsc_report *rep = new_report();
+	static const char *const hidden[] = { "db-node-42", "0x29600000", "0xffff888100a3c000",
+					      "0xffff888101052238" };
+
+	(void)state;
+	build_values(rep);
+	for (int fmt = 0; fmt < VSC_FORMAT_COUNT; fmt++) {
+		for (int verbose = 0; verbose < 2; verbose++) {
+			struct vsc_render_options opts = { .format = fmt, .verbose = verbose };
+			char *out = render_opts(rep, &opts);
+
+			for (size_t i = 0; i < VSC_ARRAY_SIZE(hidden); i++)
+				if (fmt == VSC_FORMAT_JSON || verbose || i < 3)
+					assert_contains(out, hidden[i]);
+			free(out);
+			opts.redact = true;
+			out = render_opts(rep, &opts);
+			assert_no_kernel_address(out);
+			for (size_t i = 0; i < VSC_ARRAY_SIZE(hidden); i++)
+				assert_not_contains(out, hidden[i]);
+			/* The rest of the values is still there. */
+			assert_contains(out, "01:00.0");
+			assert_contains(out, "0x7ffffffffffff000");
+			if (fmt == VSC_FORMAT_JSON) {
+				assert_contains(out, "\"pointers\": [\n"
+						     "          \"<addr>\",\n"
+						     "          \"<host>\",\n"
+						     "          \"<redacted>\",\n"
+						     "          -1\n"
+						     "        ]");
+				assert_contains(out, "\"status_addr\": \"<addr>\"");
+			} else if (fmt == VSC_FORMAT_TEXT) {
+				assert_contains(out, "<addr>, <host>, <redacted>, -1");
+			} else {
+				assert_contains(out, "\\<addr\\>, \\<host\\>, \\<redacted\\>, -1");
+			}
+			free(out);
+		}
+	}
+	vsc_report_destroy(rep);
+}
+
 /* ---- findings ------------------------------------------------------------------------- */
 
 static void test_severity_order(void **state)
@@ -978,6 +1084,11 @@ static void test_oom_is_reported(void **state)
 	rep->oom = true;        /* as a failed builder allocation would leave it */
 	err = vsc_report_check(rep);
 	assert_ptr_equal(err, &vsc_error_nomem);
+	/* Readers see it as the first diagnostic, a report-level error. */
+	assert_int_equal(vsc_report_diag_count(rep), 1);
+	assert_string_equal(vsc_report_diag_nth(rep, 0)->kind, "nomem");
+	assert_int_equal(vsc_report_diag_nth(rep, 0)->level, VSC_DIAG_ERROR);
+	assert_null(vsc_report_diag_nth(rep, 0)->section);
 	out = render(rep, VSC_FORMAT_TEXT, false);
 	assert_contains(out, "\n\nerror (nomem): report incomplete: out of memory\n");
 	free(out);
@@ -1192,11 +1303,14 @@ static int emit(int argc, char **argv)
 		build_hostile(rep);
 	} else if (!strcmp(variant, "long")) {
 		build_long(rep);
+	} else if (!strcmp(variant, "values")) {
+		build_values(rep);
 	} else if (!strcmp(variant, "full")) {
 		build_sample(rep);
 		build_secrets(rep);
 		build_long(rep);
 		build_hostile(rep);
+		build_values(rep);
 		vsc_report_set_generated_at(rep, 1714564800);
 	} else if (strcmp(variant, "empty")) {
 		fprintf(stderr, "unknown variant %s\n", variant);
@@ -1224,6 +1338,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_json_hostile_strings),
 		cmocka_unit_test(test_text_hostile_strings),
 		cmocka_unit_test(test_redaction_all_formats),
+		cmocka_unit_test(test_values_redacted),
 		cmocka_unit_test(test_severity_order),
 		cmocka_unit_test(test_severity_table),
 		cmocka_unit_test(test_color),

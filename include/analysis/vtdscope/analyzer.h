@@ -17,7 +17,7 @@
 struct vsc_target;
 struct vsc_report;
 
-#define VSC_ANALYZER_ABI 2
+#define VSC_ANALYZER_ABI 3     /* 3: on_request */
 
 struct vsc_analysis_options {
 	const char *unit;      /* only this DMAR unit ("dmar0"), or NULL */
@@ -36,6 +36,16 @@ struct vsc_analysis_options {
 	bool frames_detail;
 	char task_state;       /* stacks: every task in this state ('D'), with full_stacks */
 	bool full_stacks;
+	/*
+	 * The analyzers run on request (vsc_analyzer.on_request): "log" keeps
+	 * the records of the levels in @log_levels (bit L for level L; 0: every
+	 * level) whose text matches the extended regular expression @log_grep
+	 * (NULL: every record); "sym" looks @query up (a symbol name, or an
+	 * address with 0x), "type" lays out the type @query.
+	 */
+	const char *log_grep;
+	unsigned int log_levels;
+	const char *query;
 };
 
 struct vsc_analysis;
@@ -54,15 +64,22 @@ struct vsc_product_kind {
 };
 
 /*
- * Product @key, built on first use and kept until vsc_analysis_deinit().
- * A build that failed is not retried: every later call gets an error of the
- * same kind whose message ends "(reported once)" so callers can stay quiet.
+ * Product @key, built on first use and kept until vsc_analysis_deinit() or
+ * until the target moves to a new epoch (vsc_target_refresh()): a product
+ * of an earlier epoch is dropped and built again.  A build that failed is
+ * not retried in the same epoch: every later call gets an error of the same
+ * kind whose message ends "(reported once)" so callers can stay quiet.
  * VSC_ERR_NOTFOUND when nothing declares @key.  *@out stays owned by the
- * analysis.
+ * analysis, valid until the next vsc_analysis_get() after a refresh.
  */
 struct vsc_error *vsc_analysis_get(struct vsc_analysis *a, const char *key,
 				   const void **out) VSC_MUST_CHECK;
-/* How many times @key was built in this run (0 or 1; for tests and --stats). */
+/*
+ * Refresh the target (vsc_target_refresh(); an error goes into the report)
+ * and drop every product of an earlier epoch.  A no-op on a dump.
+ */
+void vsc_analysis_refresh(struct vsc_analysis *a);
+/* How many times @key was built in this run: once per epoch it was asked for (tests, --stats). */
 unsigned int vsc_analysis_builds(const struct vsc_analysis *a, const char *key);
 
 /*
@@ -117,12 +134,17 @@ struct vsc_analyzer {
 	/* Where its kernel types live, for the DWARF backend (vsc_types_add_hints()). */
 	const struct vsc_type_hint *type_hints;
 	size_t nr_type_hints;
+	/*
+	 * Run only when named (`log`, `sym`, `type`): it answers a question
+	 * asked with options and is no part of the report of every analyzer.
+	 */
+	bool on_request;
 };
 
 void vsc_analysis_init(struct vsc_analysis *a, struct vsc_target *t, struct vsc_report *rep);
 void vsc_analysis_deinit(struct vsc_analysis *a);
 
-/* Built-in analyzers, in the order the report runs them. */
+/* Built-in analyzers, in the order the report runs them (on-request ones last). */
 const struct vsc_analyzer *const *vsc_builtin_analyzers(size_t *count);
 const struct vsc_analyzer *vsc_analyzer_find(const char *name);
 /*

@@ -51,4 +51,61 @@ struct vsc_error *vsc_cpu_curr(struct vsc_target *t, unsigned int cpu, uint64_t 
  */
 struct vsc_error *vsc_cpu_idle(struct vsc_target *t, unsigned int cpu, uint64_t *task) VSC_MUST_CHECK;
 
+/* ---- what crash's `sys` shows first: names, taint, time, CPU masks ---- */
+
+/* init_uts_ns.name, as uname(2) gives it; every field NUL-terminated. */
+#define VSC_UTS_LEN 65          /* __NEW_UTS_LEN + 1 */
+struct vsc_utsname {
+	char sysname[VSC_UTS_LEN];
+	char nodename[VSC_UTS_LEN];     /* the host name; "(none)" until set (UTS_NODENAME) */
+	char release[VSC_UTS_LEN];
+	char version[VSC_UTS_LEN];      /* "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-26)" */
+	char machine[VSC_UTS_LEN];
+	char domainname[VSC_UTS_LEN];
+};
+struct vsc_error *vsc_read_utsname(struct vsc_target *t, struct vsc_utsname *out) VSC_MUST_CHECK;
+/* linux_banner ("Linux version ... #1 SMP ..."), newline dropped, at most @size - 1 bytes. */
+struct vsc_error *vsc_read_banner(struct vsc_target *t, char *buf, size_t size) VSC_MUST_CHECK;
+
+/* One taint flag: bit i of tainted_mask as the kernel's taint_flags[i] spells it. */
+struct vsc_taint_flag {
+	char letter;            /* c_true: 'O' */
+	bool module;            /* a module can carry it (struct module.taints) */
+	char name[32];          /* "OOT_MODULE": the kernel's own desc (6.12+), else its TAINT_ name */
+	const char *meaning;    /* Documentation/admin-guide/tainted-kernels.rst, or NULL */
+};
+
+#define VSC_TAINT_MAX_FLAGS 64
+struct vsc_taint {
+	uint64_t mask;          /* tainted_mask */
+	unsigned int nr_flags;  /* flags this kernel knows (TAINT_FLAGS_COUNT) */
+	struct vsc_taint_flag flags[VSC_TAINT_MAX_FLAGS];
+	/*
+	 * The letters came from the dump's own taint_flags table; false when it
+	 * could not be read and vtdscope's copy of kernel/panic.c's table was
+	 * used (@table_error says why).
+	 */
+	bool from_kernel;
+	char table_error[160];
+};
+/*
+ * tainted_mask, and the kernel's taint_flags table to decode it with.  A set
+ * bit at or past @nr_flags is one this kernel cannot have set: corrupt data
+ * the caller reports.
+ */
+struct vsc_error *vsc_read_taint(struct vsc_target *t, struct vsc_taint *out) VSC_MUST_CHECK;
+
+/*
+ * The kernel's wall clock at its last timekeeping update (the tick before
+ * the dump; "now" on a live kernel): tk_core.timekeeper.xtime_sec, seconds
+ * since the epoch.  What crash's `sys` shows as DATE when the dump has no
+ * CRASHTIME.  A value past what nanoseconds since the epoch hold in 64 bits
+ * (the year 2262) is refused (VSC_ERR_CORRUPT).
+ */
+struct vsc_error *vsc_read_wall_clock(struct vsc_target *t, int64_t *sec) VSC_MUST_CHECK;
+
+/* The cpumask at symbol @name ("__cpu_active_mask"): @out[cpu] for the first @n CPUs. */
+struct vsc_error *vsc_read_cpumask(struct vsc_target *t, const char *name, bool *out,
+				   unsigned int n) VSC_MUST_CHECK;
+
 #endif

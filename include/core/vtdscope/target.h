@@ -40,6 +40,26 @@ struct vsc_error *vsc_target_open(const char *path, const struct vsc_open_option
 				  struct vsc_target **out) VSC_MUST_CHECK;
 void vsc_target_destroy(struct vsc_target *t);
 
+/*
+ * Epochs: what the target read once and keeps (large reads such as the
+ * printk rings, the module list with its text ranges, ORC tables and
+ * symbols, the online CPU mask, panic_cpu) is a view of one epoch.  A dump
+ * never changes: it stays in its first epoch and vsc_target_refresh() is a
+ * no-op.  On the live kernel a refresh drops everything read from memory
+ * that can change while the kernel runs and bumps the epoch, so the next
+ * reads see the kernel as it is now; it keeps what cannot change (VMCOREINFO,
+ * the KASLR offsets, vmlinux's kallsyms, BTF or DWARF types, its ORC table,
+ * the per-CPU offsets), so a refresh costs a few reads, not a reopen.
+ * Plain reads (vsc_read()) of a live target always read the kernel now.
+ * Strings the target lends (symbol and module names of a stack's frames)
+ * stay valid across refreshes, for the life of the target.  A live refresh
+ * only reads /proc/kcore (its headers and kernel memory), as every live read
+ * does: it takes no lock of its own and returns on a wedged machine.  On
+ * error nothing was dropped and the epoch stays.
+ */
+uint64_t vsc_target_epoch(const struct vsc_target *t);
+struct vsc_error *vsc_target_refresh(struct vsc_target *t) VSC_MUST_CHECK;
+
 /* Facts about the target, filled at open time.  Borrowed from the target. */
 struct vsc_target_info {
 	const char *path;
@@ -64,10 +84,17 @@ struct vsc_target_info {
 };
 const struct vsc_target_info *vsc_target_info(const struct vsc_target *t);
 
-/* Work done on the target so far: a run should unwind each stack and read the log once. */
+/*
+ * Work done on the target so far: a run should unwind each stack and read
+ * the log once; a target decodes kallsyms and loads its types once however
+ * often it is refreshed, and reads the module list at most once per epoch.
+ */
 struct vsc_target_stats {
 	unsigned long unwinds;     /* vsc_unwind_cpu() and vsc_unwind_task() calls */
 	unsigned long log_scans;   /* vsc_log_foreach() calls */
+	unsigned long kallsyms_decodes; /* kallsyms decoded from memory */
+	unsigned long types_loads;      /* BTF parsed or the vmlinux's DWARF opened */
+	unsigned long module_scans;     /* the module list read (for module text and ORC) */
 };
 const struct vsc_target_stats *vsc_target_stats(const struct vsc_target *t);
 

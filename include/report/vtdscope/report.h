@@ -21,6 +21,7 @@
  *   struct vsc_section *qi = vsc_report_section(rep, "qi", "Invalidation queue");
  *   vsc_section_kv(qi, "free_head", vsc_val_uint(17));
  *   vsc_section_kv(qi, "base", vsc_val_addr(desc_va));
+ *   vsc_section_kv(qi, "waiting_cpus", vsc_val_list_of(vsc_val_uint(1), vsc_val_uint(2)));
  *
  *   static const struct vsc_column slot_cols[] = {
  *           { .name = "slot",   .kind = VSC_VAL_UINT },
@@ -46,8 +47,9 @@
  * it (vsc_report_check() then returns the out-of-memory error) and every
  * renderer states "report incomplete: out of memory" as a report error.
  * Misuse that C cannot catch at compile time (duplicate keys, a row with the
- * wrong number of values, a value of the wrong kind for its column) is never
- * fatal either: it becomes an error of kind "internal" in the report.
+ * wrong number of values, a value of the wrong kind for its column, lists
+ * and objects nested too deep, duplicate object keys) is never fatal either:
+ * it becomes an error of kind "internal" in the report.
  *
  * Strings.  All strings passed in are copied (the caller keeps ownership; a
  * string only needs to live for the duration of the call).  Strings are
@@ -60,6 +62,10 @@
  * Pointers returned by the builders (sections, tables, code blocks,
  * findings) are owned by the report and stay valid until
  * vsc_report_destroy().
+ *
+ * Reading: <vtdscope/report_read.h> walks the same tree read-only (the
+ * renderers, the TUI and plugins are its clients); a few summary readers
+ * (verdict, finding count, redaction of a string) are declared here.
  */
 #ifndef VTDSCOPE_REPORT_H
 #define VTDSCOPE_REPORT_H
@@ -123,6 +129,29 @@ struct vsc_error *vsc_severity_from_name(const char *name, enum vsc_severity *ou
  *   ABSENT  "not available on this kernel" text "n/a"; JSON null, with the
  *                                          reason in a sibling "unavailable"
  *                                          object
+ *   LIST    ordered values (CPU numbers,   text "1, 4-6" (runs of consecutive
+ *           slot numbers, names)           non-negative integers as ranges,
+ *                                          like the kernel's cpulist; "; "
+ *                                          between items when a string item
+ *                                          holds a comma; "none" when empty);
+ *                                          JSON array
+ *   OBJECT  ordered key -> value pairs (a  text "sid=01:00.0 addr=0x1000"
+ *           decoded descriptor)            ("none" when empty); JSON object,
+ *                                          absent members null with their
+ *                                          reasons under the object's own
+ *                                          "unavailable" member (a reserved
+ *                                          key; keys since_boot_ns and wall
+ *                                          alone are refused: a time)
+ *   TIME    a kernel timestamp since boot  text "12.500000s", a wall-clock
+ *           and/or a wall-clock time       time as UTC ISO 8601, both as
+ *                                          "12.500000s (2024-05-01T12:00:00Z)";
+ *                                          JSON {"since_boot_ns", "wall"}
+ *
+ * Inside a list or an object, values of any kind may be nested (at most
+ * VSC_VALUE_MAX_DEPTH levels); nested lists and objects read "[a, b]" and
+ * "{k=v}" in text.  An absent list item reads "n/a", null in JSON (its
+ * reason is kept only in the model).  Redaction applies inside them item by
+ * item.
  */
 #define VSC_VALUE_KINDS(X)             \
 	X(STR,    "string",   false)   \
@@ -132,7 +161,10 @@ struct vsc_error *vsc_severity_from_name(const char *name, enum vsc_severity *ou
 	X(ADDR,   "address",  true)    \
 	X(BOOL,   "bool",     false)   \
 	X(HOST,   "hostname", false)   \
-	X(ABSENT, "absent",   false)
+	X(ABSENT, "absent",   false)   \
+	X(LIST,   "list",     false)   \
+	X(OBJECT, "object",   false)   \
+	X(TIME,   "time",     true)
 
 enum vsc_value_kind {
 #define VSC_X_(e, name, right) VSC_VAL_##e,
@@ -143,9 +175,23 @@ enum vsc_value_kind {
 
 const char *vsc_value_kind_name(enum vsc_value_kind kind);
 
+#define VSC_VALUE_MAX_DEPTH 8   /* lists and objects nested deeper are refused */
+
+struct vsc_value;
+struct vsc_member;
+
+/* TIME: either clock or both. */
+struct vsc_time {
+	bool has_boot;
+	bool has_wall;
+	uint64_t boot_ns;       /* since boot: the kernel's local_clock(), printk time */
+	int64_t wall_ns;        /* since the Unix epoch, UTC */
+};
+
 /*
- * A value is a small struct passed by value.  Strings in a value are
- * borrowed until the value is added to the report, which copies them.
+ * A value is a small struct passed by value.  Strings, list items and object
+ * members in a value are borrowed until the value is added to the report,
+ * which copies them deeply: a list may be built in a local array.
  */
 struct vsc_value {
 	enum vsc_value_kind kind;
@@ -156,7 +202,22 @@ struct vsc_value {
 		int64_t i;      /* INT */
 		uint64_t u;     /* UINT, HEX, ADDR */
 		bool b;         /* BOOL */
+		struct {
+			const struct vsc_value *items;
+			size_t n;
+		} list;         /* LIST */
+		struct {
+			const struct vsc_member *members;
+			size_t n;
+		} object;       /* OBJECT: keys unique after normalising */
+		struct vsc_time time;   /* TIME */
 	};
+};
+
+/* One member of an OBJECT value.  @key is normalised to snake_case when stored. */
+struct vsc_member {
+	const char *key;
+	struct vsc_value value;
 };
 
 #define VSC_ABSENT_DEFAULT_REASON "not available on this kernel"
@@ -205,6 +266,47 @@ static inline struct vsc_value vsc_val_host(const char *name)
 		return vsc_val_absent(NULL);
 	return (struct vsc_value){ .kind = VSC_VAL_HOST, .s = name };
 }
+/*
+ * A list of @n values at @items (copied with the value; NULL is fine when
+ * @n is 0).  vsc_val_list_of(vsc_val_uint(1), vsc_val_uint(2)) for a fixed
+ * list; the compound literal lives until the end of the enclosing block.
+ */
+static inline struct vsc_value vsc_val_list(const struct vsc_value *items, size_t n)
+{
+	return (struct vsc_value){ .kind = VSC_VAL_LIST, .list = { items, n } };
+}
+#define vsc_val_list_of(...)                                                    \
+	vsc_val_list((const struct vsc_value[]){ __VA_ARGS__ },                 \
+		     sizeof((const struct vsc_value[]){ __VA_ARGS__ }) /        \
+			     sizeof(struct vsc_value))
+/* An object of @n members at @members: { "sid", vsc_val_str("01:00.0") }, ... */
+static inline struct vsc_value vsc_val_object(const struct vsc_member *members, size_t n)
+{
+	return (struct vsc_value){ .kind = VSC_VAL_OBJECT, .object = { members, n } };
+}
+#define vsc_val_object_of(...)                                                  \
+	vsc_val_object((const struct vsc_member[]){ __VA_ARGS__ },              \
+		       sizeof((const struct vsc_member[]){ __VA_ARGS__ }) /     \
+			       sizeof(struct vsc_member))
+/* Nanoseconds since boot (a printk timestamp). */
+static inline struct vsc_value vsc_val_time_boot(uint64_t ns)
+{
+	return (struct vsc_value){ .kind = VSC_VAL_TIME,
+				   .time = { .has_boot = true, .boot_ns = ns } };
+}
+/* Nanoseconds since the Unix epoch. */
+static inline struct vsc_value vsc_val_time_wall(int64_t ns)
+{
+	return (struct vsc_value){ .kind = VSC_VAL_TIME,
+				   .time = { .has_wall = true, .wall_ns = ns } };
+}
+/* The same instant on both clocks. */
+static inline struct vsc_value vsc_val_time(uint64_t boot_ns, int64_t wall_ns)
+{
+	return (struct vsc_value){ .kind = VSC_VAL_TIME,
+				   .time = { .has_boot = true, .has_wall = true,
+					     .boot_ns = boot_ns, .wall_ns = wall_ns } };
+}
 /* Mark any value as redactable (e.g. the KASLR offset). */
 static inline struct vsc_value vsc_val_sensitive(struct vsc_value v)
 {
@@ -215,7 +317,9 @@ static inline struct vsc_value vsc_val_sensitive(struct vsc_value v)
 /*
  * Format a value as plain text (what the text renderer prints in a cell),
  * into @buf (always NUL-terminated, truncated to @size).  Returns the length
- * the full text needs, like snprintf.  For front-ends such as the TUI.
+ * the full text needs, like snprintf.  Under @redact this scrubs kernel
+ * addresses but knows no report: vsc_report_value_text() (report_read.h)
+ * also scrubs the report's host names and sensitive numbers.
  */
 int vsc_value_format(const struct vsc_value *v, bool redact, char *buf, size_t size);
 
@@ -281,14 +385,16 @@ bool vsc_report_worst_severity(const struct vsc_report *rep, enum vsc_severity *
 
 /*
  * Read access for front-ends that summarise a report (batch) without
- * rendering it.  Strings are borrowed from the report (valid UTF-8, not
- * redacted) and live until vsc_report_destroy().
+ * rendering it; the full read API is <vtdscope/report_read.h>.  Strings are
+ * borrowed from the report (valid UTF-8, not redacted) and live until
+ * vsc_report_destroy().
  */
 /* The verdict line, or NULL when none was set. */
 const char *vsc_report_verdict(const struct vsc_report *rep);
 /*
  * Errors recorded anywhere in the report (report level and in sections, an
- * analyzer that failed included): a report with errors is incomplete.
+ * analyzer that failed included): a report with errors is incomplete.  An
+ * allocation failure is not counted here (vsc_report_check() says it).
  */
 size_t vsc_report_error_count(const struct vsc_report *rep);
 /*
@@ -494,7 +600,7 @@ struct vsc_render_options {
 
 /* JSON schema identity written into every JSON report. */
 #define VSC_REPORT_SCHEMA_NAME    "vtdscope-report"
-#define VSC_REPORT_SCHEMA_VERSION 1
+#define VSC_REPORT_SCHEMA_VERSION 2     /* 2: list, object and time values */
 
 /*
  * Render @rep to @out.  @opts may be NULL (text, no colour, no redaction).
