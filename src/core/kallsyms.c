@@ -84,6 +84,55 @@ static uint64_t decode_addr(enum addr_encoding enc, const int32_t *off, const ui
 	return 0;
 }
 
+/*
+ * A damaged page of kallsyms_names shifts every later name onto the wrong
+ * address: the decode still succeeds, and lookups answer with another
+ * symbol's address (a damage campaign found init_uts_ns read from garbage).
+ * The symbols VMCOREINFO names are checked against it (the kernel wrote
+ * both); an empty name is damage too.  What disagrees becomes a diagnostic
+ * that marks the analysis incomplete: never a silent wrong address.
+ */
+static void check_against_vmcoreinfo(struct vsc_target *t, uint32_t first_damaged)
+{
+	const char *raw = vsc_vmcoreinfo_raw(t), *line;
+	unsigned int checked = 0, wrong = 0;
+	char first[320] = "";
+
+	for (line = raw; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		char key[128];
+		unsigned long long want;
+		const struct vsc_symbol *sym;
+
+		if (sscanf(line, "SYMBOL(%127[^)])=%llx", key, &want) != 2)
+			continue;
+		/*
+		 * VMCOREINFO_SYMBOL_ARRAY(mem_section) records the array's value:
+		 * with SPARSEMEM_EXTREME mem_section is a pointer, so that is the
+		 * pointer's contents, not the symbol's address.
+		 */
+		if (!strcmp(key, "mem_section"))
+			continue;
+		sym = vsc_symtab_find_name(t->symtab, key);
+		if (!sym)
+			continue;
+		checked++;
+		if (sym->address == want)
+			continue;
+		if (!wrong++)
+			snprintf(first, sizeof(first), "%s decodes to 0x%llx, VMCOREINFO says 0x%llx",
+				 key, (unsigned long long)sym->address, want);
+	}
+	if (wrong)
+		vsc_target_diagnose(t, VSC_ERR_CORRUPT, true,
+				    "kallsyms in the dump is damaged: %u of %u symbols VMCOREINFO "
+				    "names disagree (%s); symbol names may belong to other addresses",
+				    wrong, checked, first);
+	else if (first_damaged != UINT32_MAX)
+		vsc_target_diagnose(t, VSC_ERR_CORRUPT, true,
+				    "kallsyms in the dump is damaged: symbol %u has no name; the "
+				    "names after it may belong to other addresses", first_damaged);
+}
+
 struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 {
 	uint64_t a_names, a_ttable, a_tindex, a_num, a_offsets = 0, a_base = 0, a_addrs = 0;
@@ -99,7 +148,7 @@ struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 	struct stream s = { .t = t };
 	struct vsc_error *err = NULL;
 	int enc = -1;
-	uint32_t stext_idx = UINT32_MAX;
+	uint32_t stext_idx = UINT32_MAX, first_damaged = UINT32_MAX;
 
 	if (!vsc_vmcoreinfo_number(t, "SYMBOL(kallsyms_names)", &a_names) ||
 	    !vsc_vmcoreinfo_number(t, "SYMBOL(kallsyms_token_table)", &a_ttable) ||
@@ -213,8 +262,12 @@ struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 		}
 		name[n] = '\0';
 		sym_of[i] = UINT32_MAX;
-		if (n < 2)
+		if (n < 2) {
+			/* every kernel symbol has a type and a name: the stream is damaged here */
+			if (first_damaged == UINT32_MAX)
+				first_damaged = i;
 			continue;
+		}
 		/* Address filled in once the encoding is known. */
 		sym_of[i] = (uint32_t)(vsc_symtab_size(t->symtab) - base_index);
 		if (vsc_symtab_add(t->symtab, name + 1, 0, 0, name[0], NULL)) {
@@ -253,6 +306,7 @@ struct vsc_error *vsc_kallsyms_load(struct vsc_target *t)
 					       decode_addr((enum addr_encoding)enc, offs, abs, base,
 							   a_offsets, i));
 	vsc_symtab_finish(t->symtab);
+	check_against_vmcoreinfo(t, first_damaged);
 	free(t->s_symbols);
 	if (asprintf(&t->s_symbols, "kallsyms from memory (%u symbols)", num) < 0)
 		t->s_symbols = NULL;
