@@ -13,6 +13,16 @@
 
 struct vsc_dumpfile;
 
+/* kdump-compressed header fields (makedumpfile diskdump_mod.h). */
+#define DISKDUMP_HEADER_VERSION_OFF 8
+#define DISKDUMP_BLOCK_SIZE_OFF 428
+#define DISKDUMP_SUB_HDR_SIZE_OFF 432
+#define DISKDUMP_BITMAP_BLOCKS_OFF 436
+#define DISKDUMP_MAX_MAPNR_OFF 440
+#define SUBHDR_MAX_MAPNR_64 96
+#define PAGE_DESC_SIZE 24              /* struct page_desc: offset, size, flags, page_flags */
+#define MAX_BITMAP_CHECK (64u << 20)   /* bitmaps larger than this are not read whole */
+
 struct vsc_error *vsc_dumpfile_open(const char *path, int fd, struct vsc_dumpfile **out) VSC_MUST_CHECK;
 void vsc_dumpfile_destroy(struct vsc_dumpfile *df);
 /* "elf" or "kdump-compressed" */

@@ -31,6 +31,25 @@ struct vsc_dumpfile {
 	int fd;
 	struct elf_load *loads;
 	size_t nr_loads;
+	/* kdump-compressed: the dumpable bitmap, to find and check page descriptors */
+	struct diskdump_index *dd;
+};
+
+/*
+ * A kdump-compressed page is found through its descriptor: the n-th set bit
+ * of the dumpable bitmap is the n-th descriptor.  libkdumpfile 0.5.1 trusts
+ * the descriptor: a damaged one (a flipped bitmap bit shifts them all, or a
+ * size larger than a page) makes it copy past its page buffer (SIGSEGV,
+ * found by the damage campaign).  So each descriptor is checked here, once,
+ * before the library reads the page.
+ */
+struct diskdump_index {
+	uint64_t *bits;          /* the dumpable bitmap, max_mapnr bits */
+	uint64_t *rank;          /* set bits before word i */
+	uint64_t *checked;       /* descriptor already found sound */
+	uint64_t nr_words, max_mapnr;
+	uint64_t desc_off, file_size;
+	uint32_t block_size;
 };
 
 /* The part of a PT_LOAD backed by file data: [paddr, paddr + size) at @offset. */
@@ -146,6 +165,115 @@ static struct vsc_error *elf_read_phys(struct vsc_dumpfile *df, uint64_t paddr, 
 	return NULL;
 }
 
+static void diskdump_index_free(struct diskdump_index *dd)
+{
+	if (!dd)
+		return;
+	free(dd->bits);
+	free(dd->rank);
+	free(dd->checked);
+	free(dd);
+}
+
+/* NULL when the bitmap is too large to keep (then the library alone reads). */
+static struct vsc_error *diskdump_index_init(struct vsc_dumpfile *df, int fd)
+{
+	unsigned char hdr[512], sub[128];
+	int32_t version, block_size;
+	uint32_t sub_blocks, bitmap_blocks, mapnr32;
+	uint64_t half, bytes;
+	struct diskdump_index *dd;
+	struct stat st;
+
+	if (pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) || fstat(fd, &st))
+		return vsc_error_create(VSC_ERR_FORMAT, "kdump header unreadable");
+	memcpy(&version, hdr + DISKDUMP_HEADER_VERSION_OFF, 4);
+	memcpy(&block_size, hdr + DISKDUMP_BLOCK_SIZE_OFF, 4);
+	memcpy(&sub_blocks, hdr + DISKDUMP_SUB_HDR_SIZE_OFF, 4);
+	memcpy(&bitmap_blocks, hdr + DISKDUMP_BITMAP_BLOCKS_OFF, 4);
+	memcpy(&mapnr32, hdr + DISKDUMP_MAX_MAPNR_OFF, 4);
+	if (block_size <= 0 || pread(fd, sub, sizeof(sub), block_size) != (ssize_t)sizeof(sub))
+		return vsc_error_create(VSC_ERR_FORMAT, "kdump sub-header unreadable");
+	half = (uint64_t)bitmap_blocks * (uint64_t)block_size / 2;
+	if (!half || half > MAX_BITMAP_CHECK)
+		return NULL;
+	dd = calloc(1, sizeof(*dd));
+	if (!dd)
+		return &vsc_error_nomem;
+	memcpy(&dd->max_mapnr, sub + SUBHDR_MAX_MAPNR_64, 8);
+	if (version < 6)
+		dd->max_mapnr = mapnr32;
+	if (dd->max_mapnr > half * 8)
+		dd->max_mapnr = half * 8;       /* bits the bitmap really has */
+	dd->block_size = (uint32_t)block_size;
+	dd->desc_off = (1 + (uint64_t)sub_blocks + bitmap_blocks) * (uint64_t)block_size;
+	dd->file_size = (uint64_t)st.st_size;
+	dd->nr_words = (dd->max_mapnr + 63) / 64;
+	bytes = dd->nr_words * 8;
+	dd->bits = calloc(dd->nr_words + 1, 8);
+	dd->rank = calloc(dd->nr_words + 1, 8);
+	dd->checked = calloc(dd->nr_words + 1, 8);
+	if (!dd->bits || !dd->rank || !dd->checked) {
+		diskdump_index_free(dd);
+		return &vsc_error_nomem;
+	}
+	if (pread(fd, dd->bits, bytes < half ? bytes : half,
+		  (off_t)((1 + (uint64_t)sub_blocks) * (uint64_t)block_size + half)) < 0) {
+		diskdump_index_free(dd);
+		return vsc_error_create(VSC_ERR_FORMAT, "kdump page bitmap unreadable");
+	}
+	if (dd->max_mapnr % 64)
+		dd->bits[dd->nr_words - 1] &= (1ULL << (dd->max_mapnr % 64)) - 1;
+	for (uint64_t i = 0; i < dd->nr_words; i++)
+		dd->rank[i + 1] = dd->rank[i] + (uint64_t)__builtin_popcountll(dd->bits[i]);
+	df->dd = dd;
+	return NULL;
+}
+
+/* Compression flags of struct page_desc (makedumpfile diskdump_mod.h). */
+#define DUMP_DH_COMPRESSED_ZLIB   0x1
+#define DUMP_DH_COMPRESSED_LZO    0x2
+#define DUMP_DH_COMPRESSED_SNAPPY 0x4
+#define DUMP_DH_COMPRESSED_ZSTD   0x20
+
+/* Is the descriptor of page @pfn one libkdumpfile can read safely?  NULL if so. */
+static struct vsc_error *diskdump_check(struct vsc_dumpfile *df, uint64_t pfn)
+{
+	struct diskdump_index *dd = df->dd;
+	uint64_t w = pfn / 64, bit = 1ULL << (pfn % 64), idx, off;
+	unsigned char desc[PAGE_DESC_SIZE];
+	uint32_t size, flags;
+
+	if (pfn >= dd->max_mapnr || !(dd->bits[w] & bit))
+		return vsc_error_create(VSC_ERR_NODATA, "physical page 0x%llx not in dump",
+					(unsigned long long)(pfn << 12));
+	if (dd->checked[w] & bit)
+		return NULL;
+	idx = dd->rank[w] + (uint64_t)__builtin_popcountll(dd->bits[w] & (bit - 1));
+	off = dd->desc_off + idx * PAGE_DESC_SIZE;
+	if (off + PAGE_DESC_SIZE > dd->file_size ||
+	    pread(df->fd, desc, sizeof(desc), (off_t)off) != (ssize_t)sizeof(desc))
+		return vsc_error_create(VSC_ERR_NODATA, "physical page 0x%llx not in dump "
+					"(its descriptor lies past the end of the file: the dump is "
+					"cut short)", (unsigned long long)(pfn << 12));
+	memcpy(&off, desc, 8);
+	memcpy(&size, desc + 8, 4);
+	memcpy(&flags, desc + 12, 4);
+	if (!size || size > dd->block_size ||
+	    (!(flags & (DUMP_DH_COMPRESSED_ZLIB | DUMP_DH_COMPRESSED_LZO |
+			DUMP_DH_COMPRESSED_SNAPPY | DUMP_DH_COMPRESSED_ZSTD)) &&
+	     size != dd->block_size))
+		return vsc_error_create(VSC_ERR_CORRUPT, "physical page 0x%llx: damaged page "
+					"descriptor (%u bytes, flags 0x%x)",
+					(unsigned long long)(pfn << 12), size, flags);
+	if (off < dd->desc_off || off > dd->file_size || size > dd->file_size - off)
+		return vsc_error_create(VSC_ERR_NODATA, "physical page 0x%llx not in dump "
+					"(its data lies past the end of the file: the dump is cut "
+					"short)", (unsigned long long)(pfn << 12));
+	dd->checked[w] |= bit;
+	return NULL;
+}
+
 static void trace_page(struct vsc_dumpfile *df, uint64_t pfn)
 {
 	size_t h;
@@ -216,13 +344,15 @@ struct vsc_error *vsc_dumpfile_open(const char *path, int fd, struct vsc_dumpfil
 		snprintf(df->format, sizeof(df->format), "unknown");
 	if (!strcmp(df->format, "diskdump"))
 		snprintf(df->format, sizeof(df->format), "kdump-compressed");
-	if (!strcmp(df->format, "elf")) {
-		struct vsc_error *err = elf_loads_init(df, fd);
+	if (!strcmp(df->format, "elf") || !strcmp(df->format, "kdump-compressed")) {
+		struct vsc_error *err = !strcmp(df->format, "elf") ? elf_loads_init(df, fd)
+								  : diskdump_index_init(df, fd);
 
 		if (err) {
 			vsc_dumpfile_destroy(df);
 			return err;
 		}
+		df->fd = fd;
 	}
 	*out = df;
 	return NULL;
@@ -260,6 +390,7 @@ void vsc_dumpfile_destroy(struct vsc_dumpfile *df)
 		fclose(df->trace);
 	free(df->traced);
 	free(df->loads);
+	diskdump_index_free(df->dd);
 	free(df);
 }
 
@@ -284,6 +415,8 @@ struct vsc_error *vsc_dumpfile_read_phys(struct vsc_dumpfile *df, uint64_t paddr
 			trace_page(df, p);
 	if (df->loads)
 		return elf_read_phys(df, paddr, buf, len);
+	for (uint64_t p = paddr >> 12; df->dd && len && p <= (paddr + len - 1) >> 12; p++)
+		VSC_TRY(diskdump_check(df, p));
 	st = kdump_read(df->ctx, KDUMP_MACHPHYSADDR, paddr, buf, &got);
 
 	if (st == KDUMP_OK && got == len)

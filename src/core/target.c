@@ -41,19 +41,11 @@
 #define QEMU_CPUSTATE_CR 392         /* cr[0..4] */
 #define QEMU_CPUSTATE_KGS_BASE 432
 
-/* kdump-compressed header fields we need (makedumpfile diskdump_mod.h). */
-#define DISKDUMP_HEADER_VERSION_OFF 8
-#define DISKDUMP_BLOCK_SIZE_OFF 428
+/* More kdump-compressed header fields (the layout is in dumpfile.h). */
 #define SUBHDR_OFFSET_VMCOREINFO 32
 #define SUBHDR_SIZE_VMCOREINFO 40
 #define SUBHDR_OFFSET_NOTE 48
 #define SUBHDR_SIZE_NOTE 56
-#define DISKDUMP_SUB_HDR_SIZE_OFF 432
-#define DISKDUMP_BITMAP_BLOCKS_OFF 436
-#define DISKDUMP_MAX_MAPNR_OFF 440
-#define SUBHDR_MAX_MAPNR_64 96
-#define PAGE_DESC_SIZE 24              /* struct page_desc: offset, size, flags, page_flags */
-#define MAX_BITMAP_CHECK (64u << 20)
 
 static struct vsc_error *pread_full(int fd, void *buf, size_t len, uint64_t off, const char *path,
 				    const char *what)
