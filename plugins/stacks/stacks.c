@@ -6,8 +6,10 @@
  * Two views of the same section.  `vtdscope bt` (options.full_stacks) shows
  * every frame of the CPUs or tasks asked for.  The report shows every CPU
  * trimmed to what matters: the frames down to 3 past the last interesting
- * one (the QI submit path, a spinlock slowpath, panic, module code), or the
- * first 8, and it leaves plainly idle CPUs out; --verbose shows everything.
+ * one (the QI submit path, a spinlock slowpath, panic, module code), or, when
+ * that one runs in an interrupt or an NMI, down to 3 into the context it
+ * interrupted, or the first 8, and it leaves plainly idle CPUs out;
+ * --verbose shows everything.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -148,11 +150,18 @@ static const char *stack_idle_in(const struct vsc_stack *st)
 	return doing && idle_function(doing->symbol) ? doing->symbol : NULL;
 }
 
-/* How many frames (markers not counted) the report shows of @st, at most. */
+/*
+ * How many frames (markers not counted) the report shows of @st, at most.
+ * When the last interesting frame runs in an interrupt or an NMI (the
+ * flush-queue timer's softirq on the IRQ stack, a panic from the NMI
+ * watchdog), the context it interrupted is part of the story: the stack goes
+ * on to that context's exception frame and a few frames past it.
+ */
 static size_t frames_to_show(const struct vsc_stack *st)
 {
-	size_t n = 0, last = 0;
+	size_t n = 0, last = 0, interrupted = 0;
 	bool any = false;
+	enum vsc_stack_kind in = VSC_STACK_UNKNOWN;     /* the interrupt stack it runs on */
 
 	for (size_t i = 0; i < st->nr_frames; i++) {
 		const struct vsc_frame *f = &st->frames[i];
@@ -162,10 +171,20 @@ static size_t frames_to_show(const struct vsc_stack *st)
 		if (frame_interesting(f)) {
 			last = n;
 			any = true;
+			in = f->stack == VSC_STACK_IRQ || f->stack == VSC_STACK_NMI ? f->stack :
+			     VSC_STACK_UNKNOWN;
+			interrupted = 0;
+		} else if (in != VSC_STACK_UNKNOWN && !interrupted && f->stack != in &&
+			   f->kind == VSC_FRAME_EXCEPTION) {
+			interrupted = n;
 		}
 		n++;
 	}
-	return any ? last + 1 + FRAMES_PAST_INTERESTING : FRAMES_UNINTERESTING;
+	if (!any)
+		return FRAMES_UNINTERESTING;
+	if (interrupted)
+		return interrupted + FRAMES_PAST_INTERESTING;
+	return last + 1 + FRAMES_PAST_INTERESTING;
 }
 
 /* ---- rendering one stack ---- */

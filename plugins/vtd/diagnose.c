@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The lockup diagnosis: from the rebuilt invalidation queues, the kernel log
- * and the CPUs' stacks, say what is wrong in one line and show the evidence.
- * Nothing here keys on a particular dump: slots, CPUs, devices and batch
- * sizes all come from the target.
+ * The lockup diagnosis as report findings: the judge (judge.c) decides, this
+ * file only words its result, with the evidence and next steps, and points
+ * the evidence at the rows of the queue tables.  The verdict line says what
+ * the sources allow (a lockup, a suspicion and why, a hang elsewhere, or
+ * health), the root cause first; the lockup finding carries the causal
+ * chain and every in-flight batch's submitter.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-#include <vtdscope/symbols.h>
-#include <vtdscope/target.h>
 
 #include "diagnose.h"
 
@@ -22,9 +21,15 @@
 	  "a device-TLB (ATS) invalidation never completed; submitters are stuck in qi_submit_sync") \
 	X(LOCKUP_BATCH, "qi-batch-hang", CRITICAL,                                             \
 	  "an invalidation batch never completed; submitters are stuck in qi_submit_sync")      \
+	X(SUSPECTED, "qi-lockup-suspected", ERROR,                                             \
+	  "a source shows a VT-d lockup, but another disagrees or could not be read")          \
 	X(IQE, "qi-iqe", ERROR, "the hardware rejected a descriptor (Invalidation Queue Error)")  \
+	X(ATS_OFF, "qi-devtlb-ats-off", ERROR,                                                 \
+	  "a device-TLB invalidation was sent to a device whose ATS is disabled")              \
 	X(ITE, "qi-ite", ERROR, "a device-TLB invalidation timed out (Invalidation Time-out Error)") \
 	X(QUEUE_FULL, "qi-queue-full", ERROR, "the invalidation queue is full; submitters wait for slots") \
+	X(ELSEWHERE, "hang-elsewhere", WARNING,                                                \
+	  "the system hung (a lockup report or a stall panic) and no VT-d source shows why")   \
 	X(SILENT_WAIT, "qi-wait-silent", WARNING,                                              \
 	  "a wait descriptor never completed and no queue fault was logged")                    \
 	X(LOCK_OUTSIDER, "qi-lock-outsider", WARNING,                                          \
@@ -46,388 +51,21 @@ static const struct vsc_finding_kind finding_kinds[] = {
 #undef X
 };
 
-/*
- * Who calls qi_submit_sync, by a function on the stack above it.  Most
- * specific first: the first entry found anywhere above qi_submit_sync wins.
- */
-static const struct {
-	const char *func;
-	const char *role;
-} submitter_roles[] = {
-	{ "fq_flush_timeout", "flush-queue timer" },
-	{ "intel_iommu_iotlb_sync_map", "DMA map path" },
-	{ "intel_iommu_tlb_sync", "strict DMA unmap" },
-	{ "__iommu_dma_unmap", "DMA unmap, flush queue full" },
-	{ "qi_flush_iec", "interrupt remapping" },
-	{ "modify_irte", "interrupt remapping" },
-	{ "prq_event_thread", "page-request handler" },
-	{ "intel_svm_page_response", "page response" },
-	{ "intel_iommu_page_response", "page response" },
-	{ "intel_svm_drain_prq", "PRQ drain" },
-	{ "intel_drain_pasid_prq", "PRQ drain" },
-	{ "domain_context_clear_one", "device detach" },
-	{ "intel_iommu_attach_device", "device attach" },
-	{ "cache_tag_flush_range_np", "DMA map path" },
-	{ "iommu_flush_iotlb_psi", "IOTLB flush" },
-};
+/* ---- small text helpers ---- */
 
-/* Wrappers that say nothing about who asked. */
-static const char *const qi_wrappers[] = {
-	"qi_flush_iotlb", "qi_flush_dev_iotlb", "qi_flush_context", "qi_flush_piotlb",
-	"qi_flush_dev_iotlb_pasid", "qi_flush_pasid_cache", "qi_batch_flush_descs",
-	"qi_global_iec", "__iommu_flush_dev_iotlb", "iommu_flush_dev_iotlb",
-	"intel_flush_iotlb_all", "cache_tag_flush_all", "fq_flush_iotlb", "iommu_flush_iotlb_all",
-	"qi_batch_add_iotlb", "qi_batch_add_dev_iotlb", "qi_batch_add_piotlb",
-};
-
-/* "qi_submit_sync.cold" is qi_submit_sync: GCC clones keep the name before the first dot. */
-static bool func_is(const char *f, const char *name)
+/* Append to @buf (@size bytes, @len used): never past the end, always terminated. */
+static void VSC_PRINTF(4, 5) tadd(char *buf, size_t size, size_t *len, const char *fmt, ...)
 {
-	size_t n = strlen(name);
+	va_list ap;
+	int n;
 
-	return f && !strncmp(f, name, n) && (f[n] == '\0' || f[n] == '.');
-}
-
-static bool is_slowpath(const char *f)
-{
-	return f && (strstr(f, "queued_spin_lock_slowpath") != NULL);
-}
-
-
-static bool is_wrapper(const char *f)
-{
-	for (size_t i = 0; i < sizeof(qi_wrappers) / sizeof(qi_wrappers[0]); i++)
-		if (func_is(f, qi_wrappers[i]))
-			return true;
-	return false;
-}
-
-enum cpu_qi_state { CPU_NOT_QI, CPU_QI_SPINNING, CPU_QI_POLLING };
-
-struct cpu_role {
-	const struct cpu_view *v;
-	enum cpu_qi_state state;
-	int qi_frame;            /* index of qi_submit_sync */
-	char role[96];           /* "flush-queue timer: fq_flush_timeout" */
-	char label[64];          /* "fq_flush_timeout" for the verdict */
-	int unit, batch;         /* attributed batch, -1 if unknown */
-	bool spins_other_lock;   /* in the slowpath but not under qi_submit_sync */
-	bool attr_by_status;     /* batch found by its desc_status address (else by content) */
-};
-
-static void classify(const struct cpu_view *v, struct cpu_role *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->v = v;
-	r->unit = r->batch = -1;
-	r->qi_frame = -1;
-	if (!v->valid)
+	if (*len >= size)
 		return;
-	for (int i = 0; i < v->nframes; i++) {
-		if (func_is(v->func[i], "qi_submit_sync")) {
-			r->qi_frame = i;
-			break;
-		}
-	}
-	if (r->qi_frame < 0) {
-		if (v->nframes && is_slowpath(v->func[0]))
-			r->spins_other_lock = true;
-		return;
-	}
-	r->state = CPU_QI_POLLING;
-	for (int i = 0; i < r->qi_frame; i++)
-		if (is_slowpath(v->func[i]))
-			r->state = CPU_QI_SPINNING;
-	/* Who asked: the most specific known role above qi_submit_sync, else the first caller. */
-	for (size_t k = 0; k < sizeof(submitter_roles) / sizeof(submitter_roles[0]) && !r->role[0]; k++) {
-		for (int i = r->qi_frame + 1; i < v->nframes; i++) {
-			if (func_is(v->func[i], submitter_roles[k].func)) {
-				snprintf(r->role, sizeof(r->role), "%s: %s", submitter_roles[k].role,
-					 v->func[i]);
-				snprintf(r->label, sizeof(r->label), "%s", v->func[i]);
-				break;
-			}
-		}
-	}
-	for (int i = r->qi_frame + 1; i < v->nframes && !r->role[0]; i++) {
-		if (!v->func[i] || is_wrapper(v->func[i]) || func_is(v->func[i], "qi_submit_sync"))
-			continue;
-		if (v->module[i]) {
-			snprintf(r->role, sizeof(r->role), "%s [%s]", v->func[i], v->module[i]);
-			snprintf(r->label, sizeof(r->label), "%s [%s]", v->func[i], v->module[i]);
-		} else {
-			snprintf(r->role, sizeof(r->role), "%s", v->func[i]);
-			snprintf(r->label, sizeof(r->label), "%s", v->func[i]);
-		}
-	}
-	if (!r->role[0]) {
-		snprintf(r->role, sizeof(r->role), "qi_submit_sync");
-		snprintf(r->label, sizeof(r->label), "qi_submit_sync");
-	}
-}
-
-/*
- * Which batch does this CPU wait for?  Two kinds of evidence, strongest
- * first: a stack word that is the address of a pending batch's own
- * desc_status entry (qi_submit_sync polls desc_status[wait_index]); else the
- * caller's local descriptor array, i.e. a pending batch's first (qw0, qw1),
- * each batch given to at most one CPU.
- */
-#define ATTR_WINDOW 128
-
-/* Reads up to ATTR_WINDOW words at @sp, stopping at the first unreadable page (stack top). */
-static bool read_window(struct vsc_target *t, uint64_t sp, uint64_t *buf)
-{
-	size_t done = 0, want = ATTR_WINDOW * 8;
-
-	memset(buf, 0, want);
-	while (done < want) {
-		size_t chunk = 4096 - ((sp + done) & 4095);
-		struct vsc_error *err;
-
-		if (chunk > want - done)
-			chunk = want - done;
-		err = vsc_read(t, sp + done, (char *)buf + done, chunk, "stack words");
-		if (err) {
-			vsc_error_destroy(err);
-			break;
-		}
-		done += chunk;
-	}
-	return done > 0;
-}
-
-static void attribute_all(struct vsc_target *t, const struct vtd_model *m, struct cpu_role *roles,
-			  unsigned int n)
-{
-	static bool claimed[VTD_MAX_UNITS][VTD_MAX_BATCHES];
-	uint64_t buf[ATTR_WINDOW];
-
-	memset(claimed, 0, sizeof(claimed));
-	for (int pass = 0; pass < 2; pass++) {
-		for (unsigned int c = 0; c < n; c++) {
-			struct cpu_role *r = &roles[c];
-			const struct cpu_view *v = r->v;
-			uint64_t scanned_end = 0;
-
-			if (r->state == CPU_NOT_QI || r->batch >= 0)
-				continue;
-			for (int i = r->qi_frame > 0 ? r->qi_frame - 1 : 0; i < v->nframes && r->batch < 0; i++) {
-				if (!v->sp[i] || (v->sp[i] >= scanned_end - sizeof(buf) && v->sp[i] < scanned_end))
-					continue;
-				if (i > r->qi_frame + 4)
-					break;
-				scanned_end = v->sp[i] + sizeof(buf);
-				if (!read_window(t, v->sp[i], buf))
-					continue;
-				for (int ui = 0; ui < m->nr_units && r->batch < 0; ui++) {
-					const struct vtd_unit *u = &m->units[ui];
-
-					for (int b = 0; b < u->nr_batches && r->batch < 0; b++) {
-						const struct vtd_batch *bt = &u->batches[b];
-						uint64_t status_va = u->desc_status + 4ull * (unsigned)bt->wait;
-						const struct vtd_slot *s = &u->slots[bt->first];
-
-						if (!bt->pending || claimed[ui][b])
-							continue;
-						for (size_t k = 0; k + 1 < ATTR_WINDOW; k++) {
-							bool hit = pass == 0 ? buf[k] == status_va :
-								   (buf[k] == s->qw[0] && buf[k + 1] == s->qw[1] && s->qw[0]);
-
-							if (hit) {
-								r->unit = ui;
-								r->batch = b;
-								r->attr_by_status = pass == 0;
-								claimed[ui][b] = true;
-								break;
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-static const struct vtd_batch *oldest_pending(const struct vtd_unit *u, int *index)
-{
-	for (int b = 0; b < u->nr_batches; b++) {
-		if (u->batches[b].pending) {
-			*index = b;
-			return &u->batches[b];
-		}
-	}
-	return NULL;
-}
-
-/* Rank of a slot holding the logged head: lower is likelier the hardware's head. */
-static int head_rank(const struct vtd_unit *u, int i)
-{
-	const struct vtd_slot *s = &u->slots[i];
-
-	if (s->batch >= 0 && s->batch < u->nr_batches && u->batches[s->batch].pending)
-		return s->batch;                       /* oldest pending batch first */
-	if (s->batch >= 0 || s->status == VTD_QI_IN_USE)
-		return VTD_MAX_BATCHES;                /* in flight, completed or unbatched */
-	return VTD_MAX_BATCHES + 1;                    /* free / done: a stale copy */
-}
-
-void vtd_match_log_head(const struct vtd_unit *u, uint64_t qw0, uint64_t qw1,
-			struct vtd_head_match *out)
-{
-	int best_rank = VTD_MAX_BATCHES + 2;
-
-	memset(out, 0, sizeof(*out));
-	out->slot = -1;
-	/* Ring order from free_tail (the oldest slot in flight), so ties go to the older. */
-	for (int k = 0; k < VTD_QI_LENGTH; k++) {
-		int i = ((u->free_tail >= 0 && u->free_tail < VTD_QI_LENGTH ? u->free_tail : 0) + k) %
-			VTD_QI_LENGTH;
-		int rank;
-
-		if (u->slots[i].qw[0] != qw0 || u->slots[i].qw[1] != qw1)
-			continue;
-		rank = head_rank(u, i);
-		if (rank <= VTD_MAX_BATCHES)
-			out->nr_in_flight++;
-		else
-			out->nr_stale++;
-		if (rank < best_rank) {
-			if (out->slot >= 0 && out->nr_others < 4) {
-				memmove(&out->others[1], &out->others[0],
-					(size_t)(out->nr_others < 3 ? out->nr_others : 3) * sizeof(int));
-				out->others[0] = out->slot;
-				if (out->nr_others < 4)
-					out->nr_others++;
-			}
-			out->slot = i;
-			best_rank = rank;
-		} else if (out->nr_others < 4) {
-			out->others[out->nr_others++] = i;
-		}
-	}
-	out->in_flight = out->slot >= 0 && best_rank <= VTD_MAX_BATCHES;
-}
-
-static bool unit_has_pending(const struct vtd_unit *u)
-{
-	for (int b = 0; b < u->nr_batches; b++)
-		if (u->batches[b].pending)
-			return true;
-	return false;
-}
-
-static bool unit_devtlb_to(const struct vtd_unit *u, bool any, uint64_t sid)
-{
-	for (int b = 0; b < u->nr_batches; b++) {
-		const struct vtd_batch *bt = &u->batches[b];
-
-		if (!bt->pending)
-			continue;
-		for (int j = bt->first; j != bt->wait; j = (j + 1) % VTD_QI_LENGTH)
-			if (u->slots[j].dec.targets_device && (any || u->slots[j].dec.sid == sid))
-				return true;
-	}
-	return false;
-}
-
-/* The one unit of @m that @pred holds for, -1 if none, -2 if several. */
-static int only_unit(const struct vtd_model *m, bool (*pred)(const struct vtd_model *, int, const void *),
-		     const void *arg)
-{
-	int found = -1;
-
-	for (int ui = 0; ui < m->nr_units; ui++) {
-		const struct vtd_unit *u = &m->units[ui];
-
-		if (!u->has_qi || !u->slots_read || !pred(m, ui, arg))
-			continue;
-		if (found != -1)
-			return -2;
-		found = ui;
-	}
-	return found;
-}
-
-static bool p_any(const struct vtd_model *m, int ui, const void *arg)
-{
-	return true;
-}
-static bool p_head_in_flight(const struct vtd_model *m, int ui, const void *arg)
-{
-	struct vtd_head_match hm;
-
-	vtd_match_log_head(&m->units[ui], m->log_head_qw0, m->log_head_qw1, &hm);
-	return hm.in_flight;
-}
-static bool p_pending(const struct vtd_model *m, int ui, const void *arg)
-{
-	return unit_has_pending(&m->units[ui]);
-}
-static bool p_abort(const struct vtd_model *m, int ui, const void *arg)
-{
-	return m->units[ui].counted[VTD_QI_ABORT] > 0;
-}
-static bool p_devtlb_sid(const struct vtd_model *m, int ui, const void *arg)
-{
-	return unit_devtlb_to(&m->units[ui], false, m->log_ite_sid);
-}
-static bool p_devtlb(const struct vtd_model *m, int ui, const void *arg)
-{
-	return unit_devtlb_to(&m->units[ui], true, 0);
-}
-
-struct unit_rule {
-	bool (*pred)(const struct vtd_model *m, int ui, const void *arg);
-	bool usable;            /* the log gave what the rule needs */
-	const char *why;        /* "... is the only unit <why>" */
-};
-
-/* Try the rules in order; the first that names exactly one unit decides. */
-static int pick_unit(const struct vtd_model *m, const struct unit_rule *rules, int nrules,
-		     char *why, size_t size)
-{
-	int all = only_unit(m, p_any, NULL);
-
-	why[0] = '\0';
-	if (all == -1)
-		return -1;
-	if (all >= 0) {
-		snprintf(why, size, "%s is the only unit with a queue", m->units[all].name);
-		return all;
-	}
-	for (int k = 0; k < nrules; k++) {
-		int u;
-
-		if (!rules[k].usable)
-			continue;
-		u = only_unit(m, rules[k].pred, NULL);
-		if (u >= 0) {
-			snprintf(why, size, "the kernel's message does not name the unit; %s is the only unit %s",
-				 m->units[u].name, rules[k].why);
-			return u;
-		}
-		if (u == -2)
-			break;  /* several fit the strongest usable rule: do not guess with a weaker one */
-	}
-	snprintf(why, size, "the kernel's message does not name the unit and the queues do not tell "
-		 "which of the %d units it was", m->nr_units);
-	return -1;
-}
-
-void vtd_log_attribute(const struct vtd_model *m, struct vtd_log_owner *out)
-{
-	const struct unit_rule iqe[] = {
-		{ p_head_in_flight, m->log_qi_head, "whose in-flight slots hold the logged QI HEAD descriptor" },
-		{ p_pending, !m->log_qi_head, "with a batch in flight" },
-	}, ite[] = {
-		{ p_abort, true, "with QI_ABORT slots" },
-		{ p_devtlb_sid, m->log_ite_sid_valid, "with a pending device-TLB invalidation to the logged SID" },
-		{ p_devtlb, !m->log_ite_sid_valid, "with a pending device-TLB invalidation" },
-	};
-
-	out->iqe_unit = m->log_iqe ? pick_unit(m, iqe, 2, out->iqe_why, sizeof(out->iqe_why)) : -1;
-	out->ite_unit = m->log_ite ? pick_unit(m, ite, 3, out->ite_why, sizeof(out->ite_why)) : -1;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len = *len + (size_t)n < size ? *len + (size_t)n : size - 1;
 }
 
 /* Evidence pointing at a slot's row when the slot table shows it; plain text otherwise. */
@@ -437,6 +75,17 @@ static void slot_evidence(struct vsc_finding *f, const struct vtd_report_refs *r
 	if (refs && ui < VTD_MAX_UNITS && refs->slots[ui] && slot >= 0 && slot < VTD_QI_LENGTH &&
 	    refs->slot_row[ui][slot] != VSC_NO_ROW)
 		vsc_finding_evidence_at(f, vsc_ref_row(refs->slots[ui], refs->slot_row[ui][slot]), "%s", text);
+	else
+		vsc_finding_evidence(f, "%s", text);
+}
+
+/* Evidence pointing at a batch's row when the batch table shows it. */
+static void batch_evidence(struct vsc_finding *f, const struct vtd_report_refs *refs, int ui, int b,
+			   const char *text)
+{
+	if (refs && ui < VTD_MAX_UNITS && refs->batches[ui] && b >= 0 && b < VTD_MAX_BATCHES &&
+	    refs->batch_row[ui][b] != VSC_NO_ROW)
+		vsc_finding_evidence_at(f, vsc_ref_row(refs->batches[ui], refs->batch_row[ui][b]), "%s", text);
 	else
 		vsc_finding_evidence(f, "%s", text);
 }
@@ -453,18 +102,538 @@ static void device_text(const struct vtd_model *m, uint16_t seg, uint16_t sid, c
 		vtd_bdf_text(seg, sid, buf, size);
 }
 
-static void check_consistency(struct vsc_report *rep, const struct vtd_unit *u,
-			      const struct vtd_report_refs *refs, int ui)
+/* "ATS enabled, state normal" of the device behind @sid, or why it is not known. */
+static void device_state(const struct vtd_model *m, uint16_t seg, uint16_t sid, char *buf, size_t size)
 {
-	int inflight = (u->free_head - u->free_tail + VTD_QI_LENGTH) % VTD_QI_LENGTH;
-	/* dmar_enable_qi() starts free_cnt at QI_LENGTH; submit subtracts, reclaim adds. */
-	int expect = VTD_QI_LENGTH - inflight;
-	struct vsc_finding *f = NULL;
+	const struct vtd_pci *p = vtd_pci_find(m, seg, sid);
 
-	if (u->free_cnt != expect || u->free_cnt < 0 || u->free_cnt > VTD_QI_LENGTH) {
+	if (p)
+		snprintf(buf, size, "ATS %s, link/error state %s",
+			 !p->ats_known ? "unknown" : p->ats_enabled ? "enabled" : "disabled",
+			 vtd_pci_state(p->error_state));
+	else
+		snprintf(buf, size, "no PCI device with that source-id in the dump");
+}
+
+/* "CPU1,CPU2" of the views @idx[@n]. */
+static void cpus_text(const struct cpu_view *cpus, const unsigned int *idx, int n, char *buf,
+		      size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < n; k++)
+		tadd(buf, size, &len, "%sCPU%u", k ? "," : "", cpus[idx[k]].cpu);
+}
+
+/* "CPU1, CPU2" of the CPU numbers @c[@n]. */
+static void cpu_numbers_text(const unsigned int *c, int n, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < n; k++)
+		tadd(buf, size, &len, "%sCPU%u", k ? ", " : "", c[k]);
+}
+
+/* ---- what a CPU is doing, in words ---- */
+
+/*
+ * "flush-queue timer: fq_flush_timeout" (its role) and "fq_flush_timeout"
+ * (the verdict's label); a module's function with its module and, when
+ * @sys knows it, the module's taint: "qihang_fn [vtdscen, taint OE]".
+ */
+static void cpu_role_text(const struct cpu_view *v, const struct vtd_cpu_verdict *r,
+			  const struct sys_view *sys, char *role, size_t role_size, char *label,
+			  size_t label_size)
+{
+	int c = r->caller_frame;
+
+	if (r->role && c >= 0) {
+		snprintf(role, role_size, "%s: %s", r->role, v->func[c]);
+		snprintf(label, label_size, "%s", v->func[c]);
+	} else if (c >= 0 && v->module[c]) {
+		const char *taint = sys_module_taint(sys, v->module[c]);
+
+		snprintf(role, role_size, "%s [%s%s%s]", v->func[c], v->module[c],
+			 taint && taint[0] ? ", taint " : "", taint && taint[0] ? taint : "");
+		snprintf(label, label_size, "%s [%s]", v->func[c], v->module[c]);
+	} else if (c >= 0) {
+		snprintf(role, role_size, "%s", v->func[c]);
+		snprintf(label, label_size, "%s", v->func[c]);
+	} else {
+		snprintf(role, role_size, "qi_submit_sync");
+		snprintf(label, label_size, "qi_submit_sync");
+	}
+}
+
+/* "IRQs off (RFLAGS 0x2)": the interrupted context's flags, "" when not known. */
+static void irqs_text(const struct cpu_view *v, const struct vtd_cpu_verdict *r, char *buf, size_t size)
+{
+	if (r->irqs == VTD_IRQS_UNKNOWN)
+		snprintf(buf, size, "IRQs unknown (no saved RFLAGS)");
+	else
+		snprintf(buf, size, "IRQs %s (RFLAGS 0x%" PRIx64 ")", r->irqs == VTD_IRQS_OFF ? "off" : "on",
+			 v->flags[r->chain_first]);
+}
+
+/* ", in an interrupt over default_idle" when qi_submit_sync runs on the IRQ stack. */
+static void irq_context_text(const struct cpu_view *v, const struct vtd_cpu_verdict *r, char *buf,
+			     size_t size)
+{
+	buf[0] = '\0';
+	if (!r->in_irq)
+		return;
+	if (r->interrupted_frame >= 0 && v->func[r->interrupted_frame])
+		snprintf(buf, size, ", in interrupt context over %s", v->func[r->interrupted_frame]);
+	else
+		snprintf(buf, size, ", in interrupt context");
+}
+
+static const char *found_by_text(const struct vtd_cpu_verdict *r, char *buf, size_t size)
+{
+	switch (r->by) {
+	case VTD_ATTR_STATUS:
+		return "its desc_status address on the stack";
+	case VTD_ATTR_DESC_PTR:
+		if (r->qi_batch)
+			snprintf(buf, size, "its struct qi_batch at 0x%" PRIx64 " (pointer %s), whose "
+				 "descriptors and index equal the batch's", r->batch_addr,
+				 r->batch_in_regs ? "in its registers" : "on its stack");
+		else
+			snprintf(buf, size, "a pointer %s to a copy of all its descriptors at 0x%" PRIx64,
+				 r->batch_in_regs ? "in its registers" : "on its stack", r->batch_addr);
+		return buf;
+	case VTD_ATTR_DESC:
+		return "its descriptors on the stack";
+	default:
+		return "?";
+	}
+}
+
+/* The shown stack: from the interrupted context, 12 frames. */
+static void chain_text(const struct cpu_view *v, const struct vtd_cpu_verdict *r, char *buf, size_t size)
+{
+	size_t n = 0;
+	int first = r->chain_first;
+
+	buf[0] = '\0';
+	for (int i = first; i < v->nframes && i < first + 12; i++)
+		tadd(buf, size, &n, "%s%s", i > first ? " <- " : "", v->func[i] ? v->func[i] : "?");
+}
+
+/* One CPU in qi_submit_sync: what it does, its IRQs, its stack (its batch is in the owners). */
+static void describe_cpu(struct vsc_finding *f, const struct cpu_view *v, const struct sys_view *sys,
+			 const struct vtd_cpu_verdict *r)
+{
+	char chain[320], role[128], label[96], irqs[64], ctx[96];
+
+	cpu_role_text(v, r, sys, role, sizeof(role), label, sizeof(label));
+	chain_text(v, r, chain, sizeof(chain));
+	irqs_text(v, r, irqs, sizeof(irqs));
+	irq_context_text(v, r, ctx, sizeof(ctx));
+	vsc_finding_evidence(f, "CPU%u (%s) %s, %s%s; stack: %s", v->cpu, role,
+			     r->entering ? "waits for q_lock to enter qi_submit_sync" :
+			     r->state == VTD_CPU_SPINNING ? "spins on q_lock in qi_submit_sync" :
+			     r->batch >= 0 ? "polls its wait descriptor in qi_submit_sync" :
+			     "polls in qi_submit_sync", irqs, ctx, chain);
+}
+
+/* ---- the causal chain ---- */
+
+static const char *const victim_how[] = {
+	[VTD_VICTIM_BEHIND] = "polls in qi_submit_sync",
+	[VTD_VICTIM_QLOCK] = "spins on q_lock in qi_submit_sync",
+	[VTD_VICTIM_IPI] = "waits for an IPI or TLB-flush answer in",
+	[VTD_VICTIM_RT_LOCK] = "waits for an rt_mutex/spinlock_t (PREEMPT_RT) in",
+	[VTD_VICTIM_SPIN] = "spins on a spinlock (see the locks section) in",
+	[VTD_VICTIM_STALLED] = "is named stalled by the lockup report; its stack shows",
+};
+
+/* Whose q_lock a CPU spins on: its batch's unit, the stuck unit, the only unit with a queue. */
+static const char *qlock_unit(const struct vtd_model *m, const struct vtd_judgement *j,
+			      const struct vtd_cpu_verdict *r)
+{
+	int only = -1;
+
+	if (r->unit >= 0)
+		return m->units[r->unit].name;
+	if (j->chain.unit >= 0)
+		return m->units[j->chain.unit].name;
+	for (int ui = 0; ui < j->nr_units; ui++) {
+		if (j->units[ui].cls == VTD_QUEUE_ABSENT)
+			continue;
+		if (only >= 0)
+			return "a unit's";
+		only = ui;
+	}
+	return only >= 0 ? m->units[only].name : "a unit's";
+}
+
+/* "CPU2 (fq_flush_timeout) polls in qi_submit_sync for batch 109-111" */
+static void victim_text(const struct vtd_model *m, const struct cpu_view *cpus,
+			const struct sys_view *sys, const struct vtd_judgement *j,
+			const struct vtd_victim *vi, bool irqs, char *buf, size_t size)
+{
+	const struct cpu_view *v = &cpus[vi->cpu];
+	const struct vtd_cpu_verdict *r = &j->cpus[vi->cpu];
+	char role[128], label[96];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (r->state != VTD_CPU_NOT_QI) {
+		cpu_role_text(v, r, sys, role, sizeof(role), label, sizeof(label));
+		tadd(buf, size, &n, "CPU%u (%s) ", v->cpu, label);
+		if (r->state == VTD_CPU_SPINNING)
+			tadd(buf, size, &n, "spins on %s q_lock", qlock_unit(m, j, r));
+		else
+			tadd(buf, size, &n, "polls in qi_submit_sync");
+		if (r->batch >= 0)
+			tadd(buf, size, &n, " for batch %d-%d", m->units[r->unit].batches[r->batch].first,
+			     m->units[r->unit].batches[r->batch].wait);
+		else if (r->entering)
+			tadd(buf, size, &n, " to enter");
+	} else {
+		int fr = r->wait_frame >= 0 ? r->wait_frame : r->chain_first;
+
+		tadd(buf, size, &n, "CPU%u %s %s", v->cpu, victim_how[vi->how],
+		     fr < v->nframes && v->func[fr] ? v->func[fr] : "?");
+	}
+	if (irqs && r->irqs != VTD_IRQS_UNKNOWN)
+		tadd(buf, size, &n, ", IRQs %s", r->irqs == VTD_IRQS_OFF ? "off" : "on");
+}
+
+/* ", then: RCU stall (CPU1, CPU2); panic on CPU0" for the verdict line. */
+static void chain_tail_text(const struct sys_view *sys, const struct vtd_judgement *j, char *buf,
+			    size_t size)
+{
+	const struct vtd_chain *c = &j->chain;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!sys)
+		return;
+	if (c->event >= 0) {
+		const struct sys_event *e = &sys->events[c->event];
+		char list[128];
+
+		cpu_numbers_text(e->cpus, e->nr_cpus, list, sizeof(list));
+		tadd(buf, size, &n, "; then %s%s%s%s", sys_event_name(c->event), list[0] ? " (" : "",
+		     list, list[0] ? ")" : "");
+	}
+	if (sys->panicked) {
+		const char *why = strstr(sys->panic, "not syncing: ");
+
+		why = why ? why + strlen("not syncing: ") : sys->panic;
+		tadd(buf, size, &n, "%s panic", n ? "," : "; then");
+		if (sys->panic_cpu >= 0)
+			tadd(buf, size, &n, " on CPU%d", sys->panic_cpu);
+		tadd(buf, size, &n, " (%.60s)", why);
+	}
+}
+
+static void add_chain(struct vsc_finding *f, const struct vtd_model *m, const struct cpu_view *cpus,
+		      const struct sys_view *sys, const struct vtd_judgement *j)
+{
+	const struct vtd_chain *c = &j->chain;
+	unsigned int victims[VTD_MAX_VICTIMS], off[VTD_MAX_VICTIMS];
+	int step = 1, noff = 0;
+	char text[640], v[256], list[128];
+
+	if (c->root >= 0) {
+		const struct cpu_view *rv = &cpus[c->root];
+		const struct vtd_cpu_verdict *r = &j->cpus[c->root];
+		char role[128], label[96], it[64], ctx[96];
+
+		cpu_role_text(rv, r, sys, role, sizeof(role), label, sizeof(label));
+		irqs_text(rv, r, it, sizeof(it));
+		irq_context_text(rv, r, ctx, sizeof(ctx));
+		if (c->batch >= 0)
+			snprintf(text, sizeof(text), "chain %d: CPU%u (%s) submitted %s batch %d-%d and %s, %s%s",
+				 step++, rv->cpu, role, m->units[c->unit].name,
+				 m->units[c->unit].batches[c->batch].first,
+				 m->units[c->unit].batches[c->batch].wait,
+				 r->state == VTD_CPU_SPINNING ? "spins on q_lock between polls of its wait descriptor"
+							      : "polls its wait descriptor", it, ctx);
+		else
+			snprintf(text, sizeof(text), "chain %d: CPU%u (%s) %s, %s%s", step++, rv->cpu, role,
+				 r->state == VTD_CPU_SPINNING ? "spins on q_lock in qi_submit_sync"
+							      : "polls in qi_submit_sync", it, ctx);
+		vsc_finding_evidence(f, "%s", text);
+		if (r->irqs == VTD_IRQS_OFF)
+			off[noff++] = (unsigned int)c->root;
+	} else if (c->batch >= 0) {
+		vsc_finding_evidence(f, "chain %d: the submitter of %s batch %d-%d is not known (see its owner below)",
+				     step++, m->units[c->unit].name, m->units[c->unit].batches[c->batch].first,
+				     m->units[c->unit].batches[c->batch].wait);
+	}
+	for (int k = 0; k < c->nr_victims; k++) {
+		const struct vtd_cpu_verdict *r = &j->cpus[c->victims[k].cpu];
+		char ctx[96];
+
+		victims[k] = c->victims[k].cpu;
+		victim_text(m, cpus, sys, j, &c->victims[k], true, v, sizeof(v));
+		irq_context_text(&cpus[c->victims[k].cpu], r, ctx, sizeof(ctx));
+		vsc_finding_evidence(f, "chain %d: waiting on it: %s%s%s", step, v, ctx,
+				     c->batch >= 0 && r->unit == c->unit && r->batch > c->batch ?
+				     " (queued behind the stuck batch: the hardware runs the queue in order)" : "");
+		if (r->irqs == VTD_IRQS_OFF && noff < VTD_MAX_VICTIMS)
+			off[noff++] = c->victims[k].cpu;
+	}
+	if (c->nr_victims)
+		step++;
+	if (c->nr_victims) {
+		cpus_text(cpus, victims, c->nr_victims, list, sizeof(list));
+		vsc_finding_fact(f, "victim_cpus", vsc_val_str(list));
+	}
+	cpus_text(cpus, off, noff, list, sizeof(list));
+	vsc_finding_fact(f, "irqs_off_cpus", vsc_val_str(list));
+	if (c->root >= 0)
+		vsc_finding_fact(f, "root_cpu", vsc_val_uint(cpus[c->root].cpu));
+	if (!sys)
+		return;
+	if (c->event >= 0) {
+		const struct sys_event *e = &sys->events[c->event];
+
+		cpu_numbers_text(e->cpus, e->nr_cpus, list, sizeof(list));
+		snprintf(text, sizeof(text), "chain %d: the %s detector fired at %" PRIu64 ".%06" PRIu64
+			 ": \"%s\"%s%s%s", step++, sys_event_name(c->event), e->ts / 1000000000,
+			 (e->ts / 1000) % 1000000, e->text, list[0] ? "; stalled: " : "", list,
+			 e->count > 1 ? " (reported again later)" : "");
+		if (e->detector >= 0) {
+			size_t n = strlen(text);
+
+			tadd(text, sizeof(text), &n, "; detected by CPU%d", e->detector);
+		}
+		vsc_finding_evidence(f, "%s", text);
+		vsc_finding_fact(f, "lockup_report", vsc_val_str(sys_event_name(c->event)));
+		{
+			size_t n = 0;
+
+			list[0] = '\0';
+			for (int k = 0; k < e->nr_cpus; k++)
+				tadd(list, sizeof(list), &n, "%sCPU%u", k ? "," : "", e->cpus[k]);
+		}
+		vsc_finding_fact(f, "stalled_cpus", vsc_val_str(list));
+	}
+	if (sys->panicked) {
+		const struct cpu_view *pv = c->panic_view >= 0 ? &cpus[c->panic_view] : NULL;
+		const struct vtd_cpu_verdict *pr = c->panic_view >= 0 ? &j->cpus[c->panic_view] : NULL;
+
+		snprintf(text, sizeof(text), "chain %d: \"%s\" at %" PRIu64 ".%06" PRIu64, step++, sys->panic,
+			 sys->panic_ts / 1000000000, (sys->panic_ts / 1000) % 1000000);
+		if (sys->panic_cpu >= 0) {
+			size_t n = strlen(text);
+
+			tadd(text, sizeof(text), &n, " on CPU%d", sys->panic_cpu);
+			if (pr && pr->panic_caller >= 0 && pv->func[pr->panic_caller])
+				tadd(text, sizeof(text), &n, ", called from %s", pv->func[pr->panic_caller]);
+		}
+		if (c->event < 0 && j->fusion.panic_stall) {
+			size_t n = strlen(text);
+
+			tadd(text, sizeof(text), &n, " (the detector's own report is not in the dump's log)");
+		}
+		vsc_finding_evidence(f, "%s", text);
+		vsc_finding_fact(f, "panic", vsc_val_str(sys->panic));
+		if (sys->panic_cpu >= 0)
+			vsc_finding_fact(f, "panic_cpu", vsc_val_int(sys->panic_cpu));
+	}
+}
+
+/* ---- every in-flight batch's submitter ---- */
+
+static const char *owner_why_text(const struct vtd_judgement *j, const struct cpu_view *cpus,
+				  enum vtd_owner_why why, bool live, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	switch (why) {
+	case VTD_OWNER_COMPLETED:
+		return "its wait descriptor completed: the submitter has left or is leaving "
+		       "qi_submit_sync, the slots wait to be reclaimed";
+	case VTD_OWNER_NO_STACKS:
+		return "no CPU stacks could be read";
+	case VTD_OWNER_CUT:
+		tadd(buf, size, &n, "no CPU is seen in qi_submit_sync, but not every stack was read to "
+		     "its end (");
+		for (unsigned int c = 0, k = 0; c < j->nr_cpus; c++)
+			if (cpus[c].cut)
+				tadd(buf, size, &n, "%sCPU%u: %s", k++ ? ", " : "", cpus[c].cpu,
+				     cpus[c].cut_why ? cpus[c].cut_why : "cut");
+		if (j->nr_missing)
+			tadd(buf, size, &n, "%s%u CPU(s) without a stack", j->nr_cut ? ", " : "", j->nr_missing);
+		tadd(buf, size, &n, "): its submitter may be there");
+		return buf;
+	case VTD_OWNER_NO_CPU:
+		return live ? "no CPU is in qi_submit_sync (the live queue and stacks were read at "
+			      "different times)" :
+			      "no CPU is in qi_submit_sync, although its submitter polls with IRQs off "
+			      "until the wait completes: the stacks and the queue disagree";
+	case VTD_OWNER_UNNAMED:
+		tadd(buf, size, &n, "no stack names it; in qi_submit_sync without a batch:");
+		for (unsigned int c = 0; c < j->nr_cpus; c++)
+			if (j->cpus[c].state != VTD_CPU_NOT_QI && j->cpus[c].batch < 0)
+				tadd(buf, size, &n, " CPU%u", cpus[c].cpu);
+		return buf;
+	case VTD_OWNER_NONE_LEFT:
+		return "every CPU in qi_submit_sync owns another batch: the stacks and the queue disagree";
+	default:
+		return "?";
+	}
+}
+
+#define OWNERS_SHOWN 8
+
+static void add_owners(struct vsc_finding *f, const struct vtd_model *m, const struct cpu_view *cpus,
+		       const struct sys_view *sys, const struct vtd_judgement *j, int ui,
+		       const struct vtd_report_refs *refs)
+{
+	const struct vtd_unit *u = &m->units[ui];
+	const struct vtd_unit_verdict *uv = &j->units[ui];
+	struct vsc_value items[OWNERS_SHOWN];
+	struct vsc_member mem[OWNERS_SHOWN][4];
+	char slots[OWNERS_SHOWN][16], whys[OWNERS_SHOWN][200];
+	int shown = 0, rest[VTD_OWNER_NONE_LEFT + 1] = { 0 };
+	bool live = sys && sys->live;
+
+	for (int b = 0; b < u->nr_batches && b < VTD_MAX_BATCHES; b++) {
+		const struct vtd_batch *bt = &u->batches[b];
+		const struct vtd_batch_owner *o = &uv->owners[b];
+		char text[512], buf[200], by[160];
+
+		if (shown == OWNERS_SHOWN) {
+			rest[o->why]++;
+			continue;
+		}
+		snprintf(slots[shown], sizeof(slots[0]), "%d-%d", bt->first, bt->wait);
+		if (o->why == VTD_OWNER_FOUND) {
+			const struct vtd_cpu_verdict *r = &j->cpus[o->cpu];
+			char role[128], label[96];
+
+			cpu_role_text(&cpus[o->cpu], r, sys, role, sizeof(role), label, sizeof(label));
+			snprintf(text, sizeof(text), "batch %d (slots %s, %s): submitted by CPU%u (%s), found by %s",
+				 b, slots[shown], vtd_qi_status_name(bt->wait_status), cpus[o->cpu].cpu, label,
+				 found_by_text(r, by, sizeof(by)));
+			snprintf(whys[shown], sizeof(whys[0]), "%s", found_by_text(r, by, sizeof(by)));
+		} else {
+			snprintf(whys[shown], sizeof(whys[0]), "%s",
+				 owner_why_text(j, cpus, o->why, live, buf, sizeof(buf)));
+			snprintf(text, sizeof(text), "batch %d (slots %s, %s): owner unknown, because %s",
+				 b, slots[shown], vtd_qi_status_name(bt->wait_status), whys[shown]);
+		}
+		batch_evidence(f, refs, ui, b, text);
+		mem[shown][0] = (struct vsc_member){ "batch", vsc_val_int(b) };
+		mem[shown][1] = (struct vsc_member){ "slots", vsc_val_str(slots[shown]) };
+		mem[shown][2] = o->why == VTD_OWNER_FOUND ?
+				(struct vsc_member){ "cpu", vsc_val_uint(cpus[o->cpu].cpu) } :
+				(struct vsc_member){ "cpu", vsc_val_absent("owner unknown") };
+		mem[shown][3] = (struct vsc_member){ o->why == VTD_OWNER_FOUND ? "found_by" : "why",
+						     vsc_val_str(whys[shown]) };
+		items[shown] = vsc_val_object(mem[shown], 4);
+		shown++;
+	}
+	for (int w = 0; w <= VTD_OWNER_NONE_LEFT; w++) {
+		char buf[200];
+
+		if (rest[w])
+			vsc_finding_evidence(f, "%d more batch(es): owner unknown, because %s", rest[w],
+					     owner_why_text(j, cpus, (enum vtd_owner_why)w, live, buf, sizeof(buf)));
+	}
+	vsc_finding_fact(f, "batch_owners", vsc_val_list(items, (size_t)shown));
+}
+
+/* ---- the sources ---- */
+
+static const char *const source_state[] = {
+	[VTD_SOURCE_UNREADABLE] = "unreadable",
+	[VTD_SOURCE_PARTIAL] = "partial",
+	[VTD_SOURCE_QUIET] = "quiet",
+	[VTD_SOURCE_ACTIVE] = "active",
+	[VTD_SOURCE_HANG] = "hang",
+};
+
+/* One line on what each source shows, and the same as a "sources" fact. */
+static void add_sources(struct vsc_finding *f, const struct vtd_model *m, const struct cpu_view *cpus,
+			const struct sys_view *sys, const struct vtd_judgement *j)
+{
+	const struct vtd_fusion *fu = &j->fusion;
+	char text[1024];
+	size_t n = 0;
+	unsigned int qi[16];
+	int nqi = 0;
+
+	for (unsigned int c = 0; c < j->nr_cpus && nqi < 16; c++)
+		if (j->cpus[c].state != VTD_CPU_NOT_QI)
+			qi[nqi++] = c;
+	tadd(text, sizeof(text), &n, "sources: queue state %s (%d pending batch(es)", source_state[fu->queue],
+	     fu->queue_pending);
+	if (fu->queue_unreadable)
+		tadd(text, sizeof(text), &n, ", %d unit(s) unreadable", fu->queue_unreadable);
+	if (fu->queue_inconsistent)
+		tadd(text, sizeof(text), &n, ", %d unit(s) inconsistent", fu->queue_inconsistent);
+	tadd(text, sizeof(text), &n, "); CPU stacks %s (", source_state[fu->stacks]);
+	if (!j->have_stacks) {
+		tadd(text, sizeof(text), &n, "none could be read");
+	} else {
+		char list[128];
+
+		cpus_text(cpus, qi, nqi, list, sizeof(list));
+		tadd(text, sizeof(text), &n, "%u read, %s in qi_submit_sync", j->nr_cpus, nqi ? list : "none");
+		if (fu->stacks_missing)
+			tadd(text, sizeof(text), &n, ", %u without a stack", fu->stacks_missing);
+	}
+	tadd(text, sizeof(text), &n, "); log %s (", source_state[fu->log]);
+	if (!sys || !sys->log_read) {
+		tadd(text, sizeof(text), &n, "not read%s%s", sys && sys->log_error[0] ? ": " : "",
+		     sys ? sys->log_error : "");
+	} else {
+		size_t n0 = n;
+
+		if (m->log_iqe)
+			tadd(text, sizeof(text), &n, "%d IQE report(s)%s", m->log_iqe,
+			     sys->iqe_open ? ", the last not cleared" : "");
+		if (m->log_ite)
+			tadd(text, sizeof(text), &n, "%s%d ITE report(s)%s", n > n0 ? ", " : "", m->log_ite,
+			     sys->ite_open ? ", the last not cleared" : "");
+		if (m->log_ice)
+			tadd(text, sizeof(text), &n, "%s%d ICE report(s)", n > n0 ? ", " : "", m->log_ice);
+		for (int k = 0; k < SYS_EVENT_KIND_COUNT; k++)
+			if (sys->events[k].present)
+				tadd(text, sizeof(text), &n, "%s%s", n > n0 ? ", " : "",
+				     sys_event_name((enum sys_event_kind)k));
+		if (sys->panicked)
+			tadd(text, sizeof(text), &n, "%spanic \"%s\"", n > n0 ? ", " : "", sys->panic);
+		if (sys->log_error[0])
+			tadd(text, sizeof(text), &n, "%spart unread: %s", n > n0 ? ", " : "", sys->log_error);
+		if (n == n0)
+			tadd(text, sizeof(text), &n, "no queue fault, lockup report or panic");
+	}
+	tadd(text, sizeof(text), &n, "); q_lock words %s", source_state[fu->locks]);
+	if (fu->lock_orphan_unit >= 0)
+		tadd(text, sizeof(text), &n, " (%s q_lock 0x%08x held with no CPU in queued-invalidation code)",
+		     m->units[fu->lock_orphan_unit].name, m->units[fu->lock_orphan_unit].q_lock);
+	vsc_finding_evidence(f, "%s", text);
+	vsc_finding_fact(f, "sources", vsc_val_object_of(
+		{ "queue", vsc_val_str(source_state[fu->queue]) },
+		{ "stacks", vsc_val_str(source_state[fu->stacks]) },
+		{ "log", vsc_val_str(source_state[fu->log]) },
+		{ "lock_words", vsc_val_str(source_state[fu->locks]) }));
+}
+
+/* ---- per unit ---- */
+
+static void report_bookkeeping(struct vsc_report *rep, const struct vtd_unit *u,
+			       const struct vtd_unit_verdict *uv, const struct vtd_report_refs *refs,
+			       int ui)
+{
+	struct vsc_finding *f;
+
+	if (uv->free_cnt_bad) {
 		f = vsc_report_finding_of(rep, &finding_kinds[F_INCONSISTENT],
 					  "%s: free_cnt %d does not match free_head %d / free_tail %d (expected %d)",
-					  u->name, u->free_cnt, u->free_head, u->free_tail, expect);
+					  u->name, u->free_cnt, u->free_head, u->free_tail,
+					  uv->free_cnt_expected);
 		vsc_finding_next(f, "the queue bookkeeping was corrupted or read mid-update; "
 				    "treat slot states with care");
 	}
@@ -472,424 +641,932 @@ static void check_consistency(struct vsc_report *rep, const struct vtd_unit *u,
 		f = vsc_report_finding_of(rep, &finding_kinds[F_INCONSISTENT],
 					  "%s: %d desc_status entries hold impossible values",
 					  u->name, u->garbage_status);
-		for (int i = 0, n = 0; i < VTD_QI_LENGTH && n < 8; i++) {
-			if (u->slots[i].status < 0 || u->slots[i].status > 3) {
-				vsc_finding_evidence(f, "slot %d status %d", i, u->slots[i].status);
-				n++;
-			}
-		}
+		for (int i = 0; i < uv->nr_garbage_slots; i++)
+			vsc_finding_evidence(f, "slot %d status %d", uv->garbage_slots[i],
+					     u->slots[uv->garbage_slots[i]].status);
 		vsc_finding_next(f, "desc_status may be overwritten (memory corruption?)");
 	}
-	for (int b = 0; b < u->nr_batches; b++) {
-		const struct vtd_batch *bt = &u->batches[b];
+	for (int k = 0; k < uv->nr_stray_wait_batches; k++) {
+		const struct vtd_batch *bt = &u->batches[uv->stray_wait_batches[k]];
+		char text[160];
 
-		if (bt->wait_points_home)
-			continue;
 		f = vsc_report_finding_of(rep, &finding_kinds[F_INCONSISTENT],
 					  "%s: wait descriptor in slot %d does not write its own desc_status entry",
 					  u->name, bt->wait);
-		{
-			char text[160];
-
-			snprintf(text, sizeof(text), "status address 0x%" PRIx64 ", desc_status[%d] is at 0x%" PRIx64,
-				 u->slots[bt->wait].dec.wait_status_addr, bt->wait,
-				 (uint64_t)(u->desc_status_phys + 4ull * (unsigned)bt->wait));
-			slot_evidence(f, refs, ui, bt->wait, text);
-		}
+		snprintf(text, sizeof(text), "status address 0x%" PRIx64 ", desc_status[%d] is at 0x%" PRIx64,
+			 u->slots[bt->wait].dec.wait_status_addr, bt->wait,
+			 (uint64_t)(u->desc_status_phys + 4ull * (unsigned)bt->wait));
+		slot_evidence(f, refs, ui, bt->wait, text);
 	}
-	/* Slots outside [free_tail, free_head) must be free (or done on <=6.9). */
-	for (int i = 0; i < VTD_QI_LENGTH; i++) {
-		if (u->slots[i].batch < 0 && u->slots[i].status == VTD_QI_IN_USE) {
-			f = vsc_report_finding_of(rep, &finding_kinds[F_INCONSISTENT],
-						  "%s: slot %d is in use but outside free_tail..free_head",
-						  u->name, i);
-			break;
-		}
+	if (uv->stray_in_use_slot >= 0)
+		vsc_report_finding_of(rep, &finding_kinds[F_INCONSISTENT],
+				      "%s: slot %d is in use but outside free_tail..free_head",
+				      u->name, uv->stray_in_use_slot);
+}
+
+/* The rejected descriptor in words: "Device-TLB Invalidation to 0000:01:00.0 (...)". */
+static void desc_text(const struct vtd_model *m, const struct vtd_unit *u, int slot, char *buf,
+		      size_t size)
+{
+	const struct vtd_decoded *d = &u->slots[slot].dec;
+	char dev[96];
+
+	if (d->targets_device && d->has_sid) {
+		device_text(m, u->segment, d->sid, dev, sizeof(dev));
+		snprintf(buf, size, "%s to %s", d->type_name, dev);
+	} else {
+		snprintf(buf, size, "%s", d->type_name);
 	}
 }
 
-static void cpu_list(const struct cpu_role *roles, unsigned int n, enum cpu_qi_state st,
-		     char *buf, size_t size)
+/* What is wrong with the descriptor in @slot: "reserved bit set: qw1 bit 1", or "". */
+static void desc_fault_text(const struct vtd_unit *u, int slot, char *buf, size_t size)
+{
+	const struct vtd_decoded *d = &u->slots[slot].dec;
+	char bits[96];
+	int nbits = __builtin_popcountll(d->reserved_bits[0]) + __builtin_popcountll(d->reserved_bits[1]);
+
+	buf[0] = '\0';
+	if (nbits) {
+		vtd_reserved_text(d->reserved_bits, bits, sizeof(bits));
+		snprintf(buf, size, "reserved bit%s set: %s", nbits > 1 ? "s" : "", bits);
+	} else if (!vtd_qi_type_short(d->type)) {
+		snprintf(buf, size, "descriptor type 0x%x is not defined", d->type);
+	}
+}
+
+/* The CPU that submitted the batch holding @slot, -1. */
+static int slot_owner(const struct vtd_unit *u, const struct vtd_unit_verdict *uv, int slot)
+{
+	int b = slot >= 0 ? u->slots[slot].batch : -1;
+
+	return b >= 0 && b < u->nr_batches ? uv->owners[b].cpu : -1;
+}
+
+/* "qihang_fn [vtdscen, taint OE] on CPU1" of view @c, or "" */
+static void builder_text(const struct cpu_view *cpus, const struct sys_view *sys,
+			 const struct vtd_judgement *j, int c, char *buf, size_t size)
+{
+	char role[128], label[96];
+	const struct vtd_cpu_verdict *r;
+
+	buf[0] = '\0';
+	if (c < 0)
+		return;
+	r = &j->cpus[c];
+	cpu_role_text(&cpus[c], r, sys, role, sizeof(role), label, sizeof(label));
+	snprintf(buf, size, "%s on CPU%u", r->caller_frame >= 0 && cpus[c].module[r->caller_frame] ?
+		 role : label, cpus[c].cpu);
+}
+
+/* The root cause of unit @ui's oldest pending batch in a few words ("" when none). */
+static void cause_text(const struct vtd_model *m, const struct vtd_judgement *j, int ui,
+		       char *buf, size_t size)
+{
+	const struct vtd_unit *u = &m->units[ui];
+	const struct vtd_unit_verdict *uv = &j->units[ui];
+	char what[160], fault[128];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	switch (uv->cause) {
+	case VTD_CAUSE_IQE:
+		if (uv->head_slot >= 0) {
+			desc_text(m, u, uv->head_slot, what, sizeof(what));
+			desc_fault_text(u, uv->head_slot, fault, sizeof(fault));
+			tadd(buf, size, &n, "the hardware rejected slot %d (Invalidation Queue Error): %s%s%s",
+			     uv->head_slot, what, fault[0] ? ", " : "", fault);
+		} else {
+			tadd(buf, size, &n, "the hardware rejected a descriptor (Invalidation Queue Error)");
+		}
+		break;
+	case VTD_CAUSE_ATS_OFF:
+		device_text(m, u->segment, u->slots[uv->ats_off_slot].dec.sid, what, sizeof(what));
+		tadd(buf, size, &n, "slot %d sends a device-TLB invalidation to %s, whose ATS is disabled",
+		     uv->ats_off_slot, what);
+		break;
+	case VTD_CAUSE_ITE:
+		if (uv->dev_slot >= 0) {
+			device_text(m, u->segment, u->slots[uv->dev_slot].dec.sid, what, sizeof(what));
+			tadd(buf, size, &n, "a device-TLB invalidation to %s timed out (Invalidation "
+			     "Time-out Error)", what);
+		} else {
+			tadd(buf, size, &n, "an Invalidation Time-out Error");
+		}
+		break;
+	case VTD_CAUSE_FAULT_ELSEWHERE:
+		tadd(buf, size, &n, "a queue fault is logged for a unit the dump cannot name");
+		break;
+	case VTD_CAUSE_SILENT:
+		tadd(buf, size, &n, "no fault reported");
+		break;
+	case VTD_CAUSE_UNKNOWN:
+		tadd(buf, size, &n, "the log could not be read: any fault report is unseen");
+		break;
+	default:
+		break;
+	}
+	if (uv->full)
+		tadd(buf, size, &n, "%squeue full (free_cnt %d)", n ? "; " : "", u->free_cnt);
+}
+
+/* The lockup's headline: what the root cause is, on which unit, which slots. */
+static void headline(const struct vtd_model *m, const struct cpu_view *cpus,
+		     const struct sys_view *sys, const struct vtd_judgement *j, int ui,
+		     const char *dev, char *buf, size_t size, size_t *n)
+{
+	const struct vtd_unit *u = &m->units[ui];
+	const struct vtd_unit_verdict *uv = &j->units[ui];
+	const struct vtd_batch *b0 = &u->batches[uv->oldest];
+	char what[160], fault[128], builder[192];
+
+	switch (uv->cause) {
+	case VTD_CAUSE_IQE:
+		if (uv->head_slot >= 0) {
+			desc_text(m, u, uv->head_slot, what, sizeof(what));
+			desc_fault_text(u, uv->head_slot, fault, sizeof(fault));
+			builder_text(cpus, sys, j, slot_owner(u, uv, uv->head_slot), builder, sizeof(builder));
+			tadd(buf, size, n, "LOCKUP: %s rejected the descriptor in slot %d (Invalidation Queue "
+			     "Error): %s%s%s%s%s", u->name, uv->head_slot, what, fault[0] ? ", " : "", fault,
+			     builder[0] ? ", built by " : "", builder);
+		} else {
+			tadd(buf, size, n, "LOCKUP: %s rejected a descriptor (Invalidation Queue Error) and "
+			     "batch %d-%d never completed", u->name, b0->first, b0->wait);
+			if (uv->dev_slot >= 0)
+				tadd(buf, size, n, " (it holds a device-TLB invalidation to %s)", dev);
+		}
+		break;
+	case VTD_CAUSE_ATS_OFF:
+		device_text(m, u->segment, u->slots[uv->ats_off_slot].dec.sid, what, sizeof(what));
+		tadd(buf, size, n, "LOCKUP: device-TLB invalidation to %s, whose ATS is disabled, never "
+		     "completed on %s (slot %d, batch %d-%d)", what, u->name, uv->ats_off_slot, b0->first,
+		     b0->wait);
+		break;
+	case VTD_CAUSE_ITE:
+		if (uv->dev_slot >= 0) {
+			device_state(m, u->segment, u->slots[uv->dev_slot].dec.sid, what, sizeof(what));
+			tadd(buf, size, n, "LOCKUP: device-TLB invalidation to %s timed out on %s "
+			     "(Invalidation Time-out Error, slots %d-%d): the device did not answer (%s)",
+			     dev, u->name, b0->first, b0->wait, what);
+		}
+		else
+			tadd(buf, size, n, "LOCKUP: invalidation batch at slots %d-%d never completed on %s "
+			     "after an Invalidation Time-out Error", b0->first, b0->wait, u->name);
+		break;
+	case VTD_CAUSE_FAULT_ELSEWHERE:
+		if (uv->dev_slot >= 0)
+			tadd(buf, size, n, "LOCKUP: device-TLB invalidation to %s never completed on %s "
+			     "(slots %d-%d); a queue fault is logged for a unit the dump cannot name",
+			     dev, u->name, b0->first, b0->wait);
+		else
+			tadd(buf, size, n, "LOCKUP: invalidation batch at slots %d-%d never completed on %s; "
+			     "a queue fault is logged for a unit the dump cannot name", b0->first, b0->wait,
+			     u->name);
+		break;
+	default:
+		if (uv->dev_slot >= 0)
+			tadd(buf, size, n, "LOCKUP: device-TLB invalidation to %s never completed on %s "
+			     "(slots %d-%d), %s", dev, u->name, b0->first, b0->wait,
+			     uv->cause == VTD_CAUSE_UNKNOWN ? "the log unread (a fault report would be "
+			     "unseen)" : "no fault reported");
+		else
+			tadd(buf, size, n, "LOCKUP: invalidation batch at slots %d-%d never completed on %s, "
+			     "%s", b0->first, b0->wait, u->name, uv->cause == VTD_CAUSE_UNKNOWN ?
+			     "the log unread (a fault report would be unseen)" : "no fault reported");
+		break;
+	}
+	if (uv->full)
+		tadd(buf, size, n, "; queue full (free_cnt %d)", u->free_cnt);
+}
+
+/* The lockup's next step, root cause first. */
+static void next_step(struct vsc_finding *f, const struct vtd_model *m, const struct cpu_view *cpus,
+		      const struct sys_view *sys, const struct vtd_judgement *j, int ui, const char *dev)
+{
+	const struct vtd_unit *u = &m->units[ui];
+	const struct vtd_unit_verdict *uv = &j->units[ui];
+	const struct vtd_batch *b0 = &u->batches[uv->oldest];
+	char full[160] = "", builder[192], what[160], fault[128];
+
+	if (uv->full)
+		snprintf(full, sizeof(full), "the queue is full (free_cnt %d) only because its oldest "
+			 "batch never completes: ", u->free_cnt);
+	switch (uv->cause) {
+	case VTD_CAUSE_IQE:
+		if (uv->head_slot < 0) {
+			vsc_finding_next(f, "%sthe hardware rejected a descriptor but the dump does not tell "
+					 "which (see the fault finding); check the fields of batch %d-%d "
+					 "against VT-d spec 6.5.2; qi_submit_sync() has no time-out: every later "
+					 "submitter on %s hangs too", full, b0->first, b0->wait, u->name);
+			return;
+		}
+		desc_text(m, u, uv->head_slot, what, sizeof(what));
+		desc_fault_text(u, uv->head_slot, fault, sizeof(fault));
+		builder_text(cpus, sys, j, slot_owner(u, uv, uv->head_slot), builder, sizeof(builder));
+		vsc_finding_next(f, "%sfix the code that built the descriptor: %s submitted a %s%s%s "
+				 "(VT-d spec 6.5.2)%s; qi_submit_sync() has no time-out, so every later "
+				 "submitter on %s hangs too",
+				 full, builder[0] ? builder : "its submitter (not identified)", what,
+				 fault[0] ? " with " : "", fault,
+				 uv->head_not_first ? "; nothing clears this IQE: the rejected slot is not "
+						      "its batch's first" : "", u->name);
+		return;
+	case VTD_CAUSE_ATS_OFF:
+		device_text(m, u->segment, u->slots[uv->ats_off_slot].dec.sid, what, sizeof(what));
+		builder_text(cpus, sys, j, slot_owner(u, uv, uv->ats_off_slot), builder, sizeof(builder));
+		vsc_finding_next(f, "%sfind why a device-TLB invalidation went to %s while its ATS is "
+				 "disabled (submitted by %s): a device without ATS never answers it; check "
+				 "the driver's ATS disable and reset path and whether the flush path checks "
+				 "ats_enabled", full, what, builder[0] ? builder : "a submitter not identified");
+		return;
+	case VTD_CAUSE_ITE:
+		if (uv->dev_slot >= 0) {
+			device_state(m, u->segment, u->slots[uv->dev_slot].dec.sid, what, sizeof(what));
+			vsc_finding_next(f, "%sthe device %s, %s, did not answer the ATS invalidation in time: "
+					 "check its link and AER state (lspci -vv), whether its driver was "
+					 "resetting it, and its firmware; qi_submit_sync() restarts the "
+					 "aborted batch without end", full, dev, what);
+		} else {
+			vsc_finding_next(f, "%sa device did not answer an ATS invalidation in time (see the "
+					 "ITE finding): check the device behind the logged SID", full);
+		}
+		return;
+	case VTD_CAUSE_FAULT_ELSEWHERE:
+		vsc_finding_next(f, "%sa queue fault is logged but the dump cannot tie it to %s: see the "
+				 "fault finding; qi_submit_sync() has no time-out", full, u->name);
+		return;
+	default:
+		if (uv->cause == VTD_CAUSE_UNKNOWN) {
+			vsc_finding_next(f, "%sthe kernel log could not be read, so an IQE or ITE report "
+					 "would be unseen: read the log from the console or the journal; "
+					 "if it holds none, check %s: its ATS and link state "
+					 "(lspci -vv, AER), or suspect a lost completion write", full,
+					 uv->dev_slot >= 0 ? dev : "the hardware");
+			return;
+		}
+		if (uv->dev_slot >= 0) {
+			device_state(m, u->segment, u->slots[uv->dev_slot].dec.sid, what, sizeof(what));
+			vsc_finding_next(f, "%sno fault was reported: before 5.13 an ITE is silent, so check "
+					 "%s first (%s): its ATS and link state (lspci -vv, AER); otherwise "
+					 "suspect a lost completion write (status address 0x%" PRIx64 ")",
+					 full, dev, what, u->slots[b0->wait].dec.wait_status_addr);
+		} else {
+			vsc_finding_next(f, "%sno fault was reported and the batch holds no device-TLB "
+					 "invalidation: suspect the hardware or a lost completion write "
+					 "(status address 0x%" PRIx64 ", desc_status[%d] is at 0x%" PRIx64 ")",
+					 full, u->slots[b0->wait].dec.wait_status_addr, b0->wait,
+					 (uint64_t)(u->desc_status_phys + 4ull * (unsigned)b0->wait));
+		}
+		return;
+	}
+}
+
+/* "; CPU1 (...) spins on dmar0 q_lock for batch 140-142, IRQs off; waiting on it: ..." */
+static void verdict_cpus(const struct vtd_model *m, const struct cpu_view *cpus,
+			 const struct sys_view *sys, const struct vtd_judgement *j, char *buf,
+			 size_t size, size_t *n)
+{
+	const struct vtd_chain *c = &j->chain;
+	char v[256];
+
+	if (c->root >= 0) {
+		struct vtd_victim root = { (unsigned int)c->root, VTD_VICTIM_BEHIND };
+
+		victim_text(m, cpus, sys, j, &root, true, v, sizeof(v));
+		tadd(buf, size, n, "; %s", v);
+	} else if (c->batch >= 0) {
+		tadd(buf, size, n, "; its submitter is not known");
+	}
+	for (int k = 0; k < c->nr_victims; k++) {
+		victim_text(m, cpus, sys, j, &c->victims[k], false, v, sizeof(v));
+		tadd(buf, size, n, "%s%s", k ? "; " : "; waiting on it: ", v);
+	}
+}
+
+static void cpu_list(const struct vtd_judgement *j, const struct cpu_view *cpus,
+		     enum vtd_cpu_state st, char *buf, size_t size)
 {
 	size_t len = 0;
 
 	buf[0] = '\0';
-	for (unsigned int i = 0; i < n && len < size; i++)
-		if (roles[i].state == st)
-			len += (size_t)snprintf(buf + len, size - len, "%sCPU%u", len ? "," : "",
-						roles[i].v->cpu);
+	for (unsigned int i = 0; i < j->nr_cpus; i++)
+		if (j->cpus[i].state == st)
+			tadd(buf, size, &len, "%sCPU%u", len ? "," : "", cpus[i].cpu);
 }
 
-static void describe_cpu(struct vsc_finding *f, const struct vtd_model *m,
-			 const struct cpu_role *r)
+static void report_lockup(struct vsc_report *rep, const struct vtd_model *m,
+			  const struct cpu_view *cpus, const struct sys_view *sys,
+			  const struct vtd_judgement *j, int ui, const char *dev,
+			  const struct vtd_report_refs *refs)
 {
-	char chain[256];
-	size_t n = 0;
-	const struct cpu_view *v = r->v;
+	const struct vtd_unit *u = &m->units[ui];
+	const struct vtd_unit_verdict *uv = &j->units[ui];
+	const struct vtd_batch *b0 = &u->batches[uv->oldest];
+	int devslot = uv->dev_slot;
+	const struct vsc_finding_kind *k = &finding_kinds[devslot >= 0 ? F_LOCKUP_DEVTLB : F_LOCKUP_BATCH];
+	char verdict[2048], spinners[64], pollers[64], tail[160], text[256];
+	size_t vn = 0;
+	struct vsc_finding *f;
+	bool first_hang = ui == j->verdict_unit;     /* the unit of the verdict line */
 
-	int first = 0;
+	cpu_list(j, cpus, VTD_CPU_SPINNING, spinners, sizeof(spinners));
+	cpu_list(j, cpus, VTD_CPU_POLLING, pollers, sizeof(pollers));
+	verdict[0] = '\0';
+	headline(m, cpus, sys, j, ui, dev, verdict, sizeof(verdict), &vn);
+	if (first_hang) {
+		verdict_cpus(m, cpus, sys, j, verdict, sizeof(verdict), &vn);
+		chain_tail_text(sys, j, tail, sizeof(tail));
+		tadd(verdict, sizeof(verdict), &vn, "%s", tail);
+	}
+	/* Without stacks the queue and the log make it a suspicion: report_suspected() words that. */
+	f = vsc_report_finding_of(rep, k, "%s", verdict);
+	if (first_hang && j->fusion.verdict == VTD_VERDICT_LOCKUP)
+		vsc_report_set_verdict(rep, "%s", verdict);
+	snprintf(text, sizeof(text), "oldest unfinished batch: slots %d-%d, %d descriptor(s), wait slot %d is %s",
+		 b0->first, b0->wait, b0->count, b0->wait, vtd_qi_status_name(b0->wait_status));
+	batch_evidence(f, refs, ui, uv->oldest, text);
+	if (devslot >= 0) {
+		const struct vtd_pci *p = vtd_pci_find(m, u->segment, u->slots[devslot].dec.sid);
+		char fields[256], stext[400];
 
-	/* Show the interrupted context, not the NMI that stopped the CPU for the dump. */
-	while (first < v->nframes && v->on_nmi[first])
-		first++;
-	if (first == v->nframes)
-		first = 0;
-	chain[0] = '\0';
-	for (int i = first; i < v->nframes && i < first + 12 && n < sizeof(chain); i++)
-		n += (size_t)snprintf(chain + n, sizeof(chain) - n, "%s%s", i > first ? " <- " : "",
-				      v->func[i] ? v->func[i] : "?");
-	if (r->batch >= 0)
-		vsc_finding_evidence(f, "CPU%u (%s) %s; waits for %s batch %d (slots %d-%d, found by %s); stack: %s",
-				     v->cpu, r->role,
-				     r->state == CPU_QI_SPINNING ? "spins on q_lock in qi_submit_sync"
-								 : "polls its wait descriptor in qi_submit_sync",
-				     m->units[r->unit].name, r->batch,
-				     m->units[r->unit].batches[r->batch].first,
-				     m->units[r->unit].batches[r->batch].wait,
-				     r->attr_by_status ? "its desc_status address on the stack" :
-				     "its descriptors on the stack", chain);
-	else
-		vsc_finding_evidence(f, "CPU%u (%s) %s; stack: %s", v->cpu, r->role,
-				     r->state == CPU_QI_SPINNING ? "spins on q_lock in qi_submit_sync"
-								 : "polls in qi_submit_sync",
-				     chain);
+		vtd_qi_fields_text(&u->slots[devslot].dec, fields, sizeof(fields));
+		snprintf(stext, sizeof(stext), "slot %d: %s %s", devslot, u->slots[devslot].dec.type_name,
+			 fields);
+		slot_evidence(f, refs, ui, devslot, stext);
+		if (p)
+			vsc_finding_evidence(f, "source-id %02x:%02x.%u is %s, driver %s, ATS %s, state %s",
+					     p->bus, p->devfn >> 3, p->devfn & 7, p->name,
+					     p->driver[0] ? p->driver : "none",
+					     !p->ats_known ? "unknown" : p->ats_enabled ? "enabled" : "off",
+					     vtd_pci_state(p->error_state));
+		else
+			vsc_finding_evidence(f, "source-id %s matches no PCI device in the dump", dev);
+	}
+	vsc_finding_evidence(f, "%d batch(es) queued behind it; free_head %d, free_tail %d, free_cnt %d",
+			     u->nr_batches - uv->oldest - 1, u->free_head, u->free_tail, u->free_cnt);
+	vsc_finding_evidence(f, "%s q_lock word 0x%08x", u->name, u->q_lock);
+	if (first_hang)
+		add_chain(f, m, cpus, sys, j);
+	add_owners(f, m, cpus, sys, j, ui, refs);
+	for (unsigned int i = 0; i < j->nr_cpus; i++)
+		if (j->cpus[i].state != VTD_CPU_NOT_QI)
+			describe_cpu(f, &cpus[i], sys, &j->cpus[i]);
+	if (!j->have_stacks)
+		vsc_finding_evidence(f, "no CPU stacks available: submitters not identified");
+	add_sources(f, m, cpus, sys, j);
+	if (spinners[0] || pollers[0])
+		vsc_finding_fact(f, "spinning_cpus", vsc_val_str(spinners));
+	vsc_finding_fact(f, "polling_cpus", vsc_val_str(pollers));
+	vsc_finding_fact(f, "unit", vsc_val_str(u->name));
+	vsc_finding_fact(f, "first_slot", vsc_val_int(b0->first));
+	vsc_finding_fact(f, "wait_slot", vsc_val_int(b0->wait));
+	vsc_finding_fact(f, "cause", vsc_val_str(
+		uv->cause == VTD_CAUSE_IQE ? "iqe" : uv->cause == VTD_CAUSE_ATS_OFF ? "ats-off" :
+		uv->cause == VTD_CAUSE_ITE ? "ite" : uv->cause == VTD_CAUSE_FAULT_ELSEWHERE ?
+		"fault-elsewhere" : uv->cause == VTD_CAUSE_UNKNOWN ? "unknown" : "silent"));
+	if (uv->cause == VTD_CAUSE_IQE && uv->head_slot >= 0) {
+		char fault[128];
+
+		vsc_finding_fact(f, "rejected_slot", vsc_val_int(uv->head_slot));
+		desc_fault_text(u, uv->head_slot, fault, sizeof(fault));
+		if (fault[0])
+			vsc_finding_fact(f, "rejected_because", vsc_val_str(fault));
+	}
+	if (uv->full)
+		vsc_finding_fact(f, "queue_full", vsc_val_bool(true));
+	if (devslot >= 0) {
+		char bdf[16];
+
+		vtd_bdf_text(u->segment, u->slots[devslot].dec.sid, bdf, sizeof(bdf));
+		vsc_finding_fact(f, "device", vsc_val_str(bdf));
+	}
+	next_step(f, m, cpus, sys, j, ui, dev);
 }
 
-void vtd_diagnose(struct vsc_target *t, struct vsc_report *rep, const struct vtd_model *m,
-		  const struct cpu_view *cpus, unsigned int ncpus,
-		  const struct vtd_report_refs *refs)
+static void report_iqe(struct vsc_report *rep, const struct vtd_model *m,
+		       const struct cpu_view *cpus, const struct sys_view *sys,
+		       const struct vtd_judgement *j, int ui, const struct vtd_report_refs *refs)
 {
-	struct cpu_role *roles = NULL;
-	unsigned int nsub = 0;
-	bool verdict_set = false;
-	struct vtd_log_owner owner;
+	const struct vtd_unit *u = &m->units[ui];
+	const struct vtd_unit_verdict *uv = &j->units[ui];
+	const struct vtd_head_match *hm = &uv->head;
+	int head_slot = uv->head_slot;
+	struct vsc_finding *f;
 
-	if (!m->intel_iommu_present || !m->nr_units) {
-		vsc_report_set_verdict(rep, "VT-d is not active on this system: no DMAR units");
-		return;
-	}
-	vtd_log_attribute(m, &owner);
-	if (cpus && ncpus) {
-		roles = calloc(ncpus, sizeof(*roles));
-		if (!roles)
-			return;
-		for (unsigned int i = 0; i < ncpus; i++) {
-			classify(&cpus[i], &roles[i]);
-			if (roles[i].state != CPU_NOT_QI)
-				nsub++;
+	f = vsc_report_finding_of(rep, &finding_kinds[F_IQE],
+				  "%s: Invalidation Queue Error: the hardware rejected %s (logged %d times)",
+				  u->name, head_slot >= 0 ? "the descriptor at the queue head" :
+				  "a descriptor", m->log_iqe);
+	if (m->nr_units > 1)
+		vsc_finding_evidence(f, "unit: %s", j->owner.iqe_why);
+	if (head_slot >= 0) {
+		const struct vtd_slot *s = &u->slots[head_slot];
+		char fields[256], text[640], fault[128], builder[192];
+
+		vtd_qi_fields_text(&s->dec, fields, sizeof(fields));
+		snprintf(text, sizeof(text),
+			 "the log's QI HEAD (%s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64 ") is slot %d, "
+			 "in flight in batch %d-%d: %s", m->log_head_type, m->log_head_qw0,
+			 m->log_head_qw1, head_slot,
+			 s->batch >= 0 ? u->batches[s->batch].first : head_slot,
+			 s->batch >= 0 ? u->batches[s->batch].wait : head_slot, fields);
+		slot_evidence(f, refs, ui, head_slot, text);
+		if (hm->nr_in_flight > 1 || hm->nr_stale) {
+			char list[64] = "";
+			size_t n = 0;
+
+			for (int k = 0; k < hm->nr_others; k++)
+				tadd(list, sizeof(list), &n, "%s%d", k ? ", " : "", hm->others[k]);
+			vsc_finding_evidence(f, "%s: slot%s %s%s also hold%s that descriptor (%d in flight, "
+						"%d free or done: old copies left as the ring wrapped); "
+						"slot %d is taken as the head because the hardware runs "
+						"the queue in order and it is in the oldest batch in flight",
+					     hm->nr_in_flight > 1 ? "ambiguous" : "not ambiguous",
+					     hm->nr_in_flight + hm->nr_stale - 1 > 1 ? "s" : "", list,
+					     hm->nr_in_flight + hm->nr_stale - 1 > hm->nr_others ? ", ..." : "",
+					     hm->nr_in_flight + hm->nr_stale - 1 > 1 ? "" : "s",
+					     hm->nr_in_flight, hm->nr_stale, head_slot);
 		}
-		attribute_all(t, m, roles, ncpus);
-	}
-
-	for (int ui = 0; ui < m->nr_units; ui++) {
-		const struct vtd_unit *u = &m->units[ui];
-		const struct vtd_batch *b0;
-		int b0i = -1, devslot = -1;
-		bool iqe_here = m->log_iqe && owner.iqe_unit == ui;
-		bool ite_here = (m->log_ite && owner.ite_unit == ui) || u->counted[VTD_QI_ABORT];
-		/* A fault the log does not tie to a unit may be this unit's: not "no fault". */
-		bool fault_logged = iqe_here || ite_here || m->log_ice ||
-				    (m->log_iqe && owner.iqe_unit < 0) || (m->log_ite && owner.ite_unit < 0);
-		struct vsc_finding *f;
-		char dev[96] = "", spinners[64], pollers[64];
-
-		if (!u->has_qi || !u->slots_read) {
-			if (u->qi_error) {
-				f = vsc_report_finding_of(rep, &finding_kinds[F_INCONSISTENT],
-							  "%s: invalidation queue unreadable: %s", u->name,
-							  u->qi_error->message);
-			}
-			continue;
-		}
-		check_consistency(rep, u, refs, ui);
-		b0 = oldest_pending(u, &b0i);
-		if (!b0)
-			continue;
-		for (int j = b0->first; j != b0->wait; j = (j + 1) % VTD_QI_LENGTH) {
-			if (u->slots[j].dec.targets_device) {
-				devslot = j;
-				device_text(m, u->segment, u->slots[j].dec.sid, dev, sizeof(dev));
-				break;
-			}
-		}
-		/* A queue with (almost) no free slots: every new submitter waits in qi_submit_sync. */
-		if (u->free_cnt <= 2) {
-			f = vsc_report_finding_of(rep, &finding_kinds[F_QUEUE_FULL],
-						  "%s: invalidation queue full (free_cnt %d); new submitters wait for slots",
-						  u->name, u->free_cnt);
-			vsc_finding_evidence(f, "%d of %d slots in flight in %d batch(es); the oldest, slots %d-%d, is %s",
-					     VTD_QI_LENGTH - u->free_cnt, VTD_QI_LENGTH, u->nr_batches,
-					     b0->first, b0->wait, vtd_qi_status_name(b0->wait_status));
-			vsc_finding_next(f, "qi_submit_sync() spins until free_cnt >= count + 2; the queue drains "
-					    "only when the hardware completes the oldest batch");
-		}
-		cpu_list(roles, roles ? ncpus : 0, CPU_QI_SPINNING, spinners, sizeof(spinners));
-		cpu_list(roles, roles ? ncpus : 0, CPU_QI_POLLING, pollers, sizeof(pollers));
-
-		if (!nsub && (!fault_logged || roles)) {
-			f = vsc_report_finding_of(rep, &finding_kinds[F_IN_FLIGHT],
-						  "%s: %d batch(es) in flight at dump time, oldest at slots %d-%d (%s); no CPU is waiting in qi_submit_sync",
-						  u->name, u->nr_batches, b0->first, b0->wait,
-						  vtd_qi_status_name(b0->wait_status));
-			goto hardware;
-		}
-
-		/* The lockup. */
-		{
-			const struct vsc_finding_kind *k =
-				&finding_kinds[devslot >= 0 ? F_LOCKUP_DEVTLB : F_LOCKUP_BATCH];
-			char who[512];
-			size_t wn = 0;
-
-			who[0] = '\0';
-			for (unsigned int i = 0; roles && i < ncpus && wn < sizeof(who); i++) {
-				const struct cpu_role *r = &roles[i];
-
-				if (r->state == CPU_NOT_QI)
-					continue;
-				wn += (size_t)snprintf(who + wn, sizeof(who) - wn, "; CPU%u (%s) %s",
-						       r->v->cpu, r->label,
-						       r->state == CPU_QI_SPINNING ? "spins on" : "polls in qi_submit_sync");
-				if (r->state == CPU_QI_SPINNING && wn < sizeof(who))
-					wn += (size_t)snprintf(who + wn, sizeof(who) - wn, " %s q_lock",
-							       r->unit >= 0 ? m->units[r->unit].name : u->name);
-				if (wn < sizeof(who) && r->batch >= 0 && r->unit == ui)
-					wn += (size_t)snprintf(who + wn, sizeof(who) - wn, " for batch %d-%d",
-							       u->batches[r->batch].first,
-							       u->batches[r->batch].wait);
-			}
-			{
-				char verdict[1024];
-
-				if (devslot >= 0)
-					snprintf(verdict, sizeof(verdict),
-						 "LOCKUP: device-TLB invalidation to %s never completed on %s (slots %d-%d)%s",
-						 dev, u->name, b0->first, b0->wait, who);
-				else
-					snprintf(verdict, sizeof(verdict),
-						 "LOCKUP: invalidation batch at slots %d-%d never completed on %s%s",
-						 b0->first, b0->wait, u->name, who);
-				f = vsc_report_finding_of(rep, k, "%s", verdict);
-				/* The first lockup found is the report's one-line verdict. */
-				if (!verdict_set) {
-					vsc_report_set_verdict(rep, "%s", verdict);
-					verdict_set = true;
-				}
-			}
-			if (refs->batches[ui] && refs->batch_row[ui][b0i] != VSC_NO_ROW)
-				vsc_finding_evidence_at(f, vsc_ref_row(refs->batches[ui], refs->batch_row[ui][b0i]),
-							"oldest unfinished batch: slots %d-%d, %d descriptor(s), wait slot %d is %s",
-							b0->first, b0->wait, b0->count, b0->wait,
-							vtd_qi_status_name(b0->wait_status));
-			if (devslot >= 0) {
-				char fields[256];
-
-				vtd_qi_fields_text(&u->slots[devslot].dec, fields, sizeof(fields));
-				{
-					char text[400];
-
-					snprintf(text, sizeof(text), "slot %d: %s %s", devslot,
-						 u->slots[devslot].dec.type_name, fields);
-					slot_evidence(f, refs, ui, devslot, text);
-				}
-				{
-					const struct vtd_pci *p = vtd_pci_find(m, u->segment, u->slots[devslot].dec.sid);
-
-					if (p)
-						vsc_finding_evidence(f, "source-id %02x:%02x.%u is %s, driver %s, ATS %s, state %s",
-								     p->bus, p->devfn >> 3, p->devfn & 7, p->name,
-								     p->driver[0] ? p->driver : "none",
-								     !p->ats_known ? "unknown" : p->ats_enabled ? "enabled" : "off",
-								     vtd_pci_state(p->error_state));
-					else
-						vsc_finding_evidence(f, "source-id %s matches no PCI device in the dump", dev);
-				}
-			}
-			vsc_finding_evidence(f, "%d batch(es) queued behind it; free_head %d, free_tail %d, free_cnt %d",
-					     u->nr_batches - b0i - 1, u->free_head, u->free_tail, u->free_cnt);
-			vsc_finding_evidence(f, "%s q_lock word 0x%08x", u->name, u->q_lock);
-			for (unsigned int i = 0; roles && i < ncpus; i++)
-				if (roles[i].state != CPU_NOT_QI)
-					describe_cpu(f, m, &roles[i]);
-			if (!roles)
-				vsc_finding_evidence(f, "no CPU stacks available: submitters not identified");
-			if (spinners[0] || pollers[0])
-				vsc_finding_fact(f, "spinning_cpus", vsc_val_str(spinners));
-			vsc_finding_fact(f, "polling_cpus", vsc_val_str(pollers));
-			vsc_finding_fact(f, "unit", vsc_val_str(u->name));
-			vsc_finding_fact(f, "first_slot", vsc_val_int(b0->first));
-			vsc_finding_fact(f, "wait_slot", vsc_val_int(b0->wait));
-			if (devslot >= 0) {
-				char bdf[16];
-
-				vtd_bdf_text(u->segment, u->slots[devslot].dec.sid, bdf, sizeof(bdf));
-				vsc_finding_fact(f, "device", vsc_val_str(bdf));
-			}
-			vsc_finding_next(f, devslot >= 0 ?
-					 "qi_submit_sync() has no time-out: every later submitter on this unit will hang too. "
-					 "Check the device's ATS and link state (lspci -vv, AER), and whether its driver "
-					 "was resetting it; see the fault finding below for the hardware's view" :
-					 "qi_submit_sync() has no time-out; see the fault finding below for why the "
-					 "hardware did not complete the wait descriptor");
-		}
-
-hardware:
-		/* What the hardware said. */
-		if (iqe_here) {
-			struct vtd_head_match hm = { .slot = -1 };
-			int head_slot;
-
-			if (m->log_qi_head)
-				vtd_match_log_head(u, m->log_head_qw0, m->log_head_qw1, &hm);
-			head_slot = hm.in_flight ? hm.slot : -1;
-			f = vsc_report_finding_of(rep, &finding_kinds[F_IQE],
-						  "%s: Invalidation Queue Error: the hardware rejected %s (logged %d times)",
-						  u->name, head_slot >= 0 ? "the descriptor at the queue head" :
-						  "a descriptor", m->log_iqe);
-			if (m->nr_units > 1)
-				vsc_finding_evidence(f, "unit: %s", owner.iqe_why);
-			if (head_slot >= 0) {
-				const struct vtd_slot *s = &u->slots[head_slot];
-				char fields[256], text[640];
-
-				vtd_qi_fields_text(&s->dec, fields, sizeof(fields));
-				snprintf(text, sizeof(text),
-					 "the log's QI HEAD (%s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64 ") is slot %d, "
-					 "in flight in batch %d-%d: %s", m->log_head_type, m->log_head_qw0,
-					 m->log_head_qw1, head_slot,
-					 s->batch >= 0 ? u->batches[s->batch].first : head_slot,
-					 s->batch >= 0 ? u->batches[s->batch].wait : head_slot, fields);
-				slot_evidence(f, refs, ui, head_slot, text);
-				if (hm.nr_in_flight > 1 || hm.nr_stale) {
-					char list[64] = "";
-					size_t n = 0;
-
-					for (int k = 0; k < hm.nr_others && n < sizeof(list); k++)
-						n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%d",
-								      k ? ", " : "", hm.others[k]);
-					vsc_finding_evidence(f, "%s: slot%s %s%s also hold%s that descriptor (%d in flight, "
-								"%d free or done: old copies left as the ring wrapped); "
-								"slot %d is taken as the head because the hardware runs "
-								"the queue in order and it is in the oldest batch in flight",
-							     hm.nr_in_flight > 1 ? "ambiguous" : "not ambiguous",
-							     hm.nr_in_flight + hm.nr_stale - 1 > 1 ? "s" : "", list,
-							     hm.nr_in_flight + hm.nr_stale - 1 > hm.nr_others ? ", ..." : "",
-							     hm.nr_in_flight + hm.nr_stale - 1 > 1 ? "" : "s",
-							     hm.nr_in_flight, hm.nr_stale, head_slot);
-				}
-				if (s->dec.reserved_bits[0] || s->dec.reserved_bits[1])
-					vsc_finding_evidence(f, "slot %d sets reserved bits (qw0 0x%" PRIx64 ", qw1 0x%" PRIx64 "): an invalid descriptor",
-							     head_slot, s->dec.reserved_bits[0], s->dec.reserved_bits[1]);
-				if (s->batch >= 0 && u->batches[s->batch].first != head_slot)
-					vsc_finding_evidence(f, "slot %d is not the first of its batch (%d-%d): qi_check_fault() "
-								"only clears IQE when the head is a batch's first slot, so nobody clears it "
-								"and every submitter polls forever",
-							     head_slot, u->batches[s->batch].first, u->batches[s->batch].wait);
-			} else if (hm.slot >= 0) {
-				vsc_finding_evidence(f, "the log's QI HEAD (%s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64 ") "
-							"matches only free or done slot(s), first %d: an old copy left as the "
-							"ring wrapped, not the descriptor in flight; the head slot is unknown",
-						     m->log_head_type, m->log_head_qw0, m->log_head_qw1, hm.slot);
-			} else if (m->log_qi_head) {
-				vsc_finding_evidence(f, "the log's QI HEAD (%s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64 ") "
-							"is in no slot of %s", m->log_head_type, m->log_head_qw0,
-						     m->log_head_qw1, u->name);
-			}
+		desc_fault_text(u, head_slot, fault, sizeof(fault));
+		if (uv->head_reserved)
+			vsc_finding_evidence(f, "slot %d: %s (reserved masks qw0 0x%" PRIx64 ", qw1 0x%" PRIx64
+						"): an invalid descriptor",
+					     head_slot, fault, s->dec.reserved_bits[0], s->dec.reserved_bits[1]);
+		if (uv->head_not_first)
+			vsc_finding_evidence(f, "slot %d is not the first of its batch (%d-%d): qi_check_fault() "
+						"only clears IQE when the head is a batch's first slot, so nobody clears it "
+						"and every submitter polls forever",
+					     head_slot, u->batches[s->batch].first, u->batches[s->batch].wait);
+		builder_text(cpus, sys, j, slot_owner(u, uv, head_slot), builder, sizeof(builder));
+		if (builder[0])
+			vsc_finding_evidence(f, "built by %s: its batch holds slot %d", builder, head_slot);
+		else if (s->batch >= 0 && s->batch < u->nr_batches)
+			vsc_finding_evidence(f, "its submitter is not known (see the batch owners above)");
+		if (builder[0]) {
 			vsc_finding_evidence(f, "log: %d IQE report(s), %d 'IQE cleared', %d fault-status interrupt(s)",
 					     m->log_iqe, m->log_iqe_cleared, m->log_fault_reg);
-			vsc_finding_next(f, "find who built the rejected descriptor (the submitter above) and "
-					    "check its fields against VT-d spec 6.5.2");
+			vsc_finding_next(f, "fix the code that built the descriptor (%s)%s%s; check its fields "
+					 "against VT-d spec 6.5.2", builder, fault[0] ? ": " : "", fault);
+			return;
 		}
-		if (ite_here) {
-			f = vsc_report_finding_of(rep, &finding_kinds[F_ITE],
-						  "%s: Invalidation Time-out: a device did not answer a device-TLB invalidation%s",
-						  u->name, m->log_ite_cleared && u->counted[VTD_QI_ABORT] ?
-						  "; aborted batches are being restarted" : "");
-			if (m->nr_units > 1 && owner.ite_unit == ui)
-				vsc_finding_evidence(f, "unit: %s", owner.ite_why);
-			else if (m->nr_units > 1 && m->log_ite)
-				vsc_finding_evidence(f, "the log's ITE reports are not tied to %s: %s",
-						     u->name, owner.ite_why);
-			if (m->log_ite_sid_valid && owner.ite_unit == ui) {
-				char d2[96];
-
-				device_text(m, u->segment, (uint16_t)m->log_ite_sid, d2, sizeof(d2));
-				vsc_finding_evidence(f, "log: ITE SID 0x%" PRIx64 " = %s", m->log_ite_sid, d2);
-			}
-			if (owner.ite_unit == ui)
-				vsc_finding_evidence(f, "%d slot(s) in QI_ABORT; log: %d ITE report(s), %d 'ITE cleared'",
-						     u->counted[VTD_QI_ABORT], m->log_ite, m->log_ite_cleared);
-			else
-				vsc_finding_evidence(f, "%d slot(s) in QI_ABORT", u->counted[VTD_QI_ABORT]);
-			vsc_finding_next(f, "the device behind the SID stopped answering ATS invalidations; "
-					    "check its link/AER state and firmware");
-			/* The 6.12-6.19 even-slot pitfall: batches of any size (qi_batch) and a wait at an even slot. */
-			if (vsc_symbol_exists(t, "qi_batch_flush_descs") && b0->wait % 2 == 0) {
-				struct vsc_finding *g = vsc_report_finding_of(rep, &finding_kinds[F_EVEN_SLOT],
-					"%s: the pending wait descriptor sits at even slot %d on a kernel that batches "
-					"invalidations (qi_batch_flush_descs)", u->name, b0->wait);
-
-				vsc_finding_evidence(g, "before commit fe89277c9ceb the ITE handler walks odd slots only, so an even-slot "
-							"wait is never aborted and its owner polls forever (or the walk never ends)");
-				vsc_finding_next(g, "check whether this kernel carries fe89277c9ceb (\"iommu/vt-d: ... ITE ... any slot\")");
-			}
-		}
-		if (!fault_logged && (nsub || !roles)) {
-			f = vsc_report_finding_of(rep, &finding_kinds[F_SILENT_WAIT],
-						  "%s: wait descriptor at slot %d never completed and no queue fault was logged",
-						  u->name, b0->wait);
-			vsc_finding_evidence(f, "no IQE/ITE/ICE lines in the log and no QI_ABORT slots");
-			vsc_finding_next(f, "before 5.13 an ITE is silent in the log; otherwise suspect the "
-					    "hardware or a lost completion write (check the status address)");
-		}
-		(void)0;
+	} else if (hm->slot >= 0) {
+		vsc_finding_evidence(f, "the log's QI HEAD (%s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64 ") "
+					"matches only free or done slot(s), first %d: an old copy left as the "
+					"ring wrapped, not the descriptor in flight; the head slot is unknown",
+				     m->log_head_type, m->log_head_qw0, m->log_head_qw1, hm->slot);
+	} else if (m->log_qi_head) {
+		vsc_finding_evidence(f, "the log's QI HEAD (%s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64 ") "
+					"is in no slot of %s", m->log_head_type, m->log_head_qw0,
+				     m->log_head_qw1, u->name);
 	}
+	vsc_finding_evidence(f, "log: %d IQE report(s), %d 'IQE cleared', %d fault-status interrupt(s)",
+			     m->log_iqe, m->log_iqe_cleared, m->log_fault_reg);
+	vsc_finding_next(f, "find who built the rejected descriptor (the submitter above) and "
+			    "check its fields against VT-d spec 6.5.2");
+}
+
+static void report_ite(struct vsc_report *rep, const struct vtd_model *m,
+		       const struct vtd_judgement *j, int ui)
+{
+	const struct vtd_unit *u = &m->units[ui];
+	const struct vtd_unit_verdict *uv = &j->units[ui];
+	struct vsc_finding *f;
+
+	f = vsc_report_finding_of(rep, &finding_kinds[F_ITE],
+				  "%s: Invalidation Time-out: a device did not answer a device-TLB invalidation%s",
+				  u->name, uv->ite_restarting ? "; aborted batches are being restarted" : "");
+	if (m->nr_units > 1 && uv->ite_logged_here)
+		vsc_finding_evidence(f, "unit: %s", j->owner.ite_why);
+	else if (m->nr_units > 1 && m->log_ite)
+		vsc_finding_evidence(f, "the log's ITE reports are not tied to %s: %s",
+				     u->name, j->owner.ite_why);
+	if (m->log_ite_sid_valid && uv->ite_logged_here) {
+		char d2[96], st[96];
+
+		device_text(m, u->segment, (uint16_t)m->log_ite_sid, d2, sizeof(d2));
+		device_state(m, u->segment, (uint16_t)m->log_ite_sid, st, sizeof(st));
+		vsc_finding_evidence(f, "log: ITE SID 0x%" PRIx64 " = %s: %s", m->log_ite_sid, d2, st);
+	}
+	if (uv->ite_logged_here)
+		vsc_finding_evidence(f, "%d slot(s) in QI_ABORT; log: %d ITE report(s), %d 'ITE cleared'",
+				     u->counted[VTD_QI_ABORT], m->log_ite, m->log_ite_cleared);
+	else
+		vsc_finding_evidence(f, "%d slot(s) in QI_ABORT", u->counted[VTD_QI_ABORT]);
+	vsc_finding_next(f, "the device behind the SID stopped answering ATS invalidations; "
+			    "check its link/AER state and firmware");
+	if (uv->even_slot) {
+		struct vsc_finding *g = vsc_report_finding_of(rep, &finding_kinds[F_EVEN_SLOT],
+			"%s: the pending wait descriptor sits at even slot %d on a kernel that batches "
+			"invalidations (qi_batch_flush_descs)", u->name, u->batches[uv->oldest].wait);
+
+		vsc_finding_evidence(g, "before commit fe89277c9ceb the ITE handler walks odd slots only, so an even-slot "
+					"wait is never aborted and its owner polls forever (or the walk never ends)");
+		vsc_finding_next(g, "check whether this kernel carries fe89277c9ceb (\"iommu/vt-d: ... ITE ... any slot\")");
+	}
+}
+
+/* A queue fault the log ties to @ui, with nothing pending there. */
+static void report_idle_fault(struct vsc_report *rep, const struct vtd_model *m,
+			      const struct sys_view *sys, const struct vtd_judgement *j, int ui)
+{
+	const struct vtd_unit *u = &m->units[ui];
+	const struct vtd_unit_verdict *uv = &j->units[ui];
+	struct vsc_finding *f;
+
+	if (uv->idle_iqe) {
+		bool open = sys && sys->iqe_open;
+
+		f = vsc_report_finding_of(rep, &finding_kinds[F_IQE],
+					  "%s: the log reports %d Invalidation Queue Error(s)%s, but nothing is "
+					  "pending on %s's queue", u->name, m->log_iqe,
+					  open ? ", the last never cleared" : "", u->name);
+		if (m->nr_units > 1)
+			vsc_finding_evidence(f, "unit: %s", j->owner.iqe_why);
+		if (m->log_qi_head)
+			vsc_finding_evidence(f, "the log's QI HEAD: %s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64,
+					     m->log_head_type, m->log_head_qw0, m->log_head_qw1);
+		vsc_finding_evidence(f, "log: %d IQE report(s), %d 'IQE cleared', %d fault-status interrupt(s)",
+				     m->log_iqe, m->log_iqe_cleared, m->log_fault_reg);
+		vsc_finding_next(f, open ? "the hardware stops fetching descriptors while IQE is set: a "
+					   "queue that looks idle here contradicts the log (see the verdict)" :
+					   "the fault was cleared (its submitter got -EINVAL); find who "
+					   "built the rejected descriptor");
+	}
+	if (uv->idle_ite) {
+		f = vsc_report_finding_of(rep, &finding_kinds[F_ITE],
+					  "%s: the log reports %d Invalidation Time-out Error(s), but nothing is "
+					  "pending on %s's queue", u->name, m->log_ite, u->name);
+		if (m->log_ite_sid_valid) {
+			char d2[96], st[96];
+
+			device_text(m, u->segment, (uint16_t)m->log_ite_sid, d2, sizeof(d2));
+			device_state(m, u->segment, (uint16_t)m->log_ite_sid, st, sizeof(st));
+			vsc_finding_evidence(f, "log: ITE SID 0x%" PRIx64 " = %s: %s", m->log_ite_sid, d2, st);
+		}
+		vsc_finding_evidence(f, "log: %d ITE report(s), %d 'ITE cleared'", m->log_ite,
+				     m->log_ite_cleared);
+		vsc_finding_next(f, "the device behind the SID did not answer an ATS invalidation in "
+				    "time; check its link/AER state and firmware");
+	}
+}
+
+static void report_unit(struct vsc_report *rep, const struct vtd_model *m,
+			const struct cpu_view *cpus, const struct sys_view *sys,
+			const struct vtd_judgement *j, int ui, const struct vtd_report_refs *refs)
+{
+	const struct vtd_unit *u = &m->units[ui];
+	const struct vtd_unit_verdict *uv = &j->units[ui];
+	const struct vtd_batch *b0;
+	char dev[96] = "";
+	struct vsc_finding *f;
+
+	if (uv->cls == VTD_QUEUE_ABSENT)
+		return;
+	if (uv->cls == VTD_QUEUE_UNREADABLE) {
+		if (u->qi_error)
+			vsc_report_finding_of(rep, &finding_kinds[F_INCONSISTENT],
+					      "%s: invalidation queue unreadable: %s", u->name,
+					      u->qi_error->message);
+		return;
+	}
+	report_bookkeeping(rep, u, uv, refs, ui);
+	report_idle_fault(rep, m, sys, j, ui);
+	if (uv->oldest < 0)
+		return;
+	b0 = &u->batches[uv->oldest];
+	if (uv->dev_slot >= 0)
+		device_text(m, u->segment, u->slots[uv->dev_slot].dec.sid, dev, sizeof(dev));
+	if (uv->full) {
+		f = vsc_report_finding_of(rep, &finding_kinds[F_QUEUE_FULL],
+					  "%s: invalidation queue full (free_cnt %d); new submitters wait for slots",
+					  u->name, u->free_cnt);
+		vsc_finding_evidence(f, "%d of %d slots in flight in %d batch(es); the oldest, slots %d-%d, is %s",
+				     VTD_QI_LENGTH - u->free_cnt, VTD_QI_LENGTH, u->nr_batches,
+				     b0->first, b0->wait, vtd_qi_status_name(b0->wait_status));
+		vsc_finding_next(f, "qi_submit_sync() spins until free_cnt >= count + 2; the queue drains "
+				    "only when the hardware completes the oldest batch");
+	}
+	/* Without stacks a stuck-looking queue is a suspicion (report_suspected()), not a lockup. */
+	if (uv->cls == VTD_QUEUE_IN_FLIGHT || !j->have_stacks) {
+		f = vsc_report_finding_of(rep, &finding_kinds[F_IN_FLIGHT],
+					  "%s: %d batch(es) in flight at dump time, oldest at slots %d-%d (%s); %s",
+					  u->name, u->nr_batches, b0->first, b0->wait,
+					  vtd_qi_status_name(b0->wait_status),
+					  j->have_stacks ? "no CPU is waiting in qi_submit_sync" :
+					  "no CPU stack was read to tell who waits");
+		add_owners(f, m, cpus, sys, j, ui, refs);
+	} else {
+		report_lockup(rep, m, cpus, sys, j, ui, dev, refs);
+	}
+	/* What the hardware said, and what the device could not do. */
+	if (uv->iqe)
+		report_iqe(rep, m, cpus, sys, j, ui, refs);
+	if (uv->ats_off_slot >= 0) {
+		char what[96], builder[192];
+
+		device_text(m, u->segment, u->slots[uv->ats_off_slot].dec.sid, what, sizeof(what));
+		f = vsc_report_finding_of(rep, &finding_kinds[F_ATS_OFF],
+					  "%s: slot %d sends a device-TLB invalidation to %s, whose ATS is disabled",
+					  u->name, uv->ats_off_slot, what);
+		builder_text(cpus, sys, j, slot_owner(u, uv, uv->ats_off_slot), builder, sizeof(builder));
+		if (builder[0])
+			vsc_finding_evidence(f, "submitted by %s", builder);
+		vsc_finding_evidence(f, "pci_dev.ats_enabled is 0: the device does not translate with "
+				     "ATS and never completes a device-TLB invalidation (VT-d spec 4.3)");
+		vsc_finding_next(f, "find why the flush path sent a device-TLB invalidation to a device "
+				    "with ATS off (a reset or a detach racing the flush?)");
+	}
+	if (uv->ite)
+		report_ite(rep, m, j, ui);
+	if (uv->cause == VTD_CAUSE_SILENT) {
+		f = vsc_report_finding_of(rep, &finding_kinds[F_SILENT_WAIT],
+					  "%s: wait descriptor at slot %d never completed and no queue fault was logged",
+					  u->name, b0->wait);
+		vsc_finding_evidence(f, "no IQE/ITE/ICE lines in the log and no QI_ABORT slots");
+		vsc_finding_next(f, "before 5.13 an ITE is silent in the log; otherwise suspect the "
+				    "hardware or a lost completion write (check the status address)");
+	}
+}
+
+/* ---- the verdict the sources allow ---- */
+
+/* "CPU1 (qihang_fn [vtdscen]) polls in qi_submit_sync" for up to three CPUs. */
+static void pollers_text(const struct vtd_model *m, const struct cpu_view *cpus,
+			 const struct sys_view *sys, const struct vtd_judgement *j, char *buf,
+			 size_t size, size_t *n)
+{
+	int shown = 0;
+
+	for (unsigned int i = 0; i < j->nr_cpus && shown < 3; i++) {
+		struct vtd_victim vi = { i, VTD_VICTIM_BEHIND };
+		char v[256];
+
+		if (j->cpus[i].state == VTD_CPU_NOT_QI)
+			continue;
+		victim_text(m, cpus, sys, j, &vi, false, v, sizeof(v));
+		tadd(buf, size, n, "%s%s", shown++ ? ", " : "", v);
+	}
+	if ((unsigned int)shown < j->waiting)
+		tadd(buf, size, n, " and %u more", j->waiting - (unsigned int)shown);
+}
+
+static void report_suspected(struct vsc_report *rep, const struct vtd_model *m,
+			     const struct cpu_view *cpus, const struct sys_view *sys,
+			     const struct vtd_judgement *j)
+{
+	const struct vtd_fusion *fu = &j->fusion;
+	char verdict[2048], tail[160];
+	size_t n = 0, n0;
+	struct vsc_finding *f;
+
+	tadd(verdict, sizeof(verdict), &n, "LOCKUP SUSPECTED: ");
+	n0 = n;
+	/* what shows it */
+	if (j->verdict_unit >= 0) {
+		const struct vtd_unit *u = &m->units[j->verdict_unit];
+		const struct vtd_unit_verdict *uv = &j->units[j->verdict_unit];
+		char cause[384];
+
+		cause_text(m, j, j->verdict_unit, cause, sizeof(cause));
+		tadd(verdict, sizeof(verdict), &n, "%s batch %d-%d is pending and the log reports a queue "
+		     "fault%s%s", u->name, u->batches[uv->oldest].first, u->batches[uv->oldest].wait,
+		     cause[0] ? ": " : "", cause);
+	}
+	if (j->waiting) {
+		tadd(verdict, sizeof(verdict), &n, "%s", n > n0 ? ", " : "");
+		pollers_text(m, cpus, sys, j, verdict, sizeof(verdict), &n);
+	}
+	if (fu->fault_open)
+		tadd(verdict, sizeof(verdict), &n, "%sthe log's last %s report was never cleared (%d in all)",
+		     n > n0 ? ", " : "", sys->iqe_open ? "IQE" : sys->ite_open ? "ITE" : "ICE",
+		     sys->iqe_open ? sys->iqe_reports : sys->ite_open ? sys->ite_reports : sys->ice_reports);
+	if (fu->orphans) {
+		const struct vtd_unit *u = &m->units[fu->orphan_unit];
+		const struct vtd_batch *b0 = &u->batches[j->units[fu->orphan_unit].oldest];
+		char cause[384];
+
+		cause_text(m, j, fu->orphan_unit, cause, sizeof(cause));
+		tadd(verdict, sizeof(verdict), &n, "%s%s has %d pending batch(es) no CPU waits for (the "
+		     "oldest, slots %d-%d%s%s)", n > n0 ? ", " : "", u->name, fu->orphans, b0->first,
+		     b0->wait, cause[0] ? ": " : "", cause);
+	}
+	if (fu->lock_orphan_unit >= 0)
+		tadd(verdict, sizeof(verdict), &n, "%s%s q_lock is held (word 0x%08x) with no CPU in "
+		     "queued-invalidation code", n > n0 ? ", " : "", m->units[fu->lock_orphan_unit].name,
+		     m->units[fu->lock_orphan_unit].q_lock);
+	chain_tail_text(sys, j, tail, sizeof(tail));
+	tadd(verdict, sizeof(verdict), &n, "%s", tail);
+	/* what disagrees, what could not be read */
+	n0 = n;
+	if (j->waiting && !fu->queue_pending && fu->queue != VTD_SOURCE_UNREADABLE) {
+		tadd(verdict, sizeof(verdict), &n, "; but ");
+		for (int ui = 0, k = 0; ui < j->nr_units; ui++)
+			if (j->units[ui].cls != VTD_QUEUE_ABSENT && j->units[ui].cls != VTD_QUEUE_UNREADABLE)
+				tadd(verdict, sizeof(verdict), &n, "%s%s", k++ ? ", " : "", m->units[ui].name);
+		tadd(verdict, sizeof(verdict), &n, " show%s nothing pending",
+		     fu->queue_unreadable + 1 < j->nr_units ? "" : "s");
+	}
+	if ((fu->fault_open || fu->lock_orphan_unit >= 0 || fu->orphans) && !j->waiting && j->have_stacks)
+		tadd(verdict, sizeof(verdict), &n, "%sno CPU is%s in qi_submit_sync", n > n0 ? ", " : "; but ",
+		     j->nr_cut || j->nr_missing ? " seen" : "");
+	if (j->nr_cut || j->nr_missing)
+		tadd(verdict, sizeof(verdict), &n, "%s%u CPU stack(s) could not be read to the end",
+		     n > n0 ? ", " : "; but ", j->nr_cut + j->nr_missing);
+	if (!j->active)
+		tadd(verdict, sizeof(verdict), &n, "%sno DMAR unit was found in the dump%s",
+		     n > n0 ? ", " : "; but ", sys && sys->dmar_units_logged ? " (the log announces some)" : "");
+	if (fu->queue_unreadable)
+		for (int ui = 0; ui < j->nr_units; ui++)
+			if (j->units[ui].cls == VTD_QUEUE_UNREADABLE)
+				tadd(verdict, sizeof(verdict), &n, "%s%s's queue could not be read",
+				     n > n0 ? ", " : "; but ", m->units[ui].name);
+	if (!j->have_stacks)
+		tadd(verdict, sizeof(verdict), &n, "%sno CPU stack could be read", n > n0 ? ", " : "; but ");
+	if (fu->log == VTD_SOURCE_UNREADABLE)
+		tadd(verdict, sizeof(verdict), &n, "%sthe log could not be read", n > n0 ? ", " : "; but ");
+	vsc_report_set_verdict(rep, "%s", verdict);
+	f = vsc_report_finding_of(rep, &finding_kinds[F_SUSPECTED], "%s", verdict);
+	add_sources(f, m, cpus, sys, j);
+	add_chain(f, m, cpus, sys, j);
+	for (unsigned int i = 0; i < j->nr_cpus; i++)
+		if (j->cpus[i].state != VTD_CPU_NOT_QI)
+			describe_cpu(f, &cpus[i], sys, &j->cpus[i]);
+	if (m->log_qi_head)
+		vsc_finding_evidence(f, "the log's QI HEAD: %s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64,
+				     m->log_head_type, m->log_head_qw0, m->log_head_qw1);
+	if (!j->have_stacks) {
+		vsc_finding_next(f, "no CPU stack could be read%s, so who waits in qi_submit_sync() is not "
+				 "known: take a dump with every CPU's registers (kdump, or the "
+				 "hypervisor's dump) to tell a lockup from work in flight",
+				 sys && sys->live ? " (the live kernel has no saved registers)" : "");
+		return;
+	}
+	vsc_finding_next(f, "the sources disagree, so one of them is wrong: a page of the queue "
+			    "(struct q_inval, the ring, desc_status) or of a stack missing or damaged "
+			    "in the dump hides the stuck batch; read them with `vtdscope qi DUMP "
+			    "--all-slots` and `vtdscope bt DUMP`, and trust the side that two sources share");
+}
+
+static void report_elsewhere(struct vsc_report *rep, const struct vtd_model *m,
+			     const struct cpu_view *cpus, const struct sys_view *sys,
+			     const struct vtd_judgement *j)
+{
+	const struct vtd_chain *c = &j->chain;
+	char verdict[1024], list[128];
+	size_t n = 0;
+	struct vsc_finding *f;
+
+	tadd(verdict, sizeof(verdict), &n, "No VT-d invalidation-queue lockup, but the system hung: ");
+	if (c->event >= 0) {
+		const struct sys_event *e = &sys->events[c->event];
+
+		cpu_numbers_text(e->cpus, e->nr_cpus, list, sizeof(list));
+		tadd(verdict, sizeof(verdict), &n, "%s%s%s%s", sys_event_name(c->event),
+		     list[0] ? " on " : "", list, sys->panicked ? ", " : "");
+	}
+	if (sys->panicked)
+		tadd(verdict, sizeof(verdict), &n, "\"%s\"", sys->panic);
+	tadd(verdict, sizeof(verdict), &n, "; the queues show nothing pending and no CPU is in qi_submit_sync");
+	vsc_report_set_verdict(rep, "%s", verdict);
+	f = vsc_report_finding_of(rep, &finding_kinds[F_ELSEWHERE], "%s", verdict);
+	add_sources(f, m, cpus, sys, j);
+	add_chain(f, m, cpus, sys, j);
+	vsc_finding_next(f, "the hang is not in VT-d queued invalidation: look at the stalled CPUs' "
+			    "stacks (vtdscope bt DUMP --cpu N) and the contended locks (vtdscope locks DUMP)");
+}
+
+/* Why a quiet result is not a verdict of health. */
+static void report_incomplete(struct vsc_report *rep, const struct vtd_model *m,
+			      const struct sys_view *sys, const struct vtd_judgement *j)
+{
+	const struct vtd_fusion *fu = &j->fusion;
+	char why[768];
+	size_t n = 0;
+
+	why[0] = '\0';
+	for (int ui = 0; ui < j->nr_units; ui++)
+		if (j->units[ui].cls == VTD_QUEUE_UNREADABLE)
+			tadd(why, sizeof(why), &n, "%s%s's queue could not be read", n ? "; " : "", m->units[ui].name);
+	if (fu->queue_inconsistent)
+		tadd(why, sizeof(why), &n, "%s%d queue(s) with inconsistent bookkeeping", n ? "; " : "",
+		     fu->queue_inconsistent);
+	if (fu->queue_pending)
+		tadd(why, sizeof(why), &n, "%s%d batch(es) in flight with no CPU stacks to tell who waits",
+		     n ? "; " : "", fu->queue_pending);
+	if (!j->have_stacks)
+		tadd(why, sizeof(why), &n, "%sno CPU stack could be read%s", n ? "; " : "",
+		     sys && sys->live ? " (the live kernel has no saved registers)" : "");
+	else if (fu->stacks_missing)
+		tadd(why, sizeof(why), &n, "%s%u CPU(s) without a stack", n ? "; " : "", fu->stacks_missing);
+	if (fu->log == VTD_SOURCE_UNREADABLE)
+		tadd(why, sizeof(why), &n, "%sthe log could not be read%s%s", n ? "; " : "",
+		     sys && sys->log_error[0] ? ": " : "", sys ? sys->log_error : "");
+	else if (fu->log == VTD_SOURCE_PARTIAL)
+		tadd(why, sizeof(why), &n, "%spart of the log could not be read: %s", n ? "; " : "",
+		     sys->log_error);
+	if (fu->locks == VTD_SOURCE_UNREADABLE || fu->locks == VTD_SOURCE_PARTIAL)
+		tadd(why, sizeof(why), &n, "%snot every q_lock word could be read", n ? "; " : "");
+	vsc_report_set_verdict(rep, "No VT-d invalidation-queue lockup seen, but not a verdict of health: %s",
+			       why);
+	/* A report with no finding must still not pass for complete. */
+	if (!j->have_stacks)
+		vsc_report_error(rep, VSC_ERR_NODATA, "VT-d diagnosis: no CPU stack could be read, so a "
+				 "CPU waiting in qi_submit_sync would not be seen");
+}
+
+/* No DMAR unit was read: "not active" only when no other source shows one. */
+static void report_inactive(struct vsc_report *rep, const struct vtd_model *m,
+			    const struct cpu_view *cpus, const struct sys_view *sys,
+			    const struct vtd_judgement *j)
+{
+	switch (j->fusion.verdict) {
+	case VTD_VERDICT_SUSPECTED:
+		report_suspected(rep, m, cpus, sys, j);
+		break;
+	case VTD_VERDICT_INCOMPLETE:
+		vsc_report_set_verdict(rep, "No verdict on VT-d: the log announces %d DMAR unit(s)%s, but "
+				       "none was found in the dump (%s)", sys->dmar_units_logged,
+				       sys->iqe_reports || sys->ite_reports || sys->ice_reports ?
+				       " and reports queue faults" : "",
+				       m->intel_iommu_present ? "dmar_drhd_units is empty" :
+				       "no symbol dmar_drhd_units");
+		vsc_report_error(rep, VSC_ERR_NOTFOUND, "VT-d diagnosis: the log shows DMAR units the "
+				 "dump's VT-d state does not have: nothing could be judged");
+		break;
+	default:
+		vsc_report_set_verdict(rep, "VT-d is not active on this system: no DMAR units");
+		break;
+	}
+}
+
+void vtd_diagnose(struct vsc_report *rep, const struct vtd_model *m, const struct cpu_view *cpus,
+		  const struct sys_view *sys, const struct vtd_judgement *j,
+		  const struct vtd_report_refs *refs)
+{
+	if (!j->active) {
+		report_inactive(rep, m, cpus, sys, j);
+		return;
+	}
+	for (int ui = 0; ui < j->nr_units; ui++)
+		report_unit(rep, m, cpus, sys, j, ui, refs);
 	/* Faults the log reports but the dump cannot tie to one unit: say so once, on no unit. */
-	if (m->log_iqe && owner.iqe_unit < 0) {
+	if (m->log_iqe && j->owner.iqe_unit < 0) {
 		struct vsc_finding *f = vsc_report_finding_of(rep, &finding_kinds[F_IQE],
 			"Invalidation Queue Error on an unidentified DMAR unit (logged %d times)", m->log_iqe);
 
-		vsc_finding_evidence(f, "%s", owner.iqe_why);
+		vsc_finding_evidence(f, "%s", j->owner.iqe_why);
 		if (m->log_qi_head)
 			vsc_finding_evidence(f, "the log's QI HEAD: %s qw0 = 0x%" PRIx64 ", qw1 = 0x%" PRIx64,
 					     m->log_head_type, m->log_head_qw0, m->log_head_qw1);
 		vsc_finding_evidence(f, "log: %d IQE report(s), %d 'IQE cleared', %d fault-status interrupt(s)",
 				     m->log_iqe, m->log_iqe_cleared, m->log_fault_reg);
 	}
-	if (m->log_ite && owner.ite_unit < 0) {
+	if (m->log_ite && j->owner.ite_unit < 0) {
 		struct vsc_finding *f = vsc_report_finding_of(rep, &finding_kinds[F_ITE],
 			"Invalidation Time-out on an unidentified DMAR unit (logged %d times)", m->log_ite);
 
-		vsc_finding_evidence(f, "%s", owner.ite_why);
+		vsc_finding_evidence(f, "%s", j->owner.ite_why);
 		if (m->log_ite_sid_valid)
 			vsc_finding_evidence(f, "log: ITE SID 0x%" PRIx64, m->log_ite_sid);
 		vsc_finding_evidence(f, "log: %d ITE report(s), %d 'ITE cleared'", m->log_ite,
 				     m->log_ite_cleared);
 	}
-	if (!verdict_set) {
-		int busy = 0;
-
-		for (int ui = 0; ui < m->nr_units; ui++)
-			busy += m->units[ui].nr_batches;
-		vsc_report_set_verdict(rep, "No VT-d invalidation-queue lockup: %d unit(s), %d batch(es) in flight%s",
-				       m->nr_units, busy, nsub ? "" : ", no CPU waiting in qi_submit_sync");
-	}
 	/* q_lock waiters that are not in QI code. */
-	for (unsigned int i = 0; roles && i < ncpus; i++) {
-		if (!roles[i].spins_other_lock)
-			continue;
-		for (int ui = 0; ui < m->nr_units; ui++) {
-			const struct vtd_unit *u = &m->units[ui];
+	for (int k = 0; k < j->nr_outsiders; k++) {
+		const struct cpu_view *v = &cpus[j->outsiders[k].cpu];
+		const struct vtd_cpu_verdict *r = &j->cpus[j->outsiders[k].cpu];
+		const char *in = "?";
+		struct vsc_finding *f;
 
-			/* Only when the lock word shows this CPU queued on q_lock. */
-			if (u->q_lock >> 18 && (u->q_lock >> 18) - 1 == roles[i].v->cpu) {
-				struct vsc_finding *f = vsc_report_finding_of(rep, &finding_kinds[F_LOCK_OUTSIDER],
-					"CPU%u spins on %s q_lock outside qi_submit_sync (in %s)", roles[i].v->cpu,
-					u->name, roles[i].v->nframes > 2 ? roles[i].v->func[2] : "?");
-				vsc_finding_next(f, "a reader such as debugfs invalidation_queue takes q_lock; "
-						    "it hangs on a wedged queue");
+		/* the first function above the lock code */
+		for (int i = r->chain_first; i < v->nframes; i++)
+			if (v->func[i] && !strstr(v->func[i], "spin_lock")) {
+				in = v->func[i];
+				break;
 			}
-		}
+		f = vsc_report_finding_of(rep, &finding_kinds[F_LOCK_OUTSIDER],
+			"CPU%u spins on %s q_lock outside qi_submit_sync (in %s)", v->cpu,
+			m->units[j->outsiders[k].unit].name, in);
+		vsc_finding_next(f, "a reader such as debugfs invalidation_queue takes q_lock; "
+				    "it hangs on a wedged queue");
 	}
-	free(roles);
+	switch (j->fusion.verdict) {
+	case VTD_VERDICT_LOCKUP:
+		break;          /* report_lockup() set it */
+	case VTD_VERDICT_SUSPECTED:
+		report_suspected(rep, m, cpus, sys, j);
+		break;
+	case VTD_VERDICT_ELSEWHERE:
+		report_elsewhere(rep, m, cpus, sys, j);
+		break;
+	case VTD_VERDICT_INCOMPLETE:
+		report_incomplete(rep, m, sys, j);
+		break;
+	default:
+		vsc_report_set_verdict(rep, "No VT-d invalidation-queue lockup: %d unit(s), %d batch(es) in "
+				       "flight, no CPU waiting in qi_submit_sync; the queues, %u CPU stacks, "
+				       "the log and the q_lock words agree", m->nr_units, j->in_flight,
+				       j->nr_cpus);
+		break;
+	}
 }

@@ -6,9 +6,11 @@
 #include <vtdscope/analyzer.h>
 #include <vtdscope/locks.h>
 #include <vtdscope/report.h>
+#include <vtdscope/symbols.h>
 
 #include "cpu_view.h"
 #include "diagnose.h"
+#include "judge.h"
 #include "vtd.h"
 #include "vtd_report.h"
 
@@ -87,6 +89,9 @@ static struct vsc_error *vtd_run(struct vsc_analysis *a)
 {
 	struct vtd_model *m = NULL;
 	struct vtd_report_refs *refs;
+	struct vtd_judgement *j;
+	struct vtd_kernel_view kernel;
+	struct sys_view sys;
 	struct cpu_view *views = NULL;
 	unsigned int nviews = 0;
 	struct vsc_error *err;
@@ -99,21 +104,41 @@ static struct vsc_error *vtd_run(struct vsc_analysis *a)
 			return err;
 		f = vsc_report_finding(a->report, VSC_SEV_WARNING, "vtd-unreadable",
 				       "VT-d state could not be read: %s", err->message);
+		/* No queue was judged: the verdict must not read as health. */
+		vsc_report_set_verdict(a->report, "No verdict on VT-d: its state could not be read (%s)",
+				       err->message);
 		vsc_finding_next(f, "the dump's VT-d structures are damaged or missing; "
 				    "check the dump with `vtdscope qi DUMP --format json`");
 		return err;
 	}
 	refs = calloc(1, sizeof(*refs));
-	if (!refs)
+	j = calloc(1, sizeof(*j));
+	if (!refs || !j) {
+		free(refs);
+		free(j);
 		return &vsc_error_nomem;
+	}
 	vtd_fill_report(a->report, m, &a->opts, refs);
+	/* The builders: everything the judge needs from the target, read here (cpu_views.c). */
 	err = cpu_views_collect(a, &views, &nviews);
-	if (err)
+	if (err) {
 		vsc_report_take_error(a->report, err, "CPU stacks for the diagnosis");
-	vtd_diagnose(a->target, a->report, m, views, nviews, refs);
+		err = NULL;     /* judged on the queues alone */
+	} else {
+		err = cpu_views_find_queue_words(a->target, m, views, nviews);
+	}
+	if (!err)
+		err = sys_view_build(a, views, nviews, &sys);
+	kernel.qi_batch = vsc_symbol_exists(a->target, "qi_batch_flush_descs");
+	if (!err)
+		err = vtd_judge(m, views, nviews, &sys, &kernel, j);
+	if (!err)
+		vtd_diagnose(a->report, m, views, &sys, j, refs);
+	vtd_judgement_deinit(j);
 	cpu_views_free(views, nviews);
+	free(j);
 	free(refs);
-	return NULL;
+	return err;
 }
 
 static const struct vsc_product_kind *const vtd_products[] = {

@@ -258,7 +258,8 @@ def check_report_view(binary, tag, dump, full, manifest, res):
     """`report` shows the CPUs of `bt --all`, trimmed; `report --verbose` all of them.
 
     @full: bt's JSON.  Trimmed: a prefix of bt's rows, down to the third frame
-    past the last interesting one (or 8 frames), the rest counted in a note;
+    past the last interesting one (into the interrupted context when that one
+    runs on the IRQ or NMI stack), or 8 frames, the rest counted in a note;
     CPUs left out must be idle-looking and listed in the section's note."""
     doc, err = run_json(binary, "report", dump)
     if err:
@@ -291,6 +292,14 @@ def check_report_view(binary, tag, dump, full, manifest, res):
         last = max([i for i, r in enumerate(frames) if interesting(r)], default=None)
         want = min(len(frames), FRAMES_UNINTERESTING if last is None
                    else last + 1 + FRAMES_PAST_INTERESTING)
+        # An interesting frame in an interrupt or NMI: down to 3 frames into the context it
+        # interrupted (that context's exception frame, off the interrupt stack, first).
+        ctx = None if last is None or frames[last]["stack"] not in ("irq", "nmi") else next(
+            (i for i in range(last + 1, len(frames))
+             if frames[i]["stack"] != frames[last]["stack"] and frames[i]["kind"] == "exception"),
+            None)
+        if ctx is not None:
+            want = min(len(frames), ctx + FRAMES_PAST_INTERESTING)
         fields = shown[cpu]["fields"]
         got_frames = [r for r in got if r["kind"] != "marker"]
         if [(r["function"], r["pc"]) for r in got] != [(r["function"], r["pc"])

@@ -59,6 +59,24 @@ def main():
             r.check(lockup, name, "verdict is a lockup: %s" % (rep["verdict"] or "")[:120])
         elif scen in ("idle", "iopf-pending"):
             r.check(not lockup, name, "no lockup verdict: %s" % rep["verdict"])
+        reason = (m.get("scenario_module") or {}).get("bad_descriptor_reason") or ""
+        if lockup and "reserved bit" in reason:
+            # The hardware refused the module's descriptor (the guest's record): the text
+            # report's first finding sends the reader to the code that built it, not the device.
+            rc, text, err = common.run(["report", path], fmt="text")
+            # the first finding: its headline line and the indented lines under it
+            body = text.split("\n\n")[1].splitlines() if "\n\n" in text else []
+            first = body[:1]
+            for ln in body[1:]:
+                if not ln.startswith(" "):
+                    break
+                first.append(ln)
+            nxt = [ln.strip() for ln in first if ln.strip().startswith("next:")]
+            r.check(rc == 1 and text.startswith("Verdict: LOCKUP: dmar0 rejected the descriptor in slot")
+                    and len(nxt) == 1 and "fix the code that built the descriptor" in nxt[0]
+                    and "ATS and link" not in nxt[0], name,
+                    "text: the headline and the next step name the rejected descriptor's builder",
+                    "%s\n%s" % (text[:300], nxt))
         for fmt in ("text", "json", "markdown"):
             rc, out, err = common.run(["report", path, "--redact", "--verbose"], fmt=fmt)
             text = out if isinstance(out, str) else json.dumps(out)

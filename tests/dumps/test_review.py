@@ -28,6 +28,14 @@ the way the review found vtdscope broke:
   5. panic_cpu dropped: the page holding panic_cpu left out of the dump.  The
      read error leaked (LSan) and the report said "no CPU panicked".  Now a
      report error says it could not be read and the exit status is 5.
+  6. zeroed queue state: one page of the queue (desc_status, the ring, struct
+     q_inval: addresses from the fixture's manifest, as the guest printed
+     them) zeroed.  With desc_status zeroed `report` said "No VT-d
+     invalidation-queue lockup" and exited 0, although the module's CPU still
+     polls in qi_submit_sync and the log holds thousands of IQE reports.  Now
+     the verdict is "LOCKUP SUSPECTED", names that CPU and what disagrees (the
+     queue shows nothing pending, or could not be read), and the exit status
+     is 1.
 
 Every run must exit with the expected status and write no sanitizer report
 (CTest runs this with the release and the ASan/UBSan binary).
@@ -555,6 +563,55 @@ def check_panic_cpu_dropped(r, name, clean_path, tmp, mk):
                 "text: panic_cpu unknown, with the reason", out[:1500])
 
 
+# ---- 6. one page of the queue's state zeroed ----------------------------------------
+
+
+def check_zeroed_queue(r, name, clean_path, tmp, base_path):
+    """The manifest (the guest's own printout) says where the queue lives and who hangs."""
+    try:
+        with open(os.path.join(os.path.dirname(base_path), "manifest.json")) as f:
+            manifest = json.load(f)
+    except (OSError, ValueError) as e:
+        r.fail(name, "the base fixture's manifest", e)
+        return
+    iommu, mod = manifest.get("iommu") or {}, manifest.get("scenario_module") or {}
+    iqa = common.hexint((iommu.get("registers") or {}).get("iqa"))
+    desc = common.hexint(iommu.get("desc"))
+    if iqa is None or desc is None or "cpu" not in mod or manifest.get("scenario") != "qi-hang":
+        r.skip(name, "zeroed queue state: the manifest lacks the queue's addresses or the submitter")
+        return
+    page_offset = desc - (iqa & ~0xfff)          # the ring is in the direct map
+    pages = [("desc_status", common.hexint(iommu["desc_status"]), "dmar0 shows nothing pending"),
+             ("the ring", desc, "dmar0 shows nothing pending"),
+             ("struct q_inval", common.hexint(iommu["q_inval"]), "dmar0's queue could not be read")]
+    for what, va, disagree in pages:
+        tag = "%s zeroed %s" % (name, what)
+        d = Dump(clean_path)
+        try:
+            d.write((va - page_offset) & ~(PAGE - 1), bytes(PAGE))
+        except LookupError as e:
+            r.fail(tag, "the page of %s is in the copy" % what, e)
+            continue
+        path = os.path.join(tmp, "zeroed-%s.elf" % what.replace(" ", "-"))
+        d.save(path)
+        rc, out, err, _ = run(["report", path, "--types", "btf", "--format", "json"])
+        if not clean(r, tag, "report", rc, err, [1]):
+            continue
+        rep = as_json(r, tag, "report", out)
+        if not rep:
+            continue
+        v = rep.get("verdict") or ""
+        r.check(v.startswith("LOCKUP SUSPECTED: ") and "No VT-d" not in v, tag,
+                "not healthy: the verdict is a suspected lockup", v)
+        r.check(("CPU%d (" % mod["cpu"]) in v and "qi_submit_sync" in v, tag,
+                "it names the module's CPU%d, still in qi_submit_sync" % mod["cpu"], v)
+        r.check(disagree in v, tag, "and what disagrees: %r" % disagree, v)
+        r.check(any(f["kind"] == "qi-lockup-suspected" and f["severity"] in ("error", "critical")
+                    for f in rep.get("findings", [])), tag,
+                "a finding of error severity says so", [f["kind"] for f in rep.get("findings", [])])
+        os.unlink(path)
+
+
 # ---- main ------------------------------------------------------------------------
 
 
@@ -623,6 +680,7 @@ def main():
             check_task_cycle(r, sname, clean_path, tmp, base, kern)
             check_stale_head(r, sname, clean_path, tmp)
             check_panic_cpu_dropped(r, sname, clean_path, tmp, mk)
+            check_zeroed_queue(r, sname, clean_path, tmp, base_path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     r.finish()

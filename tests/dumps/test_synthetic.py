@@ -247,6 +247,41 @@ def check_bt(res, name, e, ctx):
         label, judged, source, ", ".join(vias)), "\n".join(bad))
 
 
+def check_verdict(res, name, path, ctx):
+    """The verdict against what the scenario built on its base (the guest's ground truth).
+
+    A base dumped from an idle guest has no CPU in qi_submit_sync (its manifest
+    says idle): a pending wait descriptor crafted into its queue contradicts the
+    stacks (qi_submit_sync() returns only when its wait completed), so the
+    verdict is a suspected lockup saying so, never health.  A scenario that
+    logs an ITE for a pending device-TLB invalidation names the time-out as the
+    cause; a full queue (free_cnt 2 or less) is said to be full."""
+    rep, qi = ctx["report"], ctx["qi"]
+    if rep is None or qi is None:
+        return
+    unit, sec = unit_section(qi, None)
+    if sec is None:
+        return
+    rows = sec.get("tables", {}).get("slots", {}).get("rows", [])
+    pending = [r for r in rows if r.get("type") == "wait" and r.get("status") == "in-use"]
+    with open(path) as f:
+        text = f.read()
+    v = rep.get("verdict") or ""
+    if ctx["base_manifest"].get("scenario") == "idle" and pending:
+        res.check(v.startswith("LOCKUP SUSPECTED: ") and "no CPU is in qi_submit_sync" in v and
+                  ctx["report_rc"] == 1, name,
+                  "verdict: a suspected lockup, %d pending wait(s) and no CPU in qi_submit_sync "
+                  "(an idle base)" % len(pending), "exit %s: %s" % (ctx["report_rc"], v))
+        if "Invalidation Time-out Error: SID" in text and \
+                any(r.get("type") == "dev-tlb" and r.get("status") in ("in-use", "abort") for r in rows):
+            res.check("timed out (Invalidation Time-out Error)" in v, name,
+                      "verdict: the root cause is the logged time-out", v)
+    free_cnt = sec.get("fields", {}).get("free_cnt")
+    if isinstance(free_cnt, int) and free_cnt <= 2 and pending:
+        res.check("queue full (free_cnt %d)" % free_cnt in v, name,
+                  "verdict: the queue is full (free_cnt %d)" % free_cnt, v)
+
+
 def worst_severity(rep):
     order = ["info", "warning", "error", "critical"]
     sev = [f.get("severity") for f in findings(rep) if f.get("severity") in order]
@@ -297,6 +332,7 @@ def run_scenario(res, mk, exe, path, cache, valgrind):
     # mksynth resolves {sid:…}/{status_addr:…} against the base
     for e in stats.get("expects") or sc["expects"]:
         check_expect(res, name, e, ctx)
+    check_verdict(res, name, path, ctx)
     if valgrind:
         vrc, _, verr = run(["valgrind", "--error-exitcode=9", "-q", exe, "report", dump,
                             "--format", "json"], timeout=VALGRIND_TIMEOUT)

@@ -13,8 +13,21 @@ checked against the VT-d spec's bit layout (6.5.2) applied here to the words
 crash/gdb read from the ring, and to the source-id of the device the guest
 targeted; each batch's "slots" list against the slots the module submitted.
 
+The diagnosis is checked against the same records and the guest's console:
+the headline names the rejected slot and the reserved bit the module set, the
+code that built it (the module the console shows loading, with the taints the
+console says it got) and its CPU; the next step sends the reader to that code,
+not to the device; the causal chain names the CPUs the RCU stall report in the
+console names, the panic the manifest records and the IRQ state crash (6.1) or
+the kernel's own NMI backtrace (6.12) shows; every in-flight batch has the CPU
+that submitted it, the 6.12 flush-queue timer's found through its struct
+qi_batch, whose bytes (read here from the ELF dump at the physical address the
+guest's IQA register gives the ring's direct map) hold that batch's
+descriptors and its count.
+
 Each fixture is checked for every dump format and for BTF-only and DWARF types.
 """
+import struct
 import os
 import re
 import sys
@@ -211,6 +224,233 @@ def check_module_batch(r, tag, unit, manifest, rows):
                 % d["slot"], "\n".join(bad))
 
 
+# ---- the diagnosis against the guest's records ------------------------------------------
+
+
+def console_lines(d, manifest):
+    path = os.path.join(d, manifest.get("console_log") or "console.log")
+    try:
+        with open(path, errors="replace") as f:
+            return [re.sub(r"^\[\s*\d+\.\d+\]\s?", "", ln.rstrip("\n")) for ln in f]
+    except OSError:
+        return []
+
+
+def module_of(lines):
+    """The scenario module's name and the taint letters the console says it got at load."""
+    name, taint = None, set()
+    for ln in lines:
+        m = re.match(r"(\w+): loading out-of-tree module taints kernel", ln)
+        if m:
+            name = m.group(1)
+            taint.add("O")        # TAINT_OOT_MODULE
+        m = re.match(r"(\w+): module verification failed", ln)
+        if m:
+            name = name or m.group(1)
+            taint.add("E")        # TAINT_UNSIGNED_MODULE
+    return name, taint
+
+
+def rcu_stalled(lines):
+    """CPUs the console's first RCU stall report names (print_cpu_stall_info()), or None."""
+    cpus, on = set(), False
+    for ln in lines:
+        if "detected stalls on CPUs/tasks" in ln or "self-detected stall on CPU" in ln:
+            if on:
+                break
+            on = True
+            continue
+        if on:
+            m = re.match(r"rcu:\s+(\d+)-", ln)
+            if m:
+                cpus.add(int(m.group(1)))
+            if "(detected by" in ln:
+                break
+    return cpus if on else None
+
+
+def irqs_off_truth(d, manifest, cpu):
+    """IF of @cpu's interrupted context: crash's exception frame (6.1) or the kernel's own
+    NMI backtrace of that CPU (6.12: EFLAGS); None when neither shows it."""
+    crash = os.path.join(d, "oracle", "crash-bt-a.txt")
+    if os.path.exists(crash):
+        block = None
+        with open(crash, errors="replace") as f:
+            for ln in f:
+                m = re.match(r"PID:.*CPU:\s*(\d+)", ln)
+                if m:
+                    block = int(m.group(1))
+                    continue
+                m = re.search(r"RIP: (ffffffff[0-9a-f]{8})\s+RSP: \S+\s+RFLAGS: ([0-9a-f]+)", ln)
+                if m and block == cpu:
+                    return not (int(m.group(2), 16) >> 9) & 1
+        return None
+    flags = None
+    lines = console_lines(d, manifest)
+    for i, ln in enumerate(lines):
+        if ln.startswith("NMI backtrace for cpu %d" % cpu):
+            for nxt in lines[i + 1:i + 40]:
+                m = re.search(r"EFLAGS: ([0-9a-f]+)", nxt)
+                if m and "RSP: 0018" in nxt:
+                    flags = int(m.group(1), 16)
+                    break
+    return None if flags is None else not (flags >> 9) & 1
+
+
+class ElfMemory:
+    """Physical memory of an ELF vmcore, read through its PT_LOAD table."""
+
+    def __init__(self, path):
+        self.f = open(path, "rb")
+        h = self.f.read(64)
+        phoff, = struct.unpack_from("<Q", h, 32)
+        phnum, = struct.unpack_from("<H", h, 56)
+        self.f.seek(phoff)
+        ph = self.f.read(56 * phnum)
+        self.loads = [(pa, fs, off) for t, _fl, off, _va, pa, fs, _ms, _al in
+                      (struct.unpack_from("<IIQQQQQQ", ph, 56 * i) for i in range(phnum)) if t == 1]
+
+    def read(self, paddr, n):
+        for pa, size, off in self.loads:
+            if pa <= paddr and paddr + n <= pa + size:
+                self.f.seek(off + paddr - pa)
+                return self.f.read(n)
+        return None
+
+    def close(self):
+        self.f.close()
+
+
+def lockup_finding(rep):
+    found = [f for f in rep["findings"] if f["kind"] in LOCKUP_KINDS]
+    return found[0] if len(found) == 1 else None
+
+
+def check_diagnosis(r, tag, rep, d, manifest, path):
+    """Headline, next step, chain and batch owners against the guest's records."""
+    mod = manifest.get("scenario_module") or {}
+    descs = mod.get("descriptors") or []
+    lock = lockup_finding(rep)
+    if lock is None or not descs:
+        return
+    facts = lock.get("facts", {})
+    verdict = rep["verdict"] or ""
+    lines = console_lines(d, manifest)
+    module, taint = module_of(lines)
+    # Root cause first: the module's malformed descriptor, its field, who built it.
+    m = re.search(r"reserved bit qw([01])\[(\d+)\]", mod.get("bad_descriptor_reason") or "")
+    if m and "bad_descriptor_index" in mod:
+        slot = descs[mod["bad_descriptor_index"]]["slot"]
+        bit = "reserved bit set: qw%s bit %s" % (m.group(1), m.group(2))
+        r.check(verdict.startswith("LOCKUP: dmar0 rejected the descriptor in slot %d "
+                                   "(Invalidation Queue Error)" % slot), tag,
+                "the headline is the rejected slot %d, the module's bad descriptor" % slot, verdict)
+        r.check(bit in verdict and facts.get("cause") == "iqe" and facts.get("rejected_slot") == slot
+                and bit in (facts.get("rejected_because") or ""), tag,
+                "the headline says %r, as the module set it" % bit, verdict)
+        if module:
+            built = re.search(r"built by (\S+) \[%s(?:, taint (\w+))?\] on CPU(\d+)" % module, verdict)
+            r.check(built and int(built.group(3)) == mod["cpu"], tag,
+                    "built by a function of module %s on the module's CPU%d" % (module, mod["cpu"]),
+                    verdict)
+            r.check(built and set(built.group(2) or "") == taint, tag,
+                    "the module's taint is %s, as the console says" % "".join(sorted(taint)),
+                    verdict)
+        nxt = lock.get("next_step") or ""
+        r.check("fix the code that built the descriptor" in nxt and (not module or module in nxt)
+                and bit in nxt and "ATS and link" not in nxt, tag,
+                "next step: the code that built it, not the device's ATS and link", nxt)
+    # The causal chain.
+    r.check(facts.get("root_cpu") == mod.get("cpu"), tag,
+            "the chain starts at the module's CPU%s" % mod.get("cpu"), facts.get("root_cpu"))
+    spin = set(manifest.get("expected_spinners") or [])
+    r.check(spin <= cpus(facts.get("victim_cpus")), tag,
+            "the CPUs waiting behind it %s are its victims" % sorted(spin), facts.get("victim_cpus"))
+    for c in sorted(spin | {mod["cpu"]}):
+        off = irqs_off_truth(d, manifest, c)
+        if off is not None:
+            r.check((c in cpus(facts.get("irqs_off_cpus"))) == off, tag,
+                    "CPU%d: IRQs %s, as %s shows" % (c, "off" if off else "on",
+                                                     "crash" if manifest["kernel"]["line"] == "6.1"
+                                                     else "the NMI backtrace"),
+                    facts.get("irqs_off_cpus"))
+    panic = manifest.get("panic") or {}
+    if panic.get("message"):
+        r.check(panic["message"] in (facts.get("panic") or "") and
+                facts.get("panic_cpu") == panic.get("cpu"), tag,
+                "the chain ends in the panic %r on CPU%s" % (panic["message"], panic.get("cpu")),
+                (facts.get("panic"), facts.get("panic_cpu")))
+    else:
+        r.check("panic" not in facts, tag, "no panic in the chain (none happened)", facts.get("panic"))
+    stalled = rcu_stalled(lines)
+    if stalled is not None:
+        chain = [e["text"] for e in lock["evidence"] if e["text"].startswith("chain ")]
+        crash_log = os.path.join(d, "oracle", "crash-log.txt")
+        in_dump = None
+        if os.path.exists(crash_log):
+            with open(crash_log, errors="replace") as f:
+                in_dump = "detected stalls on CPUs/tasks" in f.read()
+        said_missing = any("not in the dump's log" in t for t in chain)
+        if "stalled_cpus" in facts:
+            r.check(cpus(facts["stalled_cpus"]) == stalled and in_dump is not False, tag,
+                    "the RCU stall in the chain names CPUs %s, as the console's report" % sorted(stalled),
+                    facts["stalled_cpus"])
+        else:
+            r.check(said_missing and in_dump is not True, tag,
+                    "the stall report is said missing from the dump's log (crash's log agrees)",
+                    chain)
+    # Every in-flight batch: its CPU, or why none.
+    owners = facts.get("batch_owners") or []
+    r.check(owners and all(("cpu" in o and isinstance(o["cpu"], int)) or o.get("why") for o in owners),
+            tag, "every in-flight batch has a CPU or a reason", owners)
+    first = "%d-%d" % (descs[0]["slot"], mod.get("wait_slot", -1))
+    mine = [o for o in owners if o.get("slots") == first]
+    r.check(mine and mine[0].get("cpu") == mod["cpu"], tag,
+            "batch %s is the module's CPU%d's" % (first, mod["cpu"]), owners)
+    ring = (manifest.get("oracle") or {}).get("ring") or {}
+    waits = sorted(s["index"] for s in ring.get("non_free_slots", [])
+                   if common.hexint(s["qw0"]) & 0xf == 5 and s["status"] == 1)
+    others = [o for o in owners if o.get("slots") != first]
+    seed = ((manifest.get("oracle") or {}).get("seed") or {}).get("spinners") or []
+    if len(waits) == 2 and len(seed) == 1:
+        # Two batches in flight (the oracle's ring): the other is the spinner's.
+        r.check(len(others) == 1 and others[0].get("cpu") == seed[0]["cpu"], tag,
+                "the other batch is the waiting CPU%d's" % seed[0]["cpu"], owners)
+        stack = ((manifest.get("oracle") or {}).get("stacks") or {}).get(str(seed[0]["cpu"])) or []
+        if others and "qi_batch_flush_descs" in stack:
+            check_qi_batch(r, tag, others[0], ring, manifest, path)
+
+
+def check_qi_batch(r, tag, owner, ring, manifest, path):
+    """6.12: the owner was found through its struct qi_batch; read it from the dump."""
+    m = re.search(r"struct qi_batch at 0x([0-9a-f]+)", owner.get("found_by") or "")
+    if not r.check(m is not None, tag, "the 6.12 flush-queue timer's batch is found through its "
+                   "struct qi_batch (its stack runs through qi_batch_flush_descs)", owner):
+        return
+    if not path.endswith(".elf"):
+        return
+    iommu = manifest.get("iommu") or {}
+    iqa = common.hexint((iommu.get("registers") or {}).get("iqa"))
+    desc = common.hexint(iommu.get("desc"))
+    if iqa is None or desc is None:
+        return
+    first, last = [int(x) for x in owner["slots"].split("-")]
+    slots = {s["index"]: s for s in ring["non_free_slots"]}
+    payload = [slots[i] for i in range(first, last) if i in slots]
+    mem = ElfMemory(path)
+    try:
+        # struct qi_batch { struct qi_desc descs[16]; unsigned int index; }, qi_desc 32 bytes
+        raw = mem.read(int(m.group(1), 16) - (desc - (iqa & ~0xfff)), 16 * 32 + 4)
+    finally:
+        mem.close()
+    ok = raw is not None and all(
+        struct.unpack_from("<QQ", raw, 32 * k) == (common.hexint(s["qw0"]), common.hexint(s["qw1"]))
+        for k, s in enumerate(payload)) and struct.unpack_from("<I", raw, 512)[0] == len(payload)
+    r.check(ok, tag, "that struct qi_batch holds the batch's %d descriptors (the oracle's ring) "
+            "and index %d" % (len(payload), len(payload)),
+            raw[:64].hex() if raw else "not in the dump")
+
+
 def main():
     fx = common.fixtures()
     if not fx:
@@ -232,10 +472,15 @@ def main():
                 kinds = {f["kind"] for f in rep["findings"]}
                 if scen.startswith("qi-hang") or scen == "map-path":
                     check_injected(r, tag, unit, m, rep)
+                    check_diagnosis(r, tag, rep, d, m, path)
                     r.check("qi-iqe" in kinds, tag, "the Invalidation Queue Error is reported", kinds)
                     r.check(rc == 1, tag, "exit status 1 (findings)")
                 elif scen == "idle":
                     r.check(not (kinds & LOCKUP_KINDS), tag, "no lockup finding on an idle system", kinds)
+                    # Nothing happened in the guest: every source read, all quiet.
+                    r.check(rc == 0 and rep["verdict"].startswith("No VT-d invalidation-queue lockup:")
+                            and "agree" in rep["verdict"], tag,
+                            "healthy, every source agreeing (exit 0)", "exit %d: %s" % (rc, rep["verdict"]))
     r.finish()
 
 
