@@ -208,9 +208,12 @@ static struct vsc_error *locks_run(struct vsc_analysis *a)
 	return NULL;
 }
 
+static const struct vsc_finding_kind *const lock_kinds[] = { &lock_contended, NULL };
+
 const struct vsc_analyzer vsc_analyzer_locks = {
 	.abi = VSC_ANALYZER_ABI,
 	.name = "locks",
 	.summary = "contended spinlocks: waiters in queue order, holder candidates",
 	.run = locks_run,
+	.finding_kinds = lock_kinds,
 };

@@ -51,6 +51,14 @@ static const struct vsc_finding_kind finding_kinds[] = {
 #undef X
 };
 
+/* The same kinds for the analyzer's descriptor (documentation, `explain`). */
+const struct vsc_finding_kind *const vtd_finding_kinds[] = {
+#define X(e, id, sev, summary) &finding_kinds[F_##e],
+	VTD_FINDINGS(X)
+#undef X
+	NULL,
+};
+
 /* ---- small text helpers ---- */
 
 /* Append to @buf (@size bytes, @len used): never past the end, always terminated. */

@@ -20,4 +20,7 @@ void vtd_diagnose(struct vsc_report *rep, const struct vtd_model *m, const struc
 		  const struct sys_view *sys, const struct vtd_judgement *j,
 		  const struct vtd_report_refs *refs);
 
+/* Every finding kind the diagnosis reports, NULL-terminated. */
+extern const struct vsc_finding_kind *const vtd_finding_kinds[];
+
 #endif

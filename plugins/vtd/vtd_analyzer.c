@@ -186,6 +186,7 @@ const struct vsc_analyzer vsc_analyzer_vtd = {
 	.summary = "VT-d units, invalidation queues decoded slot by slot, and the lockup diagnosis",
 	.run = vtd_run,
 	.products = vtd_products,
+	.finding_kinds = vtd_finding_kinds,
 	.type_hints = vtd_type_hints,
 	.nr_type_hints = sizeof(vtd_type_hints) / sizeof(vtd_type_hints[0]),
 };
