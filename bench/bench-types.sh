@@ -5,8 +5,10 @@
 #
 # run (default): time the type backends on each cached kernel: creating the
 #   BTF backend (btf__new + our name index; both timed warm, after one
-#   untimed btf__new) and the DWARF backend, then
-#   resolving the ~20 structs (sizes and the members the VT-d analyzer uses).
+#   untimed btf__new) and the DWARF backend (with the VT-d analyzer's type
+#   hints, as `report` gives it), then
+#   resolving the ~20 structs (sizes and the members the VT-d analyzer uses),
+#   and the process's peak RSS (file-backed pages included).
 #   Prints e.g. "dwarf 6.1.0-56-amd64: create 0.2 ms, 20 structs 140 ms".
 #   Each figure is the best of 7 fresh processes with a warm page cache (wall
 #   clock, plus the process CPU time of the lookups: other load inflates wall
@@ -204,6 +206,7 @@ DRIVER_C=$(cat <<'EOF'
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <bpf/btf.h>
 
@@ -232,6 +235,17 @@ static const char *const structs[][8] = {
 	{ "struct thread_struct", "sp", "fsbase" },
 };
 
+/* The VT-d analyzer's hints for these structs, as plugins/vtd/vtd_analyzer.c declares them. */
+#define DMAR "qi_submit_sync", "drivers/iommu/intel/dmar.c"
+#define INTEL_IOMMU "intel_iommu_init", "drivers/iommu/intel/iommu.c"
+static const struct vsc_type_hint vtd_hints[] = {
+	{ "q_inval", { DMAR } },
+	{ "intel_iommu", { DMAR } },
+	{ "qi_desc", { DMAR } },
+	{ "dmar_drhd_unit", { DMAR } },
+	{ "device_domain_info", { INTEL_IOMMU } },
+};
+
 static double clock_ms(clockid_t id)
 {
 	struct timespec ts;
@@ -256,6 +270,7 @@ int main(int argc, char **argv)
 	struct vsc_error *err;
 	double t0, t1, t2, c1, c2, first = 0, parse = 0, create_cpu = 0;
 	int nstructs = 0, nmembers = 0, missing = 0;
+	struct rusage ru;
 
 	if (argc != 3)
 		return 2;
@@ -291,6 +306,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err->message);
 		return 1;
 	}
+	if (ty->ops->add_hints)
+		ty->ops->add_hints(ty->priv, vtd_hints, sizeof(vtd_hints) / sizeof(vtd_hints[0]));
 	for (size_t i = 0; i < sizeof(structs) / sizeof(structs[0]); i++) {
 		uint64_t size;
 
@@ -311,43 +328,47 @@ int main(int argc, char **argv)
 	}
 	t2 = now_ms();
 	c2 = cpu_ms();
-	printf("%.2f %.2f %.2f %.2f %d %d %d %.2f %.2f\n", t1 - t0, t2 - t1, first, c2 - c1,
-	       nstructs, nmembers, missing, parse, create_cpu);
-	ty->ops->destroy(ty->priv);
-	free(ty->description);
-	free(ty);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%.2f %.2f %.2f %.2f %d %d %d %.2f %.2f %ld\n", t1 - t0, t2 - t1, first, c2 - c1,
+	       nstructs, nmembers, missing, parse, create_cpu, ru.ru_maxrss / 1024);
+	vsc_types_destroy(ty);
 	return 0;
 }
 EOF
 )
 
-build_driver() { # -> path of the driver binary
-	local dir=$1
+build_driver() { # -> path of the driver binary, linked with the built engine
+	local dir=$1 lib
+	lib=$(dirname "${VTDSCOPE:-$SRC/build/vtdscope}")
+	if [[ ! -f $lib/libvtdscope_core.a ]]; then
+		echo "bench-types: no $lib/libvtdscope_core.a (build first, or set VTDSCOPE)" >&2
+		exit 2
+	fi
 	printf '%s\n' "$DRIVER_C" > "$dir/driver.c"
-	gcc -O2 -std=gnu11 -I"$SRC/include" -I"$SRC/src" -o "$dir/driver" "$dir/driver.c" \
-		"$SRC/src/core/btf.c" "$SRC/src/core/dwarf.c" "$SRC/src/core/elf_util.c" \
-		"$SRC/src/core/error.c" \
-		$(pkg-config --cflags --libs libbpf libdw libelf)
+	gcc -O2 -std=gnu11 -I"$SRC/include/base" -I"$SRC/include/core" -I"$SRC/src" \
+		-o "$dir/driver" "$dir/driver.c" "$lib/libvtdscope_core.a" "$lib/libvtdscope_base.a" \
+		$(pkg-config --cflags --libs libkdumpfile libbpf libdw libelf) -lm
 }
 
 best() { sort -n | head -1; }
 
 bench_one() { # backend path ver
-	local r i create resolve first cpu parse ccpu n m miss extra=""
+	local r i create resolve first cpu parse ccpu n m miss rss extra=""
 	r=$(for i in 1 2 3 4 5 6 7; do "$WORK/driver" "$1" "$2"; done)
 	create=$(awk '{ print $1 }' <<<"$r" | best)
 	resolve=$(awk '{ print $2 }' <<<"$r" | best)
 	first=$(awk '{ print $3 }' <<<"$r" | best)
 	cpu=$(awk '{ print $4 }' <<<"$r" | best)
-	read -r _ _ _ _ n m miss _ <<<"$(head -1 <<<"$r")"
+	read -r _ _ _ _ n m miss _ _ _ <<<"$(head -1 <<<"$r")"
+	rss=$(awk '{ print $10 }' <<<"$r" | best)
 	if [[ $1 == btf ]]; then
 		# CPU times: our index = create - btf__new (best of each)
 		parse=$(awk '{ print $8 }' <<<"$r" | best)
 		ccpu=$(awk '{ print $9 }' <<<"$r" | best)
 		extra=" (cpu: create $ccpu ms = btf__new $parse ms + index $(awk -v a="$ccpu" -v b="$parse" 'BEGIN { printf "%.2f", a - b }') ms)"
 	fi
-	printf '%-5s %s: create %s ms%s, %d structs %s ms (cpu %s ms; first lookup %s ms; %d members, %d absent)\n' \
-		"$1" "$3" "$create" "$extra" "$n" "$resolve" "$cpu" "$first" "$m" "$miss"
+	printf '%-5s %s: create %s ms%s, %d structs %s ms (cpu %s ms; first lookup %s ms; %d members, %d absent), peak RSS %s MiB\n' \
+		"$1" "$3" "$create" "$extra" "$n" "$resolve" "$cpu" "$first" "$m" "$miss" "$rss"
 }
 
 run() {

@@ -888,3 +888,33 @@ struct vsc_error *vsc_btf_types_create(const void *data, size_t size, struct vsc
 	*out = types;
 	return NULL;
 }
+
+bool vsc_btf_strings_at(const void *hdr, size_t size, uint64_t blob_size, uint64_t *off,
+			uint64_t *len)
+{
+	struct btf_header h;
+
+	if (size < sizeof(h))
+		return false;
+	memcpy(&h, hdr, sizeof(h));
+	if (h.magic != BTF_MAGIC || h.hdr_len < sizeof(h) || h.hdr_len > blob_size ||
+	    h.str_off > blob_size - h.hdr_len || h.str_len > blob_size - h.hdr_len - h.str_off ||
+	    !h.str_len)
+		return false;
+	*off = (uint64_t)h.hdr_len + h.str_off;
+	*len = h.str_len;
+	return true;
+}
+
+bool vsc_btf_strings_have(const char *strs, size_t size, const char *name, size_t len)
+{
+	const char *end = strs + size, *at;
+
+	if (!size || !len)
+		return true;
+	/* a whole string: a NUL (the section starts with one) before, a NUL after */
+	for (at = strs; (at = memmem(at, (size_t)(end - at), name, len)) != NULL; at++)
+		if (at > strs && at[-1] == '\0' && at + len < end && at[len] == '\0')
+			return true;
+	return false;
+}

@@ -1,30 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Type information from a debuginfo vmlinux, read with libdw.  The only file
- * that includes libdw (and libelf through it).
+ * Type information from a debuginfo vmlinux: its DWARF, read by
+ * dwarf_read.c one unit at a time.
  *
- * Debian's vmlinux-*-dbg carries 170-220 MB of .debug_info in ~2,500 compile
+ * Debian's vmlinux-*-dbg carries 170-220 MB of .debug_info in ~2,400 compile
  * units and no name index (.debug_names / .debug_pubtypes), so nothing is
  * indexed up front.  A name is looked for
  *  1. in the index of CUs already scanned;
  *  2. in the CUs a built-in table names for it: the CU of a function that
- *     uses the type (found through .symtab and .debug_aranges, which are
- *     contiguous and cheap to read: qi_submit_sync for struct q_inval), or a
- *     CU by source file name (drivers/iommu/intel/dmar.c);
+ *     uses the type (qi_submit_sync for struct q_inval), found through
+ *     .debug_aranges from the function's address: the dump's own symbols
+ *     less the KASLR offset, or a pass over .symtab (8 ms and 9 MB on 6.12)
+ *     when no target is at hand or its symbols lead nowhere;
  *  3. nowhere, if the name does not occur in .debug_str (GCC and clang put
- *     every name of 4+ characters there);
- *  4. in the remaining CUs, in order.
+ *     every name of 4+ characters there), or is not a whole string of the
+ *     vmlinux's own .BTF, which pahole wrote from this DWARF: every type and
+ *     enumerator name is one of its strings.  .debug_str alone cannot tell
+ *     when the name is the tail of a longer string (the linker merges
+ *     "tk_data" into "put_shstk_data"; BTF strings are whole);
+ *  4. in the CUs the table names by source file (drivers/iommu/intel/dmar.c);
+ *  5. in the CUs of the functions named after it (iopf_queue_alloc() for
+ *     struct iopf_queue: the kernel's naming habit), one more .symtab pass;
+ *  6. nowhere, if .BTF has no type or enumerator of the name in the name
+ *     spaces asked for (the string was a member's name, say);
+ *  7. in the remaining CUs, in order: up to 174 MB, a few tenths of a second.
  * Scanning a CU reads its top-level DIEs only and records every named struct,
  * union, enum, typedef, base type and enumerator it defines, so each CU is
- * scanned at most once.  Listing the CUs by name touches every CU header
- * (2,400 scattered pages, 50+ ms), so it happens only when step 2 needs a file
- * name or step 4 runs.
+ * scanned at most once; its bytes are let go afterwards unless a type of it
+ * is in use.  Listing the CUs by name reads every CU header (2,400 preads,
+ * a few ms), so it happens only when step 4 needs a file name or step 7 runs.
+ * A `report` on the fixtures reads 10 units (2.4 MB with re-reads) of 2,400 (174 MB).
  * Declarations (DW_AT_declaration) never count as definitions; a member whose
  * type is only declared in the CU at hand is completed by name.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <search.h>
 #include <stddef.h>
 #include <inttypes.h>
@@ -32,12 +41,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <dwarf.h>
-#include <elfutils/libdw.h>
-#include <gelf.h>
 
+#include <vtdscope/symbols.h>
+#include <vtdscope/target.h>
+
+#include "dwarf_read.h"
 #include "elf_util.h"
 #include "types_backend.h"
 
@@ -46,6 +56,8 @@
 #define MAX_PATH 16      /* components of a dotted member path */
 #define MAX_DIMS 8       /* array dimensions */
 #define MAX_VISITS (1u << 20) /* members looked at per path step / describe */
+#define MAX_NAMED_AFTER 8 /* CUs of functions named after a type, tried in step 5 */
+#define ARENA_BLOCK 4096 /* names copied out of units (DW_FORM_string) */
 
 #ifndef DW_TAG_immutable_type
 #define DW_TAG_immutable_type 0x4b
@@ -59,15 +71,19 @@ enum dw_ns {
 	NS_ENUM,
 	NS_BASE,
 	NS_ENUMERATOR,
-	NS_ABSENT, /* in dwarf_types.absent: names .debug_str does not have */
+	/*
+	 * In dwarf_types.absent: names .debug_str does not have (NS_ABSENT),
+	 * or .BTF has not in name space ns (NS_ABSENT + ns).
+	 */
+	NS_ABSENT,
 };
 
 struct name_slot {
-	const char *name; /* NULL: empty; points into the mapped DWARF */
+	const char *name; /* NULL: empty; in .debug_str or the name arena */
 	uint32_t hash;
 	uint32_t ns;
 	union {
-		Dwarf_Off die;  /* types: global DIE offset */
+		uint64_t die;  /* types: global DIE offset */
 		int64_t value;  /* NS_ENUMERATOR */
 	};
 };
@@ -79,8 +95,8 @@ struct name_index {
 };
 
 struct dw_cu {
-	Dwarf_Off die_off;
-	const char *name; /* DW_AT_name of the CU DIE, or "" */
+	uint64_t off; /* unit header in .debug_info */
+	const char *name; /* DW_AT_name of the CU DIE, or "" (owned by the reader) */
 	bool scanned;
 };
 
@@ -91,28 +107,41 @@ struct anchor {
 	bool global;
 };
 
+struct arena_block {
+	struct arena_block *next;
+	size_t used;
+	char data[ARENA_BLOCK];
+};
+
 /* Tables of hints: the engine's first, then each analyzer's, in order added. */
 #define MAX_HINT_TABLES 16
 
 struct dwarf_types {
 	char *path;
-	int fd;
-	Dwarf *dw;
-	bool big_endian;
+	struct vsc_dwr *r;
+	struct vsc_target *target; /* the one asking (use_target()), or NULL */
 	/* the CU list, read on demand */
 	struct dw_cu *cus;
 	size_t ncus;
 	bool have_cus;
 	size_t cursor; /* CUs before it have all been scanned by the in-order search */
-	Dwarf_Off *early; /* CUs scanned before the list existed (by DIE offset) */
+	uint64_t *early; /* CUs scanned before the list existed (by unit offset) */
 	size_t nearly;
 	struct name_index names;
 	struct name_index absent; /* names owned (strdup'ed) */
-	/* raw sections, NULL when absent or unusable */
-	const char *strs; /* .debug_str, for the absence test */
+	struct arena_block *arena; /* names of DW_FORM_string, copied */
+	/* raw sections, read on first use */
+	const char *strs; /* .debug_str, for the absence test; NULL: no test */
 	size_t strs_size;
-	const unsigned char *aranges; /* .debug_aranges, when in host byte order */
+	bool have_strs;
+	const unsigned char *aranges; /* .debug_aranges, NULL when absent */
 	size_t aranges_size;
+	bool have_aranges;
+	/* the vmlinux's own .BTF: where its strings are (step 3), all of it parsed (step 6) */
+	uint64_t btf_strs_off, btf_strs_len;
+	bool btf_strs_known;
+	struct vsc_types *btf;
+	bool btf_tried;
 	struct anchor *anchors; /* sorted by name, resolved on first use */
 	size_t nanchors;
 	bool have_anchors;
@@ -125,7 +154,7 @@ struct found_member {
 	uint64_t bitpos;
 	uint32_t bitsize;
 	bool has_type; /* false: void */
-	Dwarf_Die type;
+	struct vsc_dwr_die type;
 };
 
 /*
@@ -140,6 +169,10 @@ struct found_member {
 #define QSPIN "native_queued_spin_lock_slowpath", "queued_spin_lock_slowpath", \
 	"kernel/locking/qspinlock.c"
 #define PCI "pci_scan_slot", "drivers/pci/probe.c"
+#define CPU "cpu_init", "arch/x86/kernel/cpu/common.c"
+#define MODULE "__module_address", "kernel/module/main.c", "kernel/module.c"
+#define TIME "ktime_get", "kernel/time/timekeeping.c"
+#define UTS "copy_utsname", "kernel/utsname.c"
 
 /* The engine's own types; analyzers add theirs (vsc_types_add_hints()). */
 static const struct vsc_type_hint engine_hints[] = {
@@ -167,12 +200,51 @@ static const struct vsc_type_hint engine_hints[] = {
 	{ "pci_dev", { PCI } },
 	{ "pci_bus", { PCI } },
 	{ "device", { "device_add", "drivers/base/core.c" } },
-	{ "module", { "__module_address", "kernel/module/main.c", "kernel/module.c" } },
+	{ "signal_struct", { SCHED } },
+	{ "static_key", { SCHED } },
+	{ "cea_exception_stacks", { CPU } },
+	{ "entry_stack", { CPU } },
+	{ "tss_struct", { CPU } },
+	{ "pcpu_hot", { CPU } },  /* v6.2 to v6.14 */
+	{ "module", { MODULE } },
+	{ "module_memory", { MODULE } },  /* v6.4 */
+	{ "mod_kallsyms", { MODULE } },
+	{ "MOD_TEXT", { MODULE } },
+	{ "MOD_INIT_TEXT", { MODULE } },
+	{ "new_utsname", { UTS } },
+	{ "uts_namespace", { UTS } },
+	{ "taint_flag", { "add_taint", "kernel/panic.c" } },
+	{ "timekeeper", { TIME } },
+	{ "tk_data", { TIME } },  /* v6.13 */
+	{ "seqcount_raw_spinlock_t", { TIME } },
 };
 
-static struct vsc_error *dw_error(const char *what)
+static struct vsc_error *dw_error(const struct dwarf_types *dt, const char *what)
 {
-	return vsc_error_create(VSC_ERR_FORMAT, "%s: %s", what, dwarf_errmsg(-1));
+	return vsc_error_create(VSC_ERR_FORMAT, "%s: %s", what, vsc_dwr_errmsg(dt->r));
+}
+
+/* A copy of @s that lives as long as the backend. */
+static const char *arena_strdup(struct dwarf_types *dt, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	struct arena_block *b = dt->arena;
+	char *p;
+
+	if (len > ARENA_BLOCK)
+		return NULL;    /* no type name is this long: not indexed */
+	if (!b || ARENA_BLOCK - b->used < len) {
+		b = malloc(sizeof(*b));
+		if (!b)
+			return NULL;
+		b->next = dt->arena;
+		b->used = 0;
+		dt->arena = b;
+	}
+	p = b->data + b->used;
+	memcpy(p, s, len);
+	b->used += len;
+	return p;
 }
 
 /* ---- name index ---------------------------------------------------------- */
@@ -228,9 +300,9 @@ static struct vsc_error *index_grow(struct name_index *idx)
 	return NULL;
 }
 
-/* Add (ns, name); the first definition seen wins.  @name must stay mapped. */
+/* Add (ns, name); the first definition seen wins.  @name must outlive the index. */
 static struct vsc_error *index_add(struct name_index *idx, uint32_t ns, const char *name,
-				   Dwarf_Off die, int64_t value)
+				   uint64_t die, int64_t value)
 {
 	size_t len = strlen(name);
 	uint32_t hash = vsc_types_name_hash(name, len, ns);
@@ -254,38 +326,38 @@ static struct vsc_error *index_add(struct name_index *idx, uint32_t ns, const ch
 
 static int cmp_cu(const void *key, const void *elem)
 {
-	Dwarf_Off off = *(const Dwarf_Off *)key;
+	uint64_t off = *(const uint64_t *)key;
 	const struct dw_cu *cu = elem;
 
-	return off < cu->die_off ? -1 : off > cu->die_off;
+	return off < cu->off ? -1 : off > cu->off;
 }
 
-static struct dw_cu *cu_by_die(const struct dwarf_types *dt, Dwarf_Off die_off)
+static struct dw_cu *cu_by_offset(const struct dwarf_types *dt, uint64_t off)
 {
 	if (!dt->ncus)
 		return NULL;    /* bsearch(NULL, 0, ...) is undefined */
-	return bsearch(&die_off, dt->cus, dt->ncus, sizeof(*dt->cus), cmp_cu);
+	return bsearch(&off, dt->cus, dt->ncus, sizeof(*dt->cus), cmp_cu);
 }
 
-static bool cu_scanned(const struct dwarf_types *dt, Dwarf_Off die_off)
+static bool cu_scanned(const struct dwarf_types *dt, uint64_t off)
 {
 	if (dt->have_cus) {
-		const struct dw_cu *cu = cu_by_die(dt, die_off);
+		const struct dw_cu *cu = cu_by_offset(dt, off);
 
 		return cu && cu->scanned;
 	}
 	for (size_t i = 0; i < dt->nearly; i++)
-		if (dt->early[i] == die_off)
+		if (dt->early[i] == off)
 			return true;
 	return false;
 }
 
-static struct vsc_error *mark_scanned(struct dwarf_types *dt, Dwarf_Off die_off)
+static struct vsc_error *mark_scanned(struct dwarf_types *dt, uint64_t off)
 {
-	Dwarf_Off *n;
+	uint64_t *n;
 
 	if (dt->have_cus) {
-		struct dw_cu *cu = cu_by_die(dt, die_off);
+		struct dw_cu *cu = cu_by_offset(dt, off);
 
 		if (cu)
 			cu->scanned = true;
@@ -295,22 +367,22 @@ static struct vsc_error *mark_scanned(struct dwarf_types *dt, Dwarf_Off die_off)
 	if (!n)
 		return &vsc_error_nomem;
 	dt->early = n;
-	dt->early[dt->nearly++] = die_off;
+	dt->early[dt->nearly++] = off;
 	return NULL;
 }
 
-/* List every CU with its name (reads every CU header and top DIE). */
+/* List every CU with its name (reads every CU header and the start of its top DIE). */
 static struct vsc_error *read_cus(struct dwarf_types *dt)
 {
-	Dwarf_Off off = 0, next;
-	size_t hsize, cap = 0;
+	struct vsc_dwr_unit *u;
+	uint64_t off = 0;
+	size_t cap = 0;
 	int r;
 
 	if (dt->have_cus)
 		return NULL;
-	while ((r = dwarf_nextcu(dt->dw, off, &next, &hsize, NULL, NULL, NULL)) == 0) {
-		Dwarf_Die cudie;
-		const char *name = NULL;
+	while ((r = vsc_dwr_unit_at(dt->r, off, &u)) == 0) {
+		const char *name;
 
 		if (dt->ncus == cap) {
 			size_t ncap = cap ? cap * 2 : 1024;
@@ -321,18 +393,16 @@ static struct vsc_error *read_cus(struct dwarf_types *dt)
 			dt->cus = n;
 			cap = ncap;
 		}
-		if (dwarf_offdie(dt->dw, off + hsize, &cudie))
-			name = dwarf_diename(&cudie);
-		dt->cus[dt->ncus++] = (struct dw_cu){
-			.die_off = off + hsize, .name = name ? name : "",
-		};
-		off = next;
+		if (vsc_dwr_unit_name(dt->r, u, &name) < 0)
+			return dw_error(dt, "reading compile unit names");
+		dt->cus[dt->ncus++] = (struct dw_cu){ .off = off, .name = name };
+		off = vsc_dwr_unit_end(u);
 	}
 	if (r < 0)
-		return dw_error("reading compile unit headers");
+		return dw_error(dt, "reading compile unit headers");
 	dt->have_cus = true;
 	for (size_t i = 0; i < dt->nearly; i++)
-		mark_scanned(dt, dt->early[i]);
+		VSC_TRY(mark_scanned(dt, dt->early[i]));
 	free(dt->early);
 	dt->early = NULL;
 	dt->nearly = 0;
@@ -356,39 +426,56 @@ static uint64_t sign_extend(uint64_t v, int bits)
 	return v;
 }
 
-/* Is the enumeration type @e signed?  Unknown counts as signed (C's int). */
-static bool enum_is_signed(Dwarf_Die *e)
+static bool attr_udata(struct dwarf_types *dt, struct vsc_dwr_die *die, unsigned int name,
+		       uint64_t *v)
 {
-	Dwarf_Attribute a;
-	Dwarf_Die base;
-	Dwarf_Word enc;
+	struct vsc_dwr_attr a;
+
+	return vsc_dwr_attr_integrate(dt->r, die, name, &a) && vsc_dwr_udata(&a, v);
+}
+
+/* Is the enumeration type @e signed?  Unknown counts as signed (C's int). */
+static bool enum_is_signed(struct dwarf_types *dt, struct vsc_dwr_die *e)
+{
+	struct vsc_dwr_attr a;
+	struct vsc_dwr_die base;
+	uint64_t enc;
 
 	for (int i = 0; i < MAX_CHAIN; i++) {
-		if (!dwarf_attr_integrate(e, DW_AT_type, &a) || !dwarf_formref_die(&a, &base))
+		if (!vsc_dwr_attr_integrate(dt->r, e, DW_AT_type, &a) ||
+		    !vsc_dwr_ref_die(dt->r, &a, &base))
 			return true;
-		if (dwarf_tag(&base) == DW_TAG_base_type)
+		if (vsc_dwr_tag(&base) == DW_TAG_base_type)
 			break;
 		e = &base;
 	}
-	if (dwarf_tag(&base) != DW_TAG_base_type ||
-	    !dwarf_attr(&base, DW_AT_encoding, &a) || dwarf_formudata(&a, &enc) != 0)
+	if (vsc_dwr_tag(&base) != DW_TAG_base_type ||
+	    !vsc_dwr_attr(dt->r, &base, DW_AT_encoding, &a) || !vsc_dwr_udata(&a, &enc))
 		return true;
 	return !(enc == DW_ATE_unsigned || enc == DW_ATE_unsigned_char || enc == DW_ATE_boolean);
 }
 
-static bool enumerator_value(Dwarf_Die *enumerator, Dwarf_Die *enumeration, int64_t *value)
+/*
+ * The value of @enumerator of @enumeration.  A data form is as wide as the
+ * value needs, not as the enumeration: GCC writes 200 of a signed 4-byte
+ * enum as DW_FORM_data1 0xc8 (negative values as sdata), and gdb reads 200.
+ * So the form's bytes are widened without sign to the enumeration's size,
+ * and the value is negative only if its top bit at that size is set.
+ */
+static bool enumerator_value(struct dwarf_types *dt, struct vsc_dwr_die *enumerator,
+			     struct vsc_dwr_die *enumeration, int64_t *value)
 {
-	Dwarf_Attribute a;
-	Dwarf_Sword s;
-	Dwarf_Word u;
+	struct vsc_dwr_attr a;
+	int64_t s;
+	uint64_t u, size;
 	int bits = 64;
 
-	if (!dwarf_attr(enumerator, DW_AT_const_value, &a))
+	if (!vsc_dwr_attr(dt->r, enumerator, DW_AT_const_value, &a))
 		return false;
-	switch (dwarf_whatform(&a)) {
+	switch (a.form) {
 	case DW_FORM_sdata:
 	case DW_FORM_implicit_const:
-		if (dwarf_formsdata(&a, &s) != 0)
+		if (!vsc_dwr_sdata(&a, &s))
 			return false;
 		*value = s;
 		return true;
@@ -404,30 +491,50 @@ static bool enumerator_value(Dwarf_Die *enumerator, Dwarf_Die *enumeration, int6
 	default:
 		break;
 	}
-	if (dwarf_formudata(&a, &u) != 0)
+	if (!vsc_dwr_udata(&a, &u))
 		return false;
-	if (bits < 64 && (u >> (bits - 1) & 1) && enum_is_signed(enumeration))
+	if (attr_udata(dt, enumeration, DW_AT_byte_size, &size) && size > 0)
+		bits = size < 8 ? (int)size * 8 : 64;
+	if (bits < 64 && (u >> (bits - 1) & 1) && enum_is_signed(dt, enumeration))
 		u = sign_extend(u, bits);
 	*value = (int64_t)u;
 	return true;
 }
 
-static struct vsc_error *scan_enumerators(struct dwarf_types *dt, Dwarf_Die *e)
+/*
+ * @die's name for the index, which outlives the unit's bytes: .debug_str
+ * stays read; a name stored in the unit itself (DW_FORM_string) is copied.
+ */
+static const char *index_name(struct dwarf_types *dt, struct vsc_dwr_die *die)
 {
-	Dwarf_Die child;
+	struct vsc_dwr_attr a;
+	const char *name;
+
+	if (!vsc_dwr_attr(dt->r, die, DW_AT_name, &a))
+		return NULL;
+	name = vsc_dwr_string(dt->r, &a);
+	if (name && a.form == DW_FORM_string)
+		name = arena_strdup(dt, name);
+	return name;
+}
+
+static struct vsc_error *scan_enumerators(struct dwarf_types *dt, struct vsc_dwr_die *e)
+{
+	struct vsc_dwr_die child;
 	int r;
 
-	for (r = dwarf_child(e, &child); r == 0; r = dwarf_siblingof(&child, &child)) {
+	for (r = vsc_dwr_child(dt->r, e, &child); r == 0;
+	     r = vsc_dwr_sibling(dt->r, &child, &child)) {
 		const char *name;
 		int64_t v;
 
-		if (dwarf_tag(&child) != DW_TAG_enumerator)
+		if (vsc_dwr_tag(&child) != DW_TAG_enumerator)
 			continue;
-		name = dwarf_diename(&child);
-		if (name && enumerator_value(&child, e, &v))
+		name = index_name(dt, &child);
+		if (name && enumerator_value(dt, &child, e, &v))
 			VSC_TRY(index_add(&dt->names, NS_ENUMERATOR, name, 0, v));
 	}
-	return r < 0 ? dw_error("reading enumerators") : NULL;
+	return r < 0 ? dw_error(dt, "reading enumerators") : NULL;
 }
 
 /* The name space a type DIE's name lives in, or -1 for tags that name no type. */
@@ -449,97 +556,75 @@ static int ns_of_tag(int tag)
 	}
 }
 
-/* Record every type name the top level of the CU with top DIE @die_off defines. */
-static struct vsc_error *scan_cu(struct dwarf_types *dt, Dwarf_Off die_off)
+/*
+ * Record every type name the top level of the CU at @off defines; its bytes
+ * are let go after (unless a type of it is in use).
+ */
+static struct vsc_error *scan_cu(struct dwarf_types *dt, uint64_t off)
 {
-	Dwarf_Die cudie, die;
+	struct vsc_error *err = NULL;
+	struct vsc_dwr_die cudie, die;
+	struct vsc_dwr_unit *u;
 	int r;
 
-	VSC_TRY(mark_scanned(dt, die_off));
-	if (!dwarf_offdie(dt->dw, die_off, &cudie))
-		return vsc_error_wrap(dw_error("reading compile unit"), "cu at 0x%" PRIx64,
-				      (uint64_t)die_off);
-	for (r = dwarf_child(&cudie, &die); r == 0; r = dwarf_siblingof(&die, &die)) {
+	VSC_TRY(mark_scanned(dt, off));
+	r = vsc_dwr_unit_at(dt->r, off, &u);
+	if (r > 0)
+		return vsc_error_create(VSC_ERR_CORRUPT, "no compile unit at 0x%" PRIx64
+					" (.debug_aranges)", off);
+	if (r < 0 || vsc_dwr_unit_die(dt->r, u, &cudie) < 0)
+		return vsc_error_wrap(dw_error(dt, "reading compile unit"), "cu at 0x%" PRIx64,
+				      off);
+	for (r = vsc_dwr_child(dt->r, &cudie, &die); r == 0 && !err;
+	     r = vsc_dwr_sibling(dt->r, &die, &die)) {
 		const char *name;
-		int ns = ns_of_tag(dwarf_tag(&die));
+		int ns = ns_of_tag(vsc_dwr_tag(&die));
 
 		if (ns < 0)
 			continue;
-		if (dwarf_hasattr(&die, DW_AT_declaration))
+		if (vsc_dwr_has_attr(dt->r, &die, DW_AT_declaration))
 			continue;
 		if (ns == NS_ENUM)
-			VSC_TRY(scan_enumerators(dt, &die));
-		name = dwarf_diename(&die);
-		if (name)
-			VSC_TRY(index_add(&dt->names, ns, name, dwarf_dieoffset(&die), 0));
+			err = scan_enumerators(dt, &die);
+		name = index_name(dt, &die);
+		if (name && !err)
+			err = index_add(&dt->names, ns, name, die.off, 0);
 	}
-	if (r < 0)
-		return vsc_error_wrap(dw_error("reading top-level entries"), "%s",
-				      dwarf_diename(&cudie) ?: "compile unit");
-	return NULL;
+	if (r < 0 && !err)
+		err = vsc_error_wrap(dw_error(dt, "reading top-level entries"), "%s",
+				     vsc_dwr_name(dt->r, &cudie) ?: "compile unit");
+	vsc_dwr_unit_release(dt->r, u);
+	return err;
+}
+
+/* .debug_str for the absence test, read on first use; NULL: no test. */
+static const char *debug_strings(struct dwarf_types *dt, size_t *size)
+{
+	if (!dt->have_strs) {
+		dt->have_strs = true;
+		/* names may live in a supplementary file: no absence test then */
+		if (!vsc_dwr_has_supplement(dt->r))
+			dt->strs = vsc_dwr_strings(dt->r, &dt->strs_size);
+	}
+	*size = dt->strs_size;
+	return dt->strs;
 }
 
 /* The .debug_str absence test: false means "certainly not defined anywhere". */
-static bool may_be_defined(const struct dwarf_types *dt, const char *name, size_t len)
+static bool may_be_defined(struct dwarf_types *dt, const char *name, size_t len)
 {
 	const char *p, *end;
+	size_t size;
 
-	if (!dt->strs || len < 4)
+	if (len < 4 || !(p = debug_strings(dt, &size)))
 		return true;
-	p = dt->strs;
-	end = dt->strs + dt->strs_size;
+	end = p + size;
 	while ((p = memmem(p, (size_t)(end - p), name, len)) != NULL) {
 		if (p + len < end && p[len] == '\0')
 			return true;
 		p++;
 	}
 	return false;
-}
-
-/* Note the raw sections the fast paths read (nothing is read yet). */
-static void find_sections(struct dwarf_types *dt)
-{
-	static const union {
-		uint16_t u16;
-		unsigned char c[2];
-	} host = { .u16 = 1 };
-	Elf *elf = dwarf_getelf(dt->dw);
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	bool alt = false;
-	GElf_Ehdr ehdr;
-
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0 || !gelf_getehdr(elf, &ehdr))
-		return;
-	dt->big_endian = ehdr.e_ident[EI_DATA] == ELFDATA2MSB;
-	while ((scn = elf_nextscn(elf, scn)) != NULL) {
-		GElf_Shdr shdr;
-		const char *name;
-		Elf_Data *data;
-
-		if (!gelf_getshdr(scn, &shdr))
-			return;
-		name = elf_strptr(elf, shstrndx, shdr.sh_name);
-		if (!name || shdr.sh_type == SHT_NOBITS || (shdr.sh_flags & SHF_COMPRESSED))
-			continue;
-		/* names may live in a supplementary file: no absence test then */
-		if (strcmp(name, ".gnu_debugaltlink") == 0 || strcmp(name, ".debug_sup") == 0)
-			alt = true;
-		if (strcmp(name, ".debug_str") != 0 && strcmp(name, ".debug_aranges") != 0)
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (!data || !data->d_buf || !data->d_size)
-			continue;
-		if (strcmp(name, ".debug_str") == 0) {
-			dt->strs = data->d_buf;
-			dt->strs_size = data->d_size;
-		} else if (dt->big_endian == !host.c[0]) {
-			dt->aranges = data->d_buf;
-			dt->aranges_size = data->d_size;
-		}
-	}
-	if (alt)
-		dt->strs = NULL;
 }
 
 /* ---- lookup: hinted CUs first ------------------------------------------- */
@@ -571,6 +656,50 @@ static int note_anchor(void *arg, const char *name, uint64_t value, uint64_t siz
 	return 0;
 }
 
+/* .debug_aranges, read on first use; NULL when absent. */
+static const unsigned char *address_ranges(struct dwarf_types *dt)
+{
+	if (!dt->have_aranges) {
+		dt->have_aranges = true;
+		dt->aranges = vsc_dwr_aranges(dt->r, &dt->aranges_size);
+	}
+	return dt->aranges;
+}
+
+static bool cu_of_address(struct dwarf_types *dt, uint64_t addr, uint64_t *unit_off);
+
+/*
+ * The hint table's functions from the target's own symbols (kallsyms), moved
+ * back by the KASLR offset to the vmlinux's addresses.  The dump is hostile
+ * input, but an anchor only says where to look first: a wrong one costs
+ * time.  False, with no anchor set, when there is no target or none of its
+ * addresses lies in a CU (a wrong offset, say): then .symtab it is.
+ */
+static bool anchors_from_target(struct dwarf_types *dt)
+{
+	uint64_t slide, off;
+	bool any = false;
+
+	if (!dt->target)
+		return false;
+	slide = vsc_target_info(dt->target)->kaslr_offset;
+	for (size_t i = 0; i < dt->nanchors; i++) {
+		struct anchor *a = &dt->anchors[i];
+		struct vsc_symbol sym;
+
+		if (vsc_error_consume(vsc_symbol_by_name(dt->target, a->name, &sym)) ||
+		    (sym.type != 'T' && sym.type != 't' && sym.type != 'W') ||
+		    sym.address <= slide)
+			continue;
+		a->addr = sym.address - slide;
+		a->global = sym.type != 't';
+		any |= cu_of_address(dt, a->addr, &off);
+	}
+	for (size_t i = 0; !any && i < dt->nanchors; i++)
+		dt->anchors[i].addr = 0;
+	return any;
+}
+
 /* Find the address of every function the hint table names, in one .symtab pass. */
 static struct vsc_error *resolve_anchors(struct dwarf_types *dt)
 {
@@ -595,15 +724,18 @@ static struct vsc_error *resolve_anchors(struct dwarf_types *dt)
 				struct anchor key = { .name = hint->places[i] };
 
 				if (!is_file_place(key.name) &&
-				    !lfind(&key, dt->anchors, &dt->nanchors, sizeof(key), cmp_anchor))
+				    !lfind(&key, dt->anchors, &dt->nanchors, sizeof(key),
+					   cmp_anchor))
 					dt->anchors[dt->nanchors++] = key;
 			}
 		}
 	}
 	if (dt->nanchors > 1)	/* qsort(NULL, 0, ...) is undefined */
 		qsort(dt->anchors, dt->nanchors, sizeof(*dt->anchors), cmp_anchor);
-	if (!dt->aranges)
+	if (!address_ranges(dt))
 		return NULL; /* addresses would not lead anywhere */
+	if (anchors_from_target(dt))
+		return NULL;
 	err = vsc_elf_symtab_foreach(dt->path, note_anchor, dt);
 	if (err && err->kind != VSC_ERR_NOTFOUND) /* no .symtab: hints by file name only */
 		return err;
@@ -611,31 +743,25 @@ static struct vsc_error *resolve_anchors(struct dwarf_types *dt)
 	return NULL;
 }
 
-/* A 4- or 8-byte value in host byte order (checked in find_sections()). */
+/* A 4- or 8-byte little-endian value (the reader takes little-endian files only). */
 static uint64_t read_uint(const unsigned char *p, size_t size)
 {
-	uint32_t v32;
-	uint64_t v64;
+	uint64_t v = 0;
 
-	if (size == 4) {
-		memcpy(&v32, p, 4);
-		return v32;
-	}
-	memcpy(&v64, p, 8);
-	return v64;
+	for (size_t i = 0; i < size; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
 }
 
-/* The top DIE of the CU whose code covers @addr, from .debug_aranges. */
-static bool cu_of_address(const struct dwarf_types *dt, uint64_t addr, Dwarf_Off *die_off)
+/* The CU whose code covers @addr (its unit offset), from .debug_aranges. */
+static bool cu_of_address(struct dwarf_types *dt, uint64_t addr, uint64_t *unit_off)
 {
-	const unsigned char *p = dt->aranges, *end = p + dt->aranges_size;
+	const unsigned char *p = address_ranges(dt), *end = p + dt->aranges_size;
 
 	while (p && end - p >= 16) {
 		const unsigned char *set = p, *set_end, *q;
 		uint64_t len = read_uint(p, 4), cu;
 		size_t offsz = 4, asz;
-		Dwarf_Off next;
-		size_t hsize;
 
 		p += 4;
 		if (len == 0xffffffff) {
@@ -662,15 +788,34 @@ static bool cu_of_address(const struct dwarf_types *dt, uint64_t addr, Dwarf_Off
 			if (!lo && !n)
 				break;
 			if (addr >= lo && addr - lo < n) {
-				if (dwarf_nextcu(dt->dw, cu, &next, &hsize, NULL, NULL, NULL) != 0)
-					return false;
-				*die_off = cu + hsize;
+				*unit_off = cu;
 				return true;
 			}
 		}
 		p = set_end;
 	}
 	return false;
+}
+
+/* Functions named after a type ("iopf_queue_alloc" for "iopf_queue"), from .symtab. */
+struct named_after {
+	const char *name;
+	size_t len;
+	uint64_t addr[MAX_NAMED_AFTER];
+	size_t n;
+};
+
+static int note_named_after(void *arg, const char *name, uint64_t value, uint64_t size, char type)
+{
+	struct named_after *na = arg;
+
+	(void)size;
+	if ((type != 'T' && type != 't') || !value)
+		return 0;
+	if (strncmp(name, na->name, na->len) != 0 || name[na->len] != '_')
+		return 0;
+	na->addr[na->n++] = value;
+	return na->n == MAX_NAMED_AFTER;        /* enough: stop */
 }
 
 struct wanted {
@@ -699,20 +844,154 @@ static struct vsc_error *scan_place(struct dwarf_types *dt, const char *place,
 		VSC_TRY(read_cus(dt));
 		for (size_t i = 0; i < dt->ncus && !find_wanted(dt, w); i++) {
 			if (!dt->cus[i].scanned && cu_is_file(dt->cus[i].name, place))
-				VSC_TRY(scan_cu(dt, dt->cus[i].die_off));
+				VSC_TRY(scan_cu(dt, dt->cus[i].off));
 		}
 	} else {
 		struct anchor key = { .name = place }, *a;
-		Dwarf_Off die_off;
+		uint64_t off;
 
 		VSC_TRY(resolve_anchors(dt));
 		a = dt->nanchors ? bsearch(&key, dt->anchors, dt->nanchors, sizeof(key), cmp_anchor)
 				 : NULL;
-		if (a && a->addr && cu_of_address(dt, a->addr, &die_off) &&
-		    !cu_scanned(dt, die_off))
-			VSC_TRY(scan_cu(dt, die_off));
+		if (a && a->addr && cu_of_address(dt, a->addr, &off) && !cu_scanned(dt, off))
+			VSC_TRY(scan_cu(dt, off));
 	}
 	return NULL;
+}
+
+/*
+ * Step 3: false only if no string of the vmlinux's .BTF is @w's name.  The
+ * string section (40% of .BTF, 1.9 MB on 6.12) is read for the test and let
+ * go: few names get this far.
+ */
+static bool btf_may_name(struct dwarf_types *dt, const struct wanted *w)
+{
+	struct vsc_elf_section sec = { .name = ".BTF" };
+	bool lsb64, may = true;
+	size_t n;
+	void *p;
+
+	if (!dt->btf_strs_known) {
+		dt->btf_strs_known = true;
+		if (!vsc_error_consume(vsc_elf_sections(dt->path, &sec, 1, &lsb64)) &&
+		    sec.present &&
+		    !vsc_error_consume(vsc_elf_section_part(dt->path, ".BTF", 0, 64, &p, &n))) {
+			if (!vsc_btf_strings_at(p, n, sec.compressed ? UINT64_MAX : sec.size,
+						&dt->btf_strs_off, &dt->btf_strs_len))
+				dt->btf_strs_len = 0;
+			free(p);
+		}
+	}
+	if (dt->btf_strs_len &&
+	    !vsc_error_consume(vsc_elf_section_part(dt->path, ".BTF", dt->btf_strs_off,
+						     dt->btf_strs_len, &p, &n))) {
+		may = vsc_btf_strings_have(p, n, w->name, w->len);
+		free(p);
+	}
+	return may;
+}
+
+/* The vmlinux's .BTF parsed, or NULL. */
+static struct vsc_types *own_btf(struct dwarf_types *dt)
+{
+	size_t size;
+	void *blob;
+
+	if (!dt->btf_tried) {
+		dt->btf_tried = true;
+		if (!vsc_error_consume(vsc_elf_section_copy(dt->path, ".BTF", &blob, &size))) {
+			vsc_error_destroy(vsc_btf_types_create(blob, size, &dt->btf));
+			free(blob);
+		}
+	}
+	return dt->btf;
+}
+
+/*
+ * Step 6 at the top of the file: false only when the vmlinux's .BTF has
+ * nothing named @w in any of its name spaces.  Whatever else it says
+ * (found, corrupt, no .BTF) leaves the question to the DWARF.
+ */
+static bool btf_may_define(struct dwarf_types *dt, const struct wanted *w)
+{
+	static const char *const keyword[] = {
+		[NS_STRUCT] = "struct ", [NS_UNION] = "union ", [NS_ENUM] = "enum ",
+	};
+	struct vsc_types *btf = own_btf(dt);
+	bool absent = btf != NULL;
+
+	for (size_t i = 0; absent && i < w->nns; i++) {
+		struct vsc_error *err;
+		char *spec = NULL;
+		uint64_t size;
+		int64_t value;
+
+		if (w->nss[i] == NS_ENUMERATOR) {
+			if (asprintf(&spec, "%.*s", (int)w->len, w->name) < 0)
+				return true;
+			err = btf->ops->enum_value(btf->priv, spec, &value);
+		} else {
+			const char *kw = w->nss[i] < sizeof(keyword) / sizeof(keyword[0]) &&
+					 keyword[w->nss[i]] ? keyword[w->nss[i]] : "";
+
+			/* a bare name is a typedef, struct, union or base type to BTF too */
+			if (asprintf(&spec, "%s%.*s", kw, (int)w->len, w->name) < 0)
+				return true;
+			err = btf->ops->type_size(btf->priv, spec, &size);
+		}
+		absent = err && err->kind == VSC_ERR_NOTFOUND;
+		vsc_error_destroy(err);
+		free(spec);
+	}
+	return !absent;
+}
+
+/* Scan the CUs of the functions named after @w's name (step 5 at the top of the file). */
+static struct vsc_error *scan_named_after(struct dwarf_types *dt, const struct wanted *w)
+{
+	struct named_after na = { .name = w->name, .len = w->len };
+	struct vsc_error *err;
+
+	if (!address_ranges(dt))
+		return NULL;
+	err = vsc_elf_symtab_foreach(dt->path, note_named_after, &na);
+	if (err && err->kind != VSC_ERR_NOTFOUND)
+		return err;
+	vsc_error_destroy(err);
+	for (size_t i = 0; i < na.n && !find_wanted(dt, w); i++) {
+		uint64_t off;
+
+		if (cu_of_address(dt, na.addr[i], &off) && !cu_scanned(dt, off))
+			VSC_TRY(scan_cu(dt, off));
+	}
+	return NULL;
+}
+
+/* Has @w been found absent before (by .debug_str, or by .BTF in each of its name spaces)? */
+static bool known_absent(const struct dwarf_types *dt, const struct wanted *w)
+{
+	if (index_find(&dt->absent, NS_ABSENT, w->name, w->len))
+		return true;
+	for (size_t i = 0; i < w->nns; i++)
+		if (!index_find(&dt->absent, NS_ABSENT + w->nss[i], w->name, w->len))
+			return false;
+	return w->nns > 0;
+}
+
+/* Remember that @w is absent: from every name space (@everywhere), or from its own. */
+static void remember_absent(struct dwarf_types *dt, const struct wanted *w, bool everywhere)
+{
+	for (size_t i = 0; i < (everywhere ? 1 : w->nns); i++) {
+		uint32_t ns = everywhere ? NS_ABSENT : NS_ABSENT + w->nss[i];
+		char *copy;
+
+		if (index_find(&dt->absent, ns, w->name, w->len))
+			continue;
+		copy = strndup(w->name, w->len);
+		/* only a cache: without memory, the next lookup just searches again */
+		if (copy && vsc_error_consume(index_add(&dt->absent, ns, copy, 0, 0)))
+			free(copy);
+	}
 }
 
 /*
@@ -726,10 +1005,8 @@ static struct vsc_error *lookup_name(struct dwarf_types *dt, const uint32_t *nss
 	const struct wanted w = { .nss = nss, .nns = nns, .name = name, .len = len };
 	const struct name_slot *s = find_wanted(dt, &w);
 	const struct vsc_type_hint *hint = NULL;
-	char *copy;
 
-	if (!s && (index_find(&dt->absent, NS_ABSENT, name, len) ||
-		   (dt->have_cus && dt->cursor == dt->ncus)))
+	if (!s && (known_absent(dt, &w) || (dt->have_cus && dt->cursor == dt->ncus)))
 		goto absent; /* known absent, or every CU is indexed */
 	for (size_t t = 0; !hint && t < dt->nhints; t++) {
 		for (size_t h = 0; !hint && h < dt->hints[t].n; h++) {
@@ -746,12 +1023,8 @@ static struct vsc_error *lookup_name(struct dwarf_types *dt, const uint32_t *nss
 			s = find_wanted(dt, &w);
 		}
 	}
-	if (!s && !may_be_defined(dt, name, len)) {
-		copy = strndup(name, len);
-		if (!copy)
-			return &vsc_error_nomem;
-		if (vsc_error_consume(index_add(&dt->absent, NS_ABSENT, copy, 0, 0)))
-			free(copy); /* only a cache */
+	if (!s && (!may_be_defined(dt, name, len) || !btf_may_name(dt, &w))) {
+		remember_absent(dt, &w, true);
 		goto absent;
 	}
 	for (size_t i = 0; !s && hint && i < 4 && hint->places[i]; i++) {
@@ -760,11 +1033,19 @@ static struct vsc_error *lookup_name(struct dwarf_types *dt, const uint32_t *nss
 			s = find_wanted(dt, &w);
 		}
 	}
+	if (!s) {
+		VSC_TRY(scan_named_after(dt, &w));
+		s = find_wanted(dt, &w);
+	}
+	if (!s && !btf_may_define(dt, &w)) {
+		remember_absent(dt, &w, false);
+		goto absent;
+	}
 	if (!s)
 		VSC_TRY(read_cus(dt));
 	for (; !s && dt->cursor < dt->ncus; dt->cursor++) {
 		if (!dt->cus[dt->cursor].scanned) {
-			VSC_TRY(scan_cu(dt, dt->cus[dt->cursor].die_off));
+			VSC_TRY(scan_cu(dt, dt->cus[dt->cursor].off));
 			s = find_wanted(dt, &w);
 		}
 	}
@@ -777,15 +1058,16 @@ absent:
 				(int)len, name);
 }
 
-static struct vsc_error *die_at(struct dwarf_types *dt, Dwarf_Off off, Dwarf_Die *die)
+static struct vsc_error *die_at(struct dwarf_types *dt, uint64_t off, struct vsc_dwr_die *die)
 {
-	if (!dwarf_offdie(dt->dw, off, die))
-		return dw_error("reading type entry");
+	if (vsc_dwr_offdie(dt->r, off, die) < 0)
+		return dw_error(dt, "reading type entry");
 	return NULL;
 }
 
 /* Look up "struct X", "union X", "enum X" or a bare X (typedef, struct, union, base). */
-static struct vsc_error *lookup_type(struct dwarf_types *dt, const char *spec, Dwarf_Die *die)
+static struct vsc_error *lookup_type(struct dwarf_types *dt, const char *spec,
+				     struct vsc_dwr_die *die)
 {
 	static const struct {
 		const char *kw;
@@ -839,11 +1121,12 @@ static struct vsc_error *lookup_type(struct dwarf_types *dt, const char *spec, D
 
 /* ---- type helpers -------------------------------------------------------- */
 
-static bool type_of(Dwarf_Die *die, Dwarf_Die *type)
+static bool type_of(struct dwarf_types *dt, struct vsc_dwr_die *die, struct vsc_dwr_die *type)
 {
-	Dwarf_Attribute a;
+	struct vsc_dwr_attr a;
 
-	return dwarf_attr_integrate(die, DW_AT_type, &a) && dwarf_formref_die(&a, type);
+	return vsc_dwr_attr_integrate(dt->r, die, DW_AT_type, &a) &&
+	       vsc_dwr_ref_die(dt->r, &a, type);
 }
 
 static bool is_modifier(int tag)
@@ -854,32 +1137,34 @@ static bool is_modifier(int tag)
 }
 
 /* Follow typedefs and qualifiers.  *is_void when the chain ends in void. */
-static struct vsc_error *skip_typedefs(Dwarf_Die *die, Dwarf_Die *out, bool *is_void)
+static struct vsc_error *skip_typedefs(struct dwarf_types *dt, struct vsc_dwr_die *die,
+				       struct vsc_dwr_die *out, bool *is_void)
 {
-	Dwarf_Die cur = *die;
+	struct vsc_dwr_die cur = *die;
 
 	for (int i = 0; i < MAX_CHAIN; i++) {
-		if (!is_modifier(dwarf_tag(&cur))) {
+		if (!is_modifier(vsc_dwr_tag(&cur))) {
 			*out = cur;
 			*is_void = false;
 			return NULL;
 		}
-		if (!type_of(&cur, &cur)) {
+		if (!type_of(dt, &cur, &cur)) {
 			*is_void = true;
 			return NULL;
 		}
 	}
 	return vsc_error_create(VSC_ERR_CORRUPT, "dwarf typedef chain longer than %d at 0x%" PRIx64,
-				MAX_CHAIN, (uint64_t)dwarf_dieoffset(die));
+				MAX_CHAIN, die->off);
 }
 
 /* The definition of a struct/union/enum that @die only declares, by name. */
-static bool complete_declaration(struct dwarf_types *dt, Dwarf_Die *die, Dwarf_Die *out)
+static bool complete_declaration(struct dwarf_types *dt, struct vsc_dwr_die *die,
+				 struct vsc_dwr_die *out)
 {
-	const char *name = dwarf_diename(die);
+	const char *name = vsc_dwr_name(dt->r, die);
 	const struct name_slot *s;
 	struct vsc_error *err;
-	int tagns = ns_of_tag(dwarf_tag(die));
+	int tagns = ns_of_tag(vsc_dwr_tag(die));
 	uint32_t ns = (uint32_t)tagns;
 
 	/* only aggregates are declared and completed elsewhere */
@@ -895,74 +1180,69 @@ static bool complete_declaration(struct dwarf_types *dt, Dwarf_Die *die, Dwarf_D
 }
 
 /* Strip typedefs and qualifiers, and complete declarations where possible. */
-static struct vsc_error *resolve(struct dwarf_types *dt, Dwarf_Die *die, Dwarf_Die *out,
+static struct vsc_error *resolve(struct dwarf_types *dt, struct vsc_dwr_die *die,
+				 struct vsc_dwr_die *out,
 				 bool *is_void)
 {
-	VSC_TRY(skip_typedefs(die, out, is_void));
-	if (!*is_void && dwarf_hasattr(out, DW_AT_declaration))
+	VSC_TRY(skip_typedefs(dt, die, out, is_void));
+	if (!*is_void && vsc_dwr_has_attr(dt->r, out, DW_AT_declaration))
 		complete_declaration(dt, out, out);
 	return NULL;
 }
 
-static bool attr_udata(Dwarf_Die *die, unsigned int name, Dwarf_Word *v)
-{
-	Dwarf_Attribute a;
-
-	return dwarf_attr_integrate(die, name, &a) && dwarf_formudata(&a, v) == 0;
-}
-
 /* Element count of subrange @sr; 0 for flexible and zero-length arrays. */
-static uint64_t subrange_count(Dwarf_Die *sr)
+static uint64_t subrange_count(struct dwarf_types *dt, struct vsc_dwr_die *sr)
 {
-	Dwarf_Attribute a;
-	Dwarf_Word count, ub, lb = 0;
+	struct vsc_dwr_attr a;
+	uint64_t count, ub, lb = 0;
 
-	if (attr_udata(sr, DW_AT_count, &count))
+	if (attr_udata(dt, sr, DW_AT_count, &count))
 		return count;
-	if (!dwarf_attr_integrate(sr, DW_AT_upper_bound, &a))
+	if (!vsc_dwr_attr_integrate(dt->r, sr, DW_AT_upper_bound, &a))
 		return 0;
-	if (dwarf_whatform(&a) == DW_FORM_sdata) {
-		Dwarf_Sword s;
+	if (a.form == DW_FORM_sdata) {
+		int64_t s;
 
-		if (dwarf_formsdata(&a, &s) != 0 || s < 0)
+		if (!vsc_dwr_sdata(&a, &s) || s < 0)
 			return 0;
-		ub = (Dwarf_Word)s;
-	} else if (dwarf_formudata(&a, &ub) != 0) {
+		ub = (uint64_t)s;
+	} else if (!vsc_dwr_udata(&a, &ub)) {
 		return 0; /* a bound that is an expression: variable length */
 	} else {
-		unsigned int form = dwarf_whatform(&a);
+		unsigned int form = a.form;
 
 		if ((form == DW_FORM_data1 && ub == 0xff) ||
 		    (form == DW_FORM_data2 && ub == 0xffff) ||
-		    (form == DW_FORM_data4 && ub == 0xffffffff) || ub == ~(Dwarf_Word)0)
+		    (form == DW_FORM_data4 && ub == 0xffffffff) || ub == ~(uint64_t)0)
 			return 0; /* -1: zero-length array */
 	}
-	attr_udata(sr, DW_AT_lower_bound, &lb);
+	attr_udata(dt, sr, DW_AT_lower_bound, &lb);
 	return ub >= lb ? ub - lb + 1 : 0;
 }
 
-static struct vsc_error *type_bytes(struct dwarf_types *dt, Dwarf_Die *die, int depth,
+static struct vsc_error *type_bytes(struct dwarf_types *dt, struct vsc_dwr_die *die, int depth,
 				    uint64_t *size);
 
 /* Dimensions of array type @arr: outermost count and the size of one element. */
-static struct vsc_error *array_shape(struct dwarf_types *dt, Dwarf_Die *arr, int depth,
+static struct vsc_error *array_shape(struct dwarf_types *dt, struct vsc_dwr_die *arr, int depth,
 				     uint64_t *len, uint64_t *elem_size)
 {
 	uint64_t dims[MAX_DIMS], elem;
-	Dwarf_Die child, etype;
+	struct vsc_dwr_die child, etype;
 	int n = 0, r;
 
-	for (r = dwarf_child(arr, &child); r == 0; r = dwarf_siblingof(&child, &child)) {
-		if (dwarf_tag(&child) != DW_TAG_subrange_type)
+	for (r = vsc_dwr_child(dt->r, arr, &child); r == 0;
+	     r = vsc_dwr_sibling(dt->r, &child, &child)) {
+		if (vsc_dwr_tag(&child) != DW_TAG_subrange_type)
 			continue;
 		if (n == MAX_DIMS)
 			return vsc_error_create(VSC_ERR_CORRUPT,
 						"array with more than %d dimensions", MAX_DIMS);
-		dims[n++] = subrange_count(&child);
+		dims[n++] = subrange_count(dt, &child);
 	}
 	if (r < 0)
-		return dw_error("reading array bounds");
-	if (!type_of(arr, &etype))
+		return dw_error(dt, "reading array bounds");
+	if (!type_of(dt, arr, &etype))
 		return vsc_error_create(VSC_ERR_CORRUPT, "array without element type");
 	VSC_TRY(type_bytes(dt, &etype, depth + 1, &elem));
 	for (int i = 1; i < n; i++)
@@ -973,11 +1253,11 @@ static struct vsc_error *array_shape(struct dwarf_types *dt, Dwarf_Die *arr, int
 }
 
 /* Size in bytes of type @die (typedefs followed, declarations completed). */
-static struct vsc_error *type_bytes(struct dwarf_types *dt, Dwarf_Die *die, int depth,
+static struct vsc_error *type_bytes(struct dwarf_types *dt, struct vsc_dwr_die *die, int depth,
 				    uint64_t *size)
 {
-	Dwarf_Die t;
-	Dwarf_Word bytes;
+	struct vsc_dwr_die t;
+	uint64_t bytes;
 	bool is_void;
 
 	if (depth > MAX_CHAIN)
@@ -985,7 +1265,7 @@ static struct vsc_error *type_bytes(struct dwarf_types *dt, Dwarf_Die *die, int 
 	VSC_TRY(resolve(dt, die, &t, &is_void));
 	if (is_void)
 		return vsc_error_create(VSC_ERR_NOTFOUND, "void has no size");
-	switch (dwarf_tag(&t)) {
+	switch (vsc_dwr_tag(&t)) {
 	case DW_TAG_array_type: {
 		uint64_t len, elem;
 
@@ -995,39 +1275,35 @@ static struct vsc_error *type_bytes(struct dwarf_types *dt, Dwarf_Die *die, int 
 	}
 	case DW_TAG_pointer_type:
 	case DW_TAG_reference_type:
-		if (attr_udata(&t, DW_AT_byte_size, &bytes)) {
+		if (attr_udata(dt, &t, DW_AT_byte_size, &bytes)) {
 			*size = bytes;
 		} else {
-			Dwarf_Die cudie;
-			uint8_t addr_size = 8;
-
-			dwarf_diecu(&t, &cudie, &addr_size, NULL);
-			*size = addr_size;
+			*size = vsc_dwr_unit_addr_size(t.unit);
 		}
 		return NULL;
 	case DW_TAG_subroutine_type:
 		break;
 	default:
-		if (!dwarf_hasattr(&t, DW_AT_declaration) &&
-		    attr_udata(&t, DW_AT_byte_size, &bytes)) {
+		if (!vsc_dwr_has_attr(dt->r, &t, DW_AT_declaration) &&
+		    attr_udata(dt, &t, DW_AT_byte_size, &bytes)) {
 			*size = bytes;
 			return NULL;
 		}
 		break;
 	}
 	return vsc_error_create(VSC_ERR_NOTFOUND, "type at 0x%" PRIx64 " has no size",
-				(uint64_t)dwarf_dieoffset(&t));
+				t.off);
 }
 
-static enum vsc_type_kind vsc_kind_of(Dwarf_Die *t, bool is_void)
+static enum vsc_type_kind vsc_kind_of(struct dwarf_types *dt, struct vsc_dwr_die *t, bool is_void)
 {
-	Dwarf_Word enc;
+	uint64_t enc;
 
 	if (is_void)
 		return VSC_TYPE_OTHER;
-	switch (dwarf_tag(t)) {
+	switch (vsc_dwr_tag(t)) {
 	case DW_TAG_base_type:
-		if (attr_udata(t, DW_AT_encoding, &enc) &&
+		if (attr_udata(dt, t, DW_AT_encoding, &enc) &&
 		    (enc == DW_ATE_float || enc == DW_ATE_complex_float))
 			return VSC_TYPE_OTHER;
 		return VSC_TYPE_INT;
@@ -1050,58 +1326,55 @@ static enum vsc_type_kind vsc_kind_of(Dwarf_Die *t, bool is_void)
 
 /* ---- members ------------------------------------------------------------- */
 
-static struct vsc_error *member_location(Dwarf_Die *m, uint64_t *bytes)
+static struct vsc_error *member_location(struct dwarf_types *dt, struct vsc_dwr_die *m,
+					 uint64_t *bytes)
 {
-	Dwarf_Attribute a;
-	Dwarf_Word v;
-	Dwarf_Op *ops;
-	size_t nops;
+	struct vsc_dwr_attr a;
+	uint64_t v;
 
 	*bytes = 0;
-	if (!dwarf_attr_integrate(m, DW_AT_data_member_location, &a))
+	if (!vsc_dwr_attr_integrate(dt->r, m, DW_AT_data_member_location, &a))
 		return NULL; /* union members */
-	if (dwarf_formudata(&a, &v) == 0) {
+	if (vsc_dwr_udata(&a, &v)) {
 		*bytes = v;
 		return NULL;
 	}
-	if (dwarf_getlocation(&a, &ops, &nops) == 0 && nops == 1 &&
-	    (ops[0].atom == DW_OP_plus_uconst || ops[0].atom == DW_OP_constu)) {
-		*bytes = ops[0].number;
+	if (vsc_dwr_expr_uconst(&a, &v)) {
+		*bytes = v;
 		return NULL;
 	}
 	return vsc_error_create(VSC_ERR_UNSUPPORTED, "member at 0x%" PRIx64
-				" has a computed location", (uint64_t)dwarf_dieoffset(m));
+				" has a computed location", m->off);
 }
 
 /* Bit position within its struct and bit-field width (0: not a bit field) of member @m. */
-static struct vsc_error *member_bits(struct dwarf_types *dt, Dwarf_Die *m, uint64_t *bitpos,
+static struct vsc_error *member_bits(struct dwarf_types *dt, struct vsc_dwr_die *m,
+				     uint64_t *bitpos,
 				     uint32_t *bitsize)
 {
-	Dwarf_Word v, bit_size = 0, storage;
+	uint64_t v, bit_size = 0, storage;
 	uint64_t bytes;
 
-	attr_udata(m, DW_AT_bit_size, &bit_size);
+	attr_udata(dt, m, DW_AT_bit_size, &bit_size);
 	if (bit_size > 64)
 		return vsc_error_create(VSC_ERR_CORRUPT, "bit field of %" PRIu64 " bits",
 					(uint64_t)bit_size);
 	*bitsize = (uint32_t)bit_size;
-	if (attr_udata(m, DW_AT_data_bit_offset, &v)) { /* DWARF 4+ */
+	if (attr_udata(dt, m, DW_AT_data_bit_offset, &v)) { /* DWARF 4+ */
 		*bitpos = v;
 		return NULL;
 	}
-	VSC_TRY(member_location(m, &bytes));
+	VSC_TRY(member_location(dt, m, &bytes));
 	*bitpos = bytes * 8;
-	if (bit_size && attr_udata(m, DW_AT_bit_offset, &v)) { /* DWARF 2/3: from the MSB */
-		Dwarf_Die type;
+	if (bit_size && attr_udata(dt, m, DW_AT_bit_offset, &v)) { /* DWARF 2/3: from the MSB */
+		struct vsc_dwr_die type;
 
-		if (!attr_udata(m, DW_AT_byte_size, &storage)) {
+		if (!attr_udata(dt, m, DW_AT_byte_size, &storage)) {
 			storage = 0;
-			if (type_of(m, &type))
+			if (type_of(dt, m, &type))
 				VSC_TRY(type_bytes(dt, &type, 0, &storage));
 		}
-		if (dt->big_endian)
-			*bitpos += v;
-		else if (storage * 8 >= v + bit_size)
+		if (storage * 8 >= v + bit_size)        /* little-endian: see dwarf_read.c */
 			*bitpos += storage * 8 - v - bit_size;
 		else
 			return vsc_error_create(VSC_ERR_CORRUPT,
@@ -1111,18 +1384,19 @@ static struct vsc_error *member_bits(struct dwarf_types *dt, Dwarf_Die *m, uint6
 }
 
 /* @type as a struct or union definition, or NOTFOUND. */
-static struct vsc_error *as_composite(struct dwarf_types *dt, Dwarf_Die *type, Dwarf_Die *out)
+static struct vsc_error *as_composite(struct dwarf_types *dt, struct vsc_dwr_die *type,
+				      struct vsc_dwr_die *out)
 {
 	bool is_void;
 	int tag;
 
 	VSC_TRY(resolve(dt, type, out, &is_void));
-	tag = is_void ? 0 : dwarf_tag(out);
+	tag = is_void ? 0 : vsc_dwr_tag(out);
 	if (tag != DW_TAG_structure_type && tag != DW_TAG_union_type)
 		return vsc_error_create(VSC_ERR_NOTFOUND, "not a struct or union");
-	if (dwarf_hasattr(out, DW_AT_declaration))
+	if (vsc_dwr_has_attr(dt->r, out, DW_AT_declaration))
 		return vsc_error_create(VSC_ERR_NOTFOUND, "%s is only declared",
-					dwarf_diename(out) ? dwarf_diename(out) : "struct");
+					vsc_dwr_name(dt->r, out) ?: "struct");
 	return NULL;
 }
 
@@ -1130,40 +1404,41 @@ static struct vsc_error *as_composite(struct dwarf_types *dt, Dwarf_Die *type, D
  * Find member @name (not NUL-terminated) in composite @comp, looking through
  * anonymous struct/union members.  @base is the bit position of @comp.
  */
-static struct vsc_error *find_member(struct dwarf_types *dt, Dwarf_Die *comp, const char *name,
+static struct vsc_error *find_member(struct dwarf_types *dt, struct vsc_dwr_die *comp,
+				     const char *name,
 				     size_t len, uint64_t base, int depth, unsigned int *budget,
 				     struct found_member *out)
 {
-	Dwarf_Die m;
+	struct vsc_dwr_die m;
 	int r;
 
 	if (depth > MAX_NESTING)
 		return vsc_error_create(VSC_ERR_CORRUPT,
 					"anonymous members nested deeper than %d", MAX_NESTING);
-	for (r = dwarf_child(comp, &m); r == 0; r = dwarf_siblingof(&m, &m)) {
+	for (r = vsc_dwr_child(dt->r, comp, &m); r == 0; r = vsc_dwr_sibling(dt->r, &m, &m)) {
 		const char *mname;
 		uint64_t bitpos;
 		uint32_t bitsize;
 
-		if (dwarf_tag(&m) != DW_TAG_member)
+		if (vsc_dwr_tag(&m) != DW_TAG_member)
 			continue;
 		if (!(*budget)--)
 			return vsc_error_create(VSC_ERR_CORRUPT, "anonymous members fan out beyond "
 						"%u members", MAX_VISITS);
-		mname = dwarf_diename(&m);
+		mname = vsc_dwr_name(dt->r, &m);
 		if (mname && (strncmp(mname, name, len) != 0 || mname[len] != '\0'))
 			continue;
 		VSC_TRY(member_bits(dt, &m, &bitpos, &bitsize));
 		if (mname) {
 			out->bitpos = base + bitpos;
 			out->bitsize = bitsize;
-			out->has_type = type_of(&m, &out->type);
+			out->has_type = type_of(dt, &m, &out->type);
 			return NULL;
 		} else {
-			Dwarf_Die type, inner;
+			struct vsc_dwr_die type, inner;
 			struct vsc_error *err;
 
-			if (!type_of(&m, &type))
+			if (!type_of(dt, &m, &type))
 				continue;
 			err = as_composite(dt, &type, &inner);
 			if (!err)
@@ -1175,7 +1450,7 @@ static struct vsc_error *find_member(struct dwarf_types *dt, Dwarf_Die *comp, co
 		}
 	}
 	if (r < 0)
-		return dw_error("reading members");
+		return dw_error(dt, "reading members");
 	return vsc_error_create(VSC_ERR_NOTFOUND, "no member %.*s", (int)len, name);
 }
 
@@ -1183,14 +1458,14 @@ static struct vsc_error *fill_member_info(struct dwarf_types *dt, struct found_m
 					  struct vsc_member_info *out)
 {
 	struct vsc_member_info info = { 0 };
-	Dwarf_Die t;
+	struct vsc_dwr_die t;
 	bool is_void = true;
 
 	if (fm->has_type)
 		VSC_TRY(resolve(dt, &fm->type, &t, &is_void));
 	if (is_void)
 		return vsc_error_create(VSC_ERR_CORRUPT, "member of type void");
-	info.kind = vsc_kind_of(&t, is_void);
+	info.kind = vsc_kind_of(dt, &t, is_void);
 	VSC_TRY(type_bytes(dt, &fm->type, 0, &info.size));
 	if (fm->bitsize) {
 		info.bit_size = fm->bitsize;
@@ -1201,10 +1476,10 @@ static struct vsc_error *fill_member_info(struct dwarf_types *dt, struct found_m
 	if (info.kind == VSC_TYPE_ARRAY) {
 		VSC_TRY(array_shape(dt, &t, 0, &info.array_len, &info.elem_size));
 	} else if (info.kind == VSC_TYPE_POINTER) {
-		Dwarf_Die target;
+		struct vsc_dwr_die target;
 		struct vsc_error *err = NULL;
 
-		if (type_of(&t, &target))
+		if (type_of(dt, &t, &target))
 			err = type_bytes(dt, &target, 0, &info.elem_size);
 		if (err) /* function, opaque struct */
 			info.elem_size = 0;
@@ -1228,7 +1503,7 @@ static struct vsc_error *dw_member(void *priv, const char *type_name, const char
 		const char *dot = strchr(p, '.');
 		size_t len = dot ? (size_t)(dot - p) : strlen(p);
 		unsigned int budget = MAX_VISITS;
-		Dwarf_Die comp;
+		struct vsc_dwr_die comp;
 
 		if (!len || ++n > MAX_PATH)
 			return vsc_error_create(VSC_ERR_USAGE, "bad member path \"%s\"", path);
@@ -1251,7 +1526,7 @@ static struct vsc_error *dw_member(void *priv, const char *type_name, const char
 static struct vsc_error *dw_type_size(void *priv, const char *type_name, uint64_t *size)
 {
 	struct dwarf_types *dt = priv;
-	Dwarf_Die die;
+	struct vsc_dwr_die die;
 
 	VSC_TRY(lookup_type(dt, type_name, &die));
 	return vsc_error_wrap(type_bytes(dt, &die, 0, size), "%s", type_name);
@@ -1290,11 +1565,12 @@ static const char *qualifier(int tag)
  * C declaration of @decl (may be "") with type @die (NULL: void), e.g.
  * "struct qi_desc *desc".  Returns a malloc'ed string or NULL (no memory).
  */
-static char *render_decl(Dwarf_Die *die, const char *decl, int depth)
+static char *render_decl(struct dwarf_types *dt, struct vsc_dwr_die *die, const char *decl,
+			 int depth)
 {
 	const char *sep = *decl ? " " : "";
 	char *inner = NULL, *res = NULL;
-	Dwarf_Die target, child;
+	struct vsc_dwr_die target, child;
 	bool has_target;
 	int tag, r;
 
@@ -1302,16 +1578,16 @@ static char *render_decl(Dwarf_Die *die, const char *decl, int depth)
 		return asprintf(&res, "void%s%s", sep, decl) < 0 ? NULL : res;
 	if (depth > MAX_CHAIN)
 		return strdup("?");
-	tag = dwarf_tag(die);
-	has_target = type_of(die, &target);
+	tag = vsc_dwr_tag(die);
+	has_target = type_of(dt, die, &target);
 	switch (tag) {
 	case DW_TAG_pointer_type: {
-		int ttag = has_target ? dwarf_tag(&target) : 0;
+		int ttag = has_target ? vsc_dwr_tag(&target) : 0;
 		bool paren = ttag == DW_TAG_array_type || ttag == DW_TAG_subroutine_type;
 
 		if (asprintf(&inner, paren ? "(*%s)" : "*%s", decl) < 0)
 			return NULL;
-		res = render_decl(has_target ? &target : NULL, inner, depth + 1);
+		res = render_decl(dt, has_target ? &target : NULL, inner, depth + 1);
 		break;
 	}
 	case DW_TAG_array_type: {
@@ -1321,24 +1597,25 @@ static char *render_decl(Dwarf_Die *die, const char *decl, int depth)
 		if (!f)
 			return NULL;
 		fputs(decl, f);
-		for (r = dwarf_child(die, &child); r == 0; r = dwarf_siblingof(&child, &child))
-			if (dwarf_tag(&child) == DW_TAG_subrange_type)
-				fprintf(f, "[%" PRIu64 "]", subrange_count(&child));
+		for (r = vsc_dwr_child(dt->r, die, &child); r == 0;
+		     r = vsc_dwr_sibling(dt->r, &child, &child))
+			if (vsc_dwr_tag(&child) == DW_TAG_subrange_type)
+				fprintf(f, "[%" PRIu64 "]", subrange_count(dt, &child));
 		if (fclose(f) != 0)
 			return NULL;
-		res = render_decl(has_target ? &target : NULL, inner, depth + 1);
+		res = render_decl(dt, has_target ? &target : NULL, inner, depth + 1);
 		break;
 	}
 	case DW_TAG_const_type:
 	case DW_TAG_volatile_type:
 	case DW_TAG_restrict_type:
 	case DW_TAG_atomic_type:
-		if (has_target && dwarf_tag(&target) == DW_TAG_pointer_type) {
+		if (has_target && vsc_dwr_tag(&target) == DW_TAG_pointer_type) {
 			if (asprintf(&inner, "%s%s%s", qualifier(tag), sep, decl) < 0)
 				return NULL;
-			res = render_decl(&target, inner, depth + 1);
+			res = render_decl(dt, &target, inner, depth + 1);
 		} else {
-			char *rest = render_decl(has_target ? &target : NULL, decl, depth + 1);
+			char *rest = render_decl(dt, has_target ? &target : NULL, decl, depth + 1);
 
 			if (rest && asprintf(&res, "%s %s", qualifier(tag), rest) < 0)
 				res = NULL;
@@ -1353,14 +1630,15 @@ static char *render_decl(Dwarf_Die *die, const char *decl, int depth)
 		if (!f)
 			return NULL;
 		fprintf(f, "%s(", decl);
-		for (r = dwarf_child(die, &child); r == 0; r = dwarf_siblingof(&child, &child)) {
-			Dwarf_Die ptype;
+		for (r = vsc_dwr_child(dt->r, die, &child); r == 0;
+		     r = vsc_dwr_sibling(dt->r, &child, &child)) {
+			struct vsc_dwr_die ptype;
 			char *p = NULL;
 
-			if (dwarf_tag(&child) == DW_TAG_formal_parameter)
-				p = render_decl(type_of(&child, &ptype) ? &ptype : NULL, "",
+			if (vsc_dwr_tag(&child) == DW_TAG_formal_parameter)
+				p = render_decl(dt, type_of(dt, &child, &ptype) ? &ptype : NULL, "",
 						depth + 1);
-			else if (dwarf_tag(&child) == DW_TAG_unspecified_parameters)
+			else if (vsc_dwr_tag(&child) == DW_TAG_unspecified_parameters)
 				p = strdup("...");
 			else
 				continue;
@@ -1370,17 +1648,17 @@ static char *render_decl(Dwarf_Die *die, const char *decl, int depth)
 		fprintf(f, "%s)", nparams ? "" : "void");
 		if (fclose(f) != 0)
 			return NULL;
-		res = render_decl(has_target ? &target : NULL, inner, depth + 1);
+		res = render_decl(dt, has_target ? &target : NULL, inner, depth + 1);
 		break;
 	}
 	default: {
 		const char *kw = tag == DW_TAG_structure_type ? "struct "
 				 : tag == DW_TAG_union_type    ? "union "
 				 : tag == DW_TAG_enumeration_type ? "enum " : "";
-		const char *name = dwarf_diename(die);
+		const char *name = vsc_dwr_name(dt->r, die);
 
 		if (is_modifier(tag) && tag != DW_TAG_typedef) /* immutable, packed */
-			return render_decl(has_target ? &target : NULL, decl, depth + 1);
+			return render_decl(dt, has_target ? &target : NULL, decl, depth + 1);
 		if (asprintf(&res, "%s%s%s%s", kw, name ? name : "{...}", sep, decl) < 0)
 			res = NULL;
 		break;
@@ -1391,15 +1669,16 @@ static char *render_decl(Dwarf_Die *die, const char *decl, int depth)
 }
 
 
-static void describe_members(struct dwarf_types *dt, FILE *f, Dwarf_Die *comp, uint64_t base,
+static void describe_members(struct dwarf_types *dt, FILE *f, struct vsc_dwr_die *comp,
+			     uint64_t base,
 			     int depth, unsigned int *budget)
 {
-	Dwarf_Die m;
+	struct vsc_dwr_die m;
 	int r;
 
-	for (r = dwarf_child(comp, &m); r == 0; r = dwarf_siblingof(&m, &m)) {
+	for (r = vsc_dwr_child(dt->r, comp, &m); r == 0; r = vsc_dwr_sibling(dt->r, &m, &m)) {
 		struct vsc_member_info info = { 0 };
-		Dwarf_Die type, inner;
+		struct vsc_dwr_die type, inner;
 		bool has_type, anonymous = false;
 		const char *mname;
 		uint64_t bitpos;
@@ -1407,13 +1686,13 @@ static void describe_members(struct dwarf_types *dt, FILE *f, Dwarf_Die *comp, u
 		struct vsc_error *err;
 		char *decl, *text = NULL;
 
-		if (dwarf_tag(&m) != DW_TAG_member)
+		if (vsc_dwr_tag(&m) != DW_TAG_member)
 			continue;
 		if (!(*budget)--) {
 			fprintf(f, "%.*s/* ... */\n", depth, VSC_TYPES_TABS);
 			return;
 		}
-		mname = dwarf_diename(&m);
+		mname = vsc_dwr_name(dt->r, &m);
 		err = member_bits(dt, &m, &bitpos, &bitsize);
 		if (err) {
 			fprintf(f, "%.*s/* %s: %s */\n", depth, VSC_TYPES_TABS, mname ? mname : "?",
@@ -1422,7 +1701,7 @@ static void describe_members(struct dwarf_types *dt, FILE *f, Dwarf_Die *comp, u
 			continue;
 		}
 		bitpos += base;
-		has_type = type_of(&m, &type);
+		has_type = type_of(dt, &m, &type);
 		if (has_type) {
 			err = type_bytes(dt, &type, 0, &info.size);
 			vsc_error_destroy(err);
@@ -1434,17 +1713,17 @@ static void describe_members(struct dwarf_types *dt, FILE *f, Dwarf_Die *comp, u
 
 		if (!mname && has_type && depth < MAX_NESTING) {
 			err = as_composite(dt, &type, &inner);
-			anonymous = !err && !dwarf_diename(&inner);
+			anonymous = !err && !vsc_dwr_name(dt->r, &inner);
 			vsc_error_destroy(err);
 		}
 		if (anonymous) { /* inline, offsets from the outer start */
 			fprintf(f, "%.*s%s {\n", depth, VSC_TYPES_TABS,
-				dwarf_tag(&inner) == DW_TAG_union_type ? "union" : "struct");
+				vsc_dwr_tag(&inner) == DW_TAG_union_type ? "union" : "struct");
 			describe_members(dt, f, &inner, bitpos, depth + 1, budget);
 			vsc_types_describe_line(f, depth, "};", 0, &info);
 			continue;
 		}
-		decl = render_decl(has_type ? &type : NULL, mname ? mname : "", 0);
+		decl = render_decl(dt, has_type ? &type : NULL, mname ? mname : "", 0);
 		if ((bitsize ? asprintf(&text, "%s:%" PRIu32 ";", decl ? decl : "?", bitsize)
 			     : asprintf(&text, "%s;", decl ? decl : "?")) < 0)
 			text = NULL;
@@ -1453,17 +1732,18 @@ static void describe_members(struct dwarf_types *dt, FILE *f, Dwarf_Die *comp, u
 		free(decl);
 	}
 	if (r < 0)
-		fprintf(f, "%.*s/* %s */\n", depth, VSC_TYPES_TABS, dwarf_errmsg(-1));
+		fprintf(f, "%.*s/* %s */\n", depth, VSC_TYPES_TABS, vsc_dwr_errmsg(dt->r));
 }
 
 /* Typedefs (not of structs), enums and base types. */
-static struct vsc_error *describe_scalar(struct dwarf_types *dt, Dwarf_Die *die, char **out)
+static struct vsc_error *describe_scalar(struct dwarf_types *dt, struct vsc_dwr_die *die,
+					 char **out)
 {
 	struct vsc_error *err;
 	uint64_t bytes = 0;
 	char *buf = NULL, *decl;
 	size_t size = 0;
-	Dwarf_Die target, child;
+	struct vsc_dwr_die target, child;
 	FILE *f;
 	int r;
 
@@ -1472,24 +1752,25 @@ static struct vsc_error *describe_scalar(struct dwarf_types *dt, Dwarf_Die *die,
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return &vsc_error_nomem;
-	if (dwarf_tag(die) == DW_TAG_typedef) {
-		decl = render_decl(type_of(die, &target) ? &target : NULL,
-				   dwarf_diename(die) ?: "?", 0);
+	if (vsc_dwr_tag(die) == DW_TAG_typedef) {
+		decl = render_decl(dt, type_of(dt, die, &target) ? &target : NULL,
+				   vsc_dwr_name(dt->r, die) ?: "?", 0);
 		fprintf(f, "typedef %s;", decl ? decl : "?");
 		free(decl);
-	} else if (dwarf_tag(die) == DW_TAG_enumeration_type) {
-		fprintf(f, "enum %s {\n", dwarf_diename(die) ?: "");
-		for (r = dwarf_child(die, &child); r == 0; r = dwarf_siblingof(&child, &child)) {
+	} else if (vsc_dwr_tag(die) == DW_TAG_enumeration_type) {
+		fprintf(f, "enum %s {\n", vsc_dwr_name(dt->r, die) ?: "");
+		for (r = vsc_dwr_child(dt->r, die, &child); r == 0;
+		     r = vsc_dwr_sibling(dt->r, &child, &child)) {
 			int64_t v;
 
-			if (dwarf_tag(&child) != DW_TAG_enumerator ||
-			    !enumerator_value(&child, die, &v))
+			if (vsc_dwr_tag(&child) != DW_TAG_enumerator ||
+			    !enumerator_value(dt, &child, die, &v))
 				continue;
-			fprintf(f, "\t%s = %" PRId64 ",\n", dwarf_diename(&child) ?: "?", v);
+			fprintf(f, "\t%s = %" PRId64 ",\n", vsc_dwr_name(dt->r, &child) ?: "?", v);
 		}
 		fprintf(f, "};");
 	} else {
-		decl = render_decl(die, "", 0);
+		decl = render_decl(dt, die, "", 0);
 		fprintf(f, "%s;", decl ? decl : "?");
 		free(decl);
 	}
@@ -1505,7 +1786,7 @@ static struct vsc_error *describe_scalar(struct dwarf_types *dt, Dwarf_Die *die,
 static struct vsc_error *dw_describe(void *priv, const char *type_name, char **out)
 {
 	struct dwarf_types *dt = priv;
-	Dwarf_Die die, comp, m;
+	struct vsc_dwr_die die, comp, m;
 	struct vsc_error *err;
 	unsigned int nmembers = 0;
 	uint64_t bytes = 0;
@@ -1523,11 +1804,11 @@ static struct vsc_error *dw_describe(void *priv, const char *type_name, char **o
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return &vsc_error_nomem;
-	fprintf(f, "%s %s {\n", dwarf_tag(&comp) == DW_TAG_union_type ? "union" : "struct",
-		dwarf_diename(&comp) ?: "{...}");
+	fprintf(f, "%s %s {\n", vsc_dwr_tag(&comp) == DW_TAG_union_type ? "union" : "struct",
+		vsc_dwr_name(dt->r, &comp) ?: "{...}");
 	describe_members(dt, f, &comp, 0, 1, &(unsigned int){ MAX_VISITS });
-	for (r = dwarf_child(&comp, &m); r == 0; r = dwarf_siblingof(&m, &m))
-		nmembers += dwarf_tag(&m) == DW_TAG_member;
+	for (r = vsc_dwr_child(dt->r, &comp, &m); r == 0; r = vsc_dwr_sibling(dt->r, &m, &m))
+		nmembers += vsc_dwr_tag(&m) == DW_TAG_member;
 	err = type_bytes(dt, &comp, 0, &bytes);
 	vsc_error_destroy(err);
 	fprintf(f, "\n\t/* size: %" PRIu64 ", members: %u */\n};\n", bytes, nmembers);
@@ -1554,10 +1835,12 @@ static void dw_destroy(void *priv)
 	free(dt->cus);
 	free(dt->early);
 	free(dt->anchors);
-	if (dt->dw)
-		dwarf_end(dt->dw);
-	if (dt->fd >= 0)
-		close(dt->fd);
+	vsc_types_destroy(dt->btf);
+	for (struct arena_block *b = dt->arena, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	vsc_dwr_close(dt->r);
 	free(dt->path);
 	free(dt);
 }
@@ -1581,6 +1864,13 @@ static void dw_add_hints(void *priv, const struct vsc_type_hint *hints, size_t n
 	dt->have_anchors = false;
 }
 
+static void dw_use_target(void *priv, struct vsc_target *t)
+{
+	struct dwarf_types *dt = priv;
+
+	dt->target = t;
+}
+
 static const struct vsc_types_ops dwarf_ops = {
 	.name = "dwarf",
 	.destroy = dw_destroy,
@@ -1589,6 +1879,7 @@ static const struct vsc_types_ops dwarf_ops = {
 	.enum_value = dw_enum_value,
 	.describe = dw_describe,
 	.add_hints = dw_add_hints,
+	.use_target = dw_use_target,
 };
 
 struct vsc_error *vsc_dwarf_types_create(const char *vmlinux, struct vsc_types **out)
@@ -1609,22 +1900,12 @@ struct vsc_error *vsc_dwarf_types_create(const char *vmlinux, struct vsc_types *
 	dt->nhints = 1;
 	dt->path = strdup(vmlinux);
 	if (!dt->path) {
-		dt->fd = -1;
 		err = &vsc_error_nomem;
 		goto fail;
 	}
-	dt->fd = open(vmlinux, O_RDONLY | O_CLOEXEC);
-	if (dt->fd < 0) {
-		err = vsc_error_create(VSC_ERR_IO, "opening %s: %s", vmlinux, strerror(errno));
+	err = vsc_dwr_open(vmlinux, &dt->r);
+	if (err)
 		goto fail;
-	}
-	dt->dw = dwarf_begin(dt->fd, DWARF_C_READ);
-	if (!dt->dw) {
-		err = vsc_error_create(VSC_ERR_FORMAT, "%s: no usable DWARF debug info: %s",
-				       vmlinux, dwarf_errmsg(-1));
-		goto fail;
-	}
-	find_sections(dt);
 	if (asprintf(&types->description, "dwarf: %s", vmlinux) < 0) {
 		types->description = NULL;
 		err = &vsc_error_nomem;

@@ -1,27 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* A symbol table: names in an arena, a hash for names, sorted array for addresses. */
+/*
+ * A symbol table: names in an arena, a hash for names, sorted array for
+ * addresses.  Built once per target from ~140,000 (6.1) to ~200,000 (6.12)
+ * kallsyms, so it is made to be cheap to build and small: 24-byte records
+ * (not the 40 of struct vsc_symbol), names hashed as they are added, probes
+ * that compare hashes before names, and an address index that is a check
+ * and an insertion sort of the few aliases, not a qsort (kallsyms come in
+ * address order).  A lookup fills one struct vsc_symbol kept in the table:
+ * the result is valid until the next lookup (callers copy it).
+ */
+#define _GNU_SOURCE /* qsort_r */
 #include <stdlib.h>
 #include <string.h>
 
 #include "target_internal.h"
 
-#define ARENA_CHUNK (1u << 20)
+#define ARENA_SHIFT 20           /* 1 MB blocks; a name's place: block << 20 | offset */
+#define ARENA_BLOCKS 4096        /* 4 GB of names */
 #define MAX_SYM_SIZE (64u << 10) /* inferred sizes are capped, as gaps are not symbols */
+#define MAX_MODULES 0xffff
 
-struct arena_block {
-	struct arena_block *next;
-	size_t used, cap;
-	char data[];
+struct sym_rec {
+	uint64_t address;
+	uint32_t name;           /* arena place */
+	uint32_t size;           /* given sizes above 4 GB are capped: no symbol is that big */
+	uint32_t hash;           /* of the name */
+	uint16_t module;         /* index + 1 into modules, 0: vmlinux */
+	char type;
 };
 
 struct vsc_symtab {
-	struct vsc_symbol *syms;
+	struct sym_rec *syms;
 	size_t nr, cap;
-	struct arena_block *arena;
-	uint32_t *hash;       /* open addressing, index+1, 0 = empty */
+	char *blocks[ARENA_BLOCKS];  /* the arena */
+	size_t nblocks, used;        /* used: bytes of the last block */
+	const char **modules;        /* names of the modules symbols belong to */
+	size_t nmodules;
+	uint32_t *hash;              /* open addressing, index+1, 0 = empty */
 	size_t hash_cap;
-	struct vsc_symbol **by_addr;
+	uint32_t *by_addr;           /* indexes into syms, by address */
 	size_t nr_by_addr;
+	struct vsc_symbol found;     /* the last lookup's result */
 };
 
 struct vsc_symtab *vsc_symtab_create(void)
@@ -33,86 +52,178 @@ void vsc_symtab_destroy(struct vsc_symtab *st)
 {
 	if (!st)
 		return;
-	for (struct arena_block *b = st->arena, *n; b; b = n) {
-		n = b->next;
-		free(b);
-	}
+	for (size_t i = 0; i < st->nblocks; i++)
+		free(st->blocks[i]);
 	free(st->syms);
+	free(st->modules);
 	free(st->hash);
 	free(st->by_addr);
 	free(st);
 }
 
-static const char *arena_strdup(struct vsc_symtab *st, const char *s)
+/* FNV-1a of @s; *@len gets its length. */
+static uint32_t hash_str(const char *s, size_t *len)
 {
-	size_t len = strlen(s) + 1;
-	struct arena_block *b = st->arena;
+	uint32_t h = 2166136261u;
+	const char *p = s;
 
-	if (!b || b->cap - b->used < len) {
-		size_t cap = len > ARENA_CHUNK ? len : ARENA_CHUNK;
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	if (len)
+		*len = (size_t)(p - s);
+	return h;
+}
 
-		b = malloc(sizeof(*b) + cap);
-		if (!b)
-			return NULL;
-		b->next = st->arena;
-		b->used = 0;
-		b->cap = cap;
-		st->arena = b;
+static const char *name_of(const struct vsc_symtab *st, uint32_t place)
+{
+	return st->blocks[place >> ARENA_SHIFT] + (place & ((1u << ARENA_SHIFT) - 1));
+}
+
+/* Copy @s (@len bytes and its NUL) into the arena; its place, or false without memory. */
+static bool arena_add(struct vsc_symtab *st, const char *s, size_t len, uint32_t *place)
+{
+	len++;
+	if (len > (1u << ARENA_SHIFT))
+		return false;   /* no symbol name is a megabyte long */
+	if (!st->nblocks || (1u << ARENA_SHIFT) - st->used < len) {
+		if (st->nblocks == ARENA_BLOCKS)
+			return false;
+		st->blocks[st->nblocks] = malloc(1u << ARENA_SHIFT);
+		if (!st->blocks[st->nblocks])
+			return false;
+		st->nblocks++;
+		st->used = 0;
 	}
-	memcpy(b->data + b->used, s, len);
-	b->used += len;
-	return b->data + b->used - len;
+	memcpy(st->blocks[st->nblocks - 1] + st->used, s, len);
+	*place = (uint32_t)((st->nblocks - 1) << ARENA_SHIFT | st->used);
+	st->used += len;
+	return true;
+}
+
+/* The index + 1 of module @name (added if new), 0 for NULL (vmlinux); -1 without memory. */
+static int module_index(struct vsc_symtab *st, const char *name)
+{
+	uint32_t place;
+	const char **n;
+
+	if (!name)
+		return 0;
+	/* a module's symbols come together: the last one added is the likely one */
+	for (size_t i = st->nmodules; i-- > 0;)
+		if (!strcmp(st->modules[i], name))
+			return (int)i + 1;
+	if (st->nmodules == MAX_MODULES || !arena_add(st, name, strlen(name), &place))
+		return -1;
+	n = realloc(st->modules, (st->nmodules + 1) * sizeof(*n));
+	if (!n)
+		return -1;
+	st->modules = n;
+	st->modules[st->nmodules++] = name_of(st, place);
+	return (int)st->nmodules;
+}
+
+int vsc_symtab_reserve(struct vsc_symtab *st, size_t n)
+{
+	void *p;
+
+	if (st->nr + n <= st->cap)
+		return 0;
+	p = realloc(st->syms, (st->nr + n) * sizeof(*st->syms));
+	if (!p)
+		return -1;
+	st->syms = p;
+	st->cap = st->nr + n;
+	return 0;
 }
 
 int vsc_symtab_add(struct vsc_symtab *st, const char *name, uint64_t addr, uint64_t size,
 		   char type, const char *module)
 {
-	struct vsc_symbol *s;
+	struct sym_rec *s;
+	size_t len;
+	int mod;
 
-	if (st->nr == st->cap) {
-		size_t ncap = st->cap ? st->cap * 2 : 4096;
-		void *p = realloc(st->syms, ncap * sizeof(*st->syms));
-
-		if (!p)
-			return -1;
-		st->syms = p;
-		st->cap = ncap;
-	}
-	s = &st->syms[st->nr];
-	s->name = arena_strdup(st, name);
-	if (!s->name)
+	if (st->nr == st->cap && vsc_symtab_reserve(st, st->cap ? st->cap : 4096))
 		return -1;
-	s->module = module ? arena_strdup(st, module) : NULL;
+	if (st->nr >= UINT32_MAX - 1)
+		return -1;      /* indexes are 32-bit */
+	mod = module_index(st, module);
+	if (mod < 0)
+		return -1;
+	s = &st->syms[st->nr];
+	s->hash = hash_str(name, &len);
+	if (!arena_add(st, name, len, &s->name))
+		return -1;
 	s->address = addr;
-	s->size = size;
+	s->size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	s->type = type;
+	s->module = (uint16_t)mod;
 	st->nr++;
 	return 0;
 }
 
-static uint64_t hash_str(const char *s)
+/*
+ * Fill the table's result record with symbol @i.  The lookups take a const
+ * table (their declarations say so); the record is the one thing they write.
+ */
+static const struct vsc_symbol *found(struct vsc_symtab *st, size_t i)
 {
-	uint64_t h = 1469598103934665603ULL;
+	const struct sym_rec *s = &st->syms[i];
 
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
+	st->found = (struct vsc_symbol){
+		.name = name_of(st, s->name), .address = s->address, .size = s->size,
+		.type = s->type, .module = s->module ? st->modules[s->module - 1] : NULL,
+	};
+	return &st->found;
 }
 
-static int cmp_addr(const void *a, const void *b)
+/* By address; at equal addresses globals first (prefer global, then text symbols). */
+static int cmp_addr(const struct sym_rec *x, const struct sym_rec *y)
 {
-	const struct vsc_symbol *x = *(struct vsc_symbol *const *)a;
-	const struct vsc_symbol *y = *(struct vsc_symbol *const *)b;
-
 	if (x->address != y->address)
 		return x->address < y->address ? -1 : 1;
-	/* prefer global, then text symbols first at equal addresses */
 	return (x->type >= 'a') - (y->type >= 'a');
+}
+
+static int cmp_index(const void *a, const void *b, void *syms)
+{
+	const struct sym_rec *s = syms;
+
+	return cmp_addr(&s[*(const uint32_t *)a], &s[*(const uint32_t *)b]);
 }
 
 static bool is_text(char type)
 {
 	return type == 'T' || type == 't' || type == 'W' || type == 'w';
+}
+
+/*
+ * Sort the address index.  kallsyms lists symbols by address already (the
+ * kernel's scripts/kallsyms sorts them), all but the order of aliases at one
+ * address: a few entries out of place by a step or two, which an insertion
+ * sort moves in linear time.  A list from a hostile dump may be anything:
+ * past a budget of moves, qsort (glibc's is a stable merge sort, as the
+ * insertion sort is) finishes the job.
+ */
+static void sort_by_addr(const struct sym_rec *syms, uint32_t *v, size_t n)
+{
+	size_t budget = 8 * n + 64;
+
+	for (size_t i = 1; i < n; i++) {
+		uint32_t s = v[i];
+		size_t j = i;
+
+		while (j > 0 && cmp_addr(&syms[v[j - 1]], &syms[s]) > 0) {
+			if (!budget--) {
+				v[j] = s;
+				qsort_r(v, n, sizeof(*v), cmp_index, (void *)syms);
+				return;
+			}
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = s;
+	}
 }
 
 void vsc_symtab_finish(struct vsc_symtab *st)
@@ -133,11 +244,15 @@ void vsc_symtab_finish(struct vsc_symtab *st)
 		return;
 	}
 	for (size_t i = 0; i < st->nr; i++) {
-		size_t h = hash_str(st->syms[i].name) & (st->hash_cap - 1);
+		uint32_t hv = st->syms[i].hash;
+		size_t h = hv & (st->hash_cap - 1);
 
 		/* first definition wins (vmlinux before modules, globals listed first) */
 		while (st->hash[h]) {
-			if (!strcmp(st->syms[st->hash[h] - 1].name, st->syms[i].name))
+			size_t k = st->hash[h] - 1;
+
+			if (st->syms[k].hash == hv &&
+			    !strcmp(name_of(st, st->syms[k].name), name_of(st, st->syms[i].name)))
 				goto next;
 			h = (h + 1) & (st->hash_cap - 1);
 		}
@@ -148,40 +263,26 @@ next:;
 	st->nr_by_addr = 0;
 	for (size_t i = 0; i < st->nr; i++)
 		if (st->syms[i].address >= 0xff00000000000000ULL)
-			st->by_addr[st->nr_by_addr++] = &st->syms[i];
-	if (st->nr_by_addr > 1)	/* qsort(NULL, 0, ...) is undefined */
-		qsort(st->by_addr, st->nr_by_addr, sizeof(*st->by_addr), cmp_addr);
+			st->by_addr[st->nr_by_addr++] = (uint32_t)i;
+	sort_by_addr(st->syms, st->by_addr, st->nr_by_addr);
 	for (size_t i = 0; i < st->nr_by_addr; i++) {
-		struct vsc_symbol *s = st->by_addr[i];
+		struct sym_rec *s = &st->syms[st->by_addr[i]];
 
 		if (s->size)
 			continue;
 		for (size_t j = i + 1; j < st->nr_by_addr; j++) {
-			uint64_t gap = st->by_addr[j]->address - s->address;
+			const struct sym_rec *next = &st->syms[st->by_addr[j]];
+			uint64_t gap = next->address - s->address;
 
 			if (!gap)
 				continue;
-			if (is_text(s->type) == is_text(st->by_addr[j]->type) || gap <= MAX_SYM_SIZE)
-				s->size = gap < MAX_SYM_SIZE ? gap : MAX_SYM_SIZE;
+			if (is_text(s->type) == is_text(next->type) || gap <= MAX_SYM_SIZE)
+				s->size = gap < MAX_SYM_SIZE ? (uint32_t)gap : MAX_SYM_SIZE;
 			break;
 		}
 		if (!s->size)
 			s->size = 1;
 	}
-}
-
-int vsc_symtab_reserve(struct vsc_symtab *st, size_t n)
-{
-	void *p;
-
-	if (st->nr + n <= st->cap)
-		return 0;
-	p = realloc(st->syms, (st->nr + n) * sizeof(*st->syms));
-	if (!p)
-		return -1;
-	st->syms = p;
-	st->cap = st->nr + n;
-	return 0;
 }
 
 size_t vsc_symtab_size(const struct vsc_symtab *st)
@@ -197,21 +298,23 @@ void vsc_symtab_set_address(struct vsc_symtab *st, size_t index, uint64_t addr)
 
 const char *vsc_symtab_name_at(const struct vsc_symtab *st, size_t index)
 {
-	return index < st->nr ? st->syms[index].name : NULL;
+	return index < st->nr ? name_of(st, st->syms[index].name) : NULL;
 }
 
 const struct vsc_symbol *vsc_symtab_find_name(const struct vsc_symtab *st, const char *name)
 {
 	size_t h;
+	uint32_t hv;
 
 	if (!st || !st->hash)
 		return NULL;
-	h = hash_str(name) & (st->hash_cap - 1);
+	hv = hash_str(name, NULL);
+	h = hv & (st->hash_cap - 1);
 	while (st->hash[h]) {
-		const struct vsc_symbol *s = &st->syms[st->hash[h] - 1];
+		size_t k = st->hash[h] - 1;
 
-		if (!strcmp(s->name, name))
-			return s;
+		if (st->syms[k].hash == hv && !strcmp(name_of(st, st->syms[k].name), name))
+			return found((struct vsc_symtab *)st, k);
 		h = (h + 1) & (st->hash_cap - 1);
 	}
 	return NULL;
@@ -227,7 +330,7 @@ const struct vsc_symbol *vsc_symtab_find_addr(const struct vsc_symtab *st, uint6
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (st->by_addr[mid]->address <= addr)
+		if (st->syms[st->by_addr[mid]].address <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -237,14 +340,14 @@ const struct vsc_symbol *vsc_symtab_find_addr(const struct vsc_symtab *st, uint6
 	/* Step back over aliases to the first symbol at that address. */
 	{
 		size_t i = lo - 1;
-		uint64_t a = st->by_addr[i]->address;
-		const struct vsc_symbol *s;
+		uint64_t a = st->syms[st->by_addr[i]].address;
+		const struct sym_rec *s;
 
-		while (i > 0 && st->by_addr[i - 1]->address == a)
+		while (i > 0 && st->syms[st->by_addr[i - 1]].address == a)
 			i--;
-		s = st->by_addr[i];
+		s = &st->syms[st->by_addr[i]];
 		if (addr - s->address < s->size)
-			return s;
+			return found((struct vsc_symtab *)st, st->by_addr[i]);
 	}
 	return NULL;
 }

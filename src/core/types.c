@@ -16,6 +16,19 @@ static struct vsc_error *no_types(void)
 				"no type information (no BTF in the dump and no vmlinux given)");
 }
 
+/* The target's type source, told once which target it answers for. */
+static struct vsc_types *types_of(struct vsc_target *t)
+{
+	struct vsc_types *ty = t->types;
+
+	if (ty && !ty->target_given) {
+		ty->target_given = true;
+		if (ty->ops->use_target)
+			ty->ops->use_target(ty->priv, t);
+	}
+	return ty;
+}
+
 void vsc_types_destroy(struct vsc_types *types)
 {
 	if (!types)
@@ -28,9 +41,11 @@ void vsc_types_destroy(struct vsc_types *types)
 
 struct vsc_error *vsc_type_size(struct vsc_target *t, const char *type_name, uint64_t *size)
 {
-	if (!t->types)
+	struct vsc_types *ty = types_of(t);
+
+	if (!ty)
 		return no_types();
-	return t->types->ops->type_size(t->types->priv, type_name, size);
+	return ty->ops->type_size(ty->priv, type_name, size);
 }
 
 bool vsc_type_exists(struct vsc_target *t, const char *type_name)
@@ -60,13 +75,14 @@ static bool member_fits(const struct vsc_member_info *m, uint64_t size)
 struct vsc_error *vsc_member(struct vsc_target *t, const char *type_name, const char *member,
 			     struct vsc_member_info *out)
 {
+	struct vsc_types *ty = types_of(t);
 	struct vsc_member_info mi;
 	uint64_t size;
 
-	if (!t->types)
+	if (!ty)
 		return no_types();
-	VSC_TRY(t->types->ops->member(t->types->priv, type_name, member, &mi));
-	VSC_TRY(t->types->ops->type_size(t->types->priv, type_name, &size));
+	VSC_TRY(ty->ops->member(ty->priv, type_name, member, &mi));
+	VSC_TRY(ty->ops->type_size(ty->priv, type_name, &size));
 	if (!member_fits(&mi, size)) {
 		char where[64];
 
@@ -80,11 +96,11 @@ struct vsc_error *vsc_member(struct vsc_target *t, const char *type_name, const 
 		vsc_target_diagnose(t, VSC_ERR_CORRUPT, true,
 				    "corrupt type information (%s): %s.%s at %s lies outside the "
 				    "%" PRIu64 "-byte type; treated as not available",
-				    t->types->ops->name, type_name, member, where, size);
+				    ty->ops->name, type_name, member, where, size);
 		return vsc_error_create(VSC_ERR_CORRUPT,
 					"%s.%s at %s lies outside the %" PRIu64 "-byte type "
 					"(corrupt %s type information)", type_name, member, where,
-					size, t->types->ops->name);
+					size, ty->ops->name);
 	}
 	*out = mi;
 	return NULL;
@@ -101,14 +117,16 @@ bool vsc_member_exists(struct vsc_target *t, const char *type_name, const char *
 
 struct vsc_error *vsc_enum_value(struct vsc_target *t, const char *name, int64_t *value)
 {
-	if (!t->types)
+	struct vsc_types *ty = types_of(t);
+
+	if (!ty)
 		return no_types();
-	return t->types->ops->enum_value(t->types->priv, name, value);
+	return ty->ops->enum_value(ty->priv, name, value);
 }
 
 void vsc_types_add_hints(struct vsc_target *t, const struct vsc_type_hint *hints, size_t n)
 {
-	struct vsc_types *ty = t->types;
+	struct vsc_types *ty = types_of(t);
 
 	if (ty && ty->ops->add_hints && hints && n)
 		ty->ops->add_hints(ty->priv, hints, n);
@@ -116,9 +134,11 @@ void vsc_types_add_hints(struct vsc_target *t, const struct vsc_type_hint *hints
 
 struct vsc_error *vsc_type_describe(struct vsc_target *t, const char *type_name, char **out)
 {
-	if (!t->types)
+	struct vsc_types *ty = types_of(t);
+
+	if (!ty)
 		return no_types();
-	return t->types->ops->describe(t->types->priv, type_name, out);
+	return ty->ops->describe(ty->priv, type_name, out);
 }
 
 struct vsc_error *vsc_layout_resolve(struct vsc_target *t, struct vsc_layout_field *fields,

@@ -22,16 +22,36 @@ struct vsc_types_ops {
 	struct vsc_error *(*describe)(void *priv, const char *type_name, char **out);
 	/* Optional: where to look first (see vsc_types_add_hints()). */
 	void (*add_hints)(void *priv, const struct vsc_type_hint *hints, size_t n);
+	/*
+	 * Optional: the target the types are asked for, given once before the
+	 * first question through the public API (types.c).  The DWARF backend
+	 * finds its hints' functions in the target's symbols.
+	 */
+	void (*use_target)(void *priv, struct vsc_target *t);
 };
 
 struct vsc_types {
 	const struct vsc_types_ops *ops;
 	void *priv;
 	char *description; /* "btf: 126586 types from the dump", "dwarf: /usr/lib/debug/..." */
+	bool target_given; /* use_target() was called */
 };
 
 /* BTF from an in-memory blob (copied). */
 struct vsc_error *vsc_btf_types_create(const void *data, size_t size, struct vsc_types **out) VSC_MUST_CHECK;
+/*
+ * Where the strings of a BTF blob of @blob_size bytes lie (*@off, *@len), from
+ * its header: @size bytes of the blob's start.  False if it is not BTF.
+ */
+bool vsc_btf_strings_at(const void *hdr, size_t size, uint64_t blob_size, uint64_t *off,
+			uint64_t *len);
+/*
+ * False only if @name (@len bytes, not NUL-terminated) is not one of the
+ * strings of BTF string section @strs (@size bytes), so no type, member or
+ * enumerator of that BTF has that name: BTF strings are whole and
+ * deduplicated, never the tail of another.
+ */
+bool vsc_btf_strings_have(const char *strs, size_t size, const char *name, size_t len);
 /* DWARF from a debuginfo vmlinux, looked up lazily (never indexes all CUs). */
 struct vsc_error *vsc_dwarf_types_create(const char *vmlinux, struct vsc_types **out) VSC_MUST_CHECK;
 void vsc_types_destroy(struct vsc_types *types);
