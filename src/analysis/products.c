@@ -82,9 +82,12 @@ static int log_copy_cb(void *arg, const struct vsc_log_record *rec)
 		lr->records = r;
 		lc->cap = cap;
 	}
-	text = strndup(rec->text, rec->text_len);
+	/* all text_len bytes, NULs included: readers go by text_len (found by fuzzing) */
+	text = malloc(rec->text_len + 1);
 	if (!text)
 		goto oom;
+	memcpy(text, rec->text, rec->text_len);
+	text[rec->text_len] = '\0';
 	lr->records[lr->nr] = *rec;
 	lr->records[lr->nr].text = text;
 	lr->nr++;

@@ -30,7 +30,9 @@
 #define MAX_CHAIN 32     /* typedef / modifier links followed before giving up */
 #define MAX_NESTING 16   /* anonymous struct/union members searched through */
 #define MAX_PATH 16      /* components of a dotted member path */
-#define MAX_VISITS (1u << 20) /* members looked at per path step / describe */
+/* members looked at per path step / describe: real types, nesting included, have a
+ * few hundred; a description of 2^20 lines takes seconds (found by fuzzing) */
+#define MAX_VISITS (1u << 16)
 
 /* Name spaces of the index ("struct X" and a typedef X are different keys). */
 enum btf_ns {
@@ -606,15 +608,19 @@ static struct vsc_error *btf_enum_value(void *priv, const char *name, int64_t *v
 /*
  * C declaration of @decl (may be "") with type @id, e.g. "struct qi_desc *desc"
  * or "int (*fn)(void *)".  Returns a malloc'ed string or NULL (no memory).
+ * Each call spends one of *@budget: prototypes whose parameters are
+ * prototypes branch (found by fuzzing: seconds for one member).
  */
-static char *render_decl(const struct btf_types *bt, uint32_t id, const char *decl, int depth)
+static char *render_decl(const struct btf_types *bt, uint32_t id, const char *decl, int depth,
+			 unsigned int *budget)
 {
 	const struct btf_type *t = btf__type_by_id(bt->btf, id);
 	const char *sep = *decl ? " " : "";
 	char *inner = NULL, *res = NULL;
 
-	if (depth > MAX_CHAIN || !t)
+	if (depth > MAX_CHAIN || !t || !*budget)
 		return strdup("?");
+	(*budget)--;
 	if (id == 0)
 		return asprintf(&res, "void%s%s", sep, decl) < 0 ? NULL : res;
 	switch (btf_kind(t)) {
@@ -625,13 +631,13 @@ static char *render_decl(const struct btf_types *bt, uint32_t id, const char *de
 
 		if (asprintf(&inner, paren ? "(*%s)" : "*%s", decl) < 0)
 			return NULL;
-		res = render_decl(bt, t->type, inner, depth + 1);
+		res = render_decl(bt, t->type, inner, depth + 1, budget);
 		break;
 	}
 	case BTF_KIND_ARRAY:
 		if (asprintf(&inner, "%s[%" PRIu32 "]", decl, btf_array(t)->nelems) < 0)
 			return NULL;
-		res = render_decl(bt, btf_array(t)->type, inner, depth + 1);
+		res = render_decl(bt, btf_array(t)->type, inner, depth + 1, budget);
 		break;
 	case BTF_KIND_CONST:
 	case BTF_KIND_VOLATILE:
@@ -643,11 +649,11 @@ static char *render_decl(const struct btf_types *bt, uint32_t id, const char *de
 		if (target && btf_is_ptr(target)) {
 			if (asprintf(&inner, "%s%s%s", q, sep, decl) < 0)
 				return NULL;
-			res = render_decl(bt, t->type, inner, depth + 1);
+			res = render_decl(bt, t->type, inner, depth + 1, budget);
 		} else {
 			if (asprintf(&inner, "%s ", q) < 0)
 				return NULL;
-			char *rest = render_decl(bt, t->type, decl, depth + 1);
+			char *rest = render_decl(bt, t->type, decl, depth + 1, budget);
 
 			if (rest && asprintf(&res, "%s%s", inner, rest) < 0)
 				res = NULL;
@@ -656,7 +662,7 @@ static char *render_decl(const struct btf_types *bt, uint32_t id, const char *de
 		break;
 	}
 	case BTF_KIND_TYPE_TAG:
-		return render_decl(bt, t->type, decl, depth + 1);
+		return render_decl(bt, t->type, decl, depth + 1, budget);
 	case BTF_KIND_FUNC_PROTO: {
 		const struct btf_param *params = btf_params(t);
 		size_t size = 0;
@@ -666,7 +672,8 @@ static char *render_decl(const struct btf_types *bt, uint32_t id, const char *de
 			return NULL;
 		fprintf(f, "%s(", decl);
 		for (uint32_t i = 0; i < btf_vlen(t); i++) {
-			char *p = params[i].type ? render_decl(bt, params[i].type, "", depth + 1)
+			char *p = params[i].type ? render_decl(bt, params[i].type, "", depth + 1,
+							       budget)
 						 : strdup("...");
 
 			fprintf(f, "%s%s", i ? ", " : "", p ? p : "?");
@@ -675,7 +682,7 @@ static char *render_decl(const struct btf_types *bt, uint32_t id, const char *de
 		fprintf(f, "%s)", btf_vlen(t) ? "" : "void");
 		if (fclose(f) != 0)
 			return NULL;
-		res = render_decl(bt, t->type, inner, depth + 1);
+		res = render_decl(bt, t->type, inner, depth + 1, budget);
 		break;
 	}
 	default: {
@@ -714,10 +721,11 @@ static void describe_members(const struct btf_types *bt, FILE *f, const struct b
 		struct vsc_error *err;
 		char *decl, *text = NULL;
 
-		if (!(*budget)--) {
+		if (!*budget) {         /* (a post-decrement wrapped: no bound, found by fuzzing) */
 			fprintf(f, "%.*s/* ... */\n", depth, VSC_TYPES_TABS);
 			return;
 		}
+		(*budget)--;
 		member_bits(bt->btf, t, i, &bitpos, &bitsize);
 		bitpos += base;
 		err = type_bytes(bt, m[i].type, 0, &info.size);
@@ -740,7 +748,7 @@ static void describe_members(const struct btf_types *bt, FILE *f, const struct b
 			vsc_types_describe_line(f, depth, "};", 0, &info);
 			continue;
 		}
-		decl = render_decl(bt, m[i].type, mname ? mname : "", 0);
+		decl = render_decl(bt, m[i].type, mname ? mname : "", 0, budget);
 		if ((bitsize ? asprintf(&text, "%s:%" PRIu32 ";", decl ? decl : "?", bitsize)
 			     : asprintf(&text, "%s;", decl ? decl : "?")) < 0)
 			text = NULL;
@@ -754,6 +762,7 @@ static void describe_members(const struct btf_types *bt, FILE *f, const struct b
 static struct vsc_error *describe_scalar(const struct btf_types *bt, uint32_t id, char **out)
 {
 	const struct btf_type *t = btf__type_by_id(bt->btf, id);
+	unsigned int budget = MAX_VISITS;
 	struct vsc_error *err;
 	uint64_t bytes = 0;
 	char *buf = NULL, *decl;
@@ -766,7 +775,7 @@ static struct vsc_error *describe_scalar(const struct btf_types *bt, uint32_t id
 	if (!f)
 		return &vsc_error_nomem;
 	if (btf_is_typedef(t)) {
-		decl = render_decl(bt, t->type, type_name(bt->btf, t), 0);
+		decl = render_decl(bt, t->type, type_name(bt->btf, t), 0, &budget);
 		fprintf(f, "typedef %s;", decl ? decl : "?");
 		free(decl);
 	} else if (btf_is_any_enum(t)) {
@@ -776,7 +785,7 @@ static struct vsc_error *describe_scalar(const struct btf_types *bt, uint32_t id
 				enumerator_value(t, i));
 		fprintf(f, "};");
 	} else {
-		decl = render_decl(bt, id, "", 0);
+		decl = render_decl(bt, id, "", 0, &budget);
 		fprintf(f, "%s;", decl ? decl : "?");
 		free(decl);
 	}

@@ -46,7 +46,8 @@ struct vsc_cfi {
 	char description[64];
 };
 
-static bool has_section(Elf *elf, const char *name)
+/* @name, non-empty, with instructions libdw may run (cfi_check.c; else @why says why not) */
+static bool has_section(Elf *elf, const char *name, char *why, size_t why_size)
 {
 	size_t shstrndx;
 	Elf_Scn *scn = NULL;
@@ -60,8 +61,12 @@ static bool has_section(Elf *elf, const char *name)
 		if (!gelf_getshdr(scn, &sh))
 			continue;
 		n = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (n && !strcmp(n, name) && sh.sh_type == SHT_PROGBITS && sh.sh_size)
-			return true;
+		if (n && !strcmp(n, name) && sh.sh_type == SHT_PROGBITS && sh.sh_size) {
+			Elf_Data *d = (sh.sh_flags & SHF_COMPRESSED) ? NULL : elf_getdata(scn, NULL);
+
+			return !d || !d->d_buf || vsc_cfi_section_ok(d->d_buf, d->d_size,
+					!strcmp(name, ".eh_frame"), why, why_size);
+		}
 	}
 	return false;
 }
@@ -70,6 +75,7 @@ struct vsc_error *vsc_cfi_open(const char *vmlinux, uint64_t bias, struct vsc_cf
 {
 	struct vsc_cfi *c;
 	struct vsc_error *err = NULL;
+	char why[96] = "";
 
 	*out = NULL;
 	c = calloc(1, sizeof(*c));
@@ -81,20 +87,21 @@ struct vsc_error *vsc_cfi_open(const char *vmlinux, uint64_t bias, struct vsc_cf
 		free(c);
 		return err;
 	}
-	if (has_section(c->file.elf, ".debug_frame")) {
+	if (has_section(c->file.elf, ".debug_frame", why, sizeof(why))) {
 		c->dw = dwarf_begin_elf(c->file.elf, DWARF_C_READ, NULL);
 		if (c->dw)
 			c->cfi = dwarf_getcfi(c->dw);
 		snprintf(c->description, sizeof(c->description), ".debug_frame");
 	}
-	if (!c->cfi && has_section(c->file.elf, ".eh_frame")) {
+	if (!c->cfi && has_section(c->file.elf, ".eh_frame", why, sizeof(why))) {
 		c->cfi = dwarf_getcfi_elf(c->file.elf);
 		c->cfi_owned = c->cfi != NULL;
 		snprintf(c->description, sizeof(c->description), ".eh_frame");
 	}
 	if (!c->cfi) {
-		err = vsc_error_create(VSC_ERR_NOTFOUND, "%s has no call frame information "
-					"(.debug_frame or .eh_frame)", vmlinux);
+		err = vsc_error_create(why[0] ? VSC_ERR_CORRUPT : VSC_ERR_NOTFOUND,
+				       "%s has no usable call frame information (.debug_frame or "
+				       ".eh_frame)%s%s", vmlinux, why[0] ? ": " : "", why);
 		goto fail;
 	}
 	*out = c;

@@ -83,4 +83,15 @@ enum vsc_cfi_result vsc_cfi_step(struct vsc_cfi *c, uint64_t pc, const struct vs
  */
 bool vsc_cfi_cfa_rule(struct vsc_cfi *c, uint64_t pc, unsigned int *reg, int64_t *offset);
 
+/*
+ * cfi_check.c: may libdw run the instructions of @sec (.debug_frame, or
+ * .eh_frame when @eh_frame)?  False, with @why, when an instruction names a
+ * register past VSC_CFI_MAX_REGNO or nests more than VSC_CFI_MAX_REMEMBER
+ * remembered states: libdw would allocate for them without a bound.
+ */
+#define VSC_CFI_MAX_REGNO 1023u
+#define VSC_CFI_MAX_REMEMBER 64u
+bool vsc_cfi_section_ok(const unsigned char *sec, size_t size, bool eh_frame, char *why,
+			size_t why_size);
+
 #endif /* VTDSCOPE_CFI_H */

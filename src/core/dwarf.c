@@ -55,7 +55,9 @@
 #define MAX_NESTING 16   /* anonymous struct/union members searched through */
 #define MAX_PATH 16      /* components of a dotted member path */
 #define MAX_DIMS 8       /* array dimensions */
-#define MAX_VISITS (1u << 20) /* members looked at per path step / describe */
+/* members looked at per path step / describe: real types, nesting included, have a
+ * few hundred; a description of 2^20 lines takes seconds (found by fuzzing) */
+#define MAX_VISITS (1u << 16)
 #define MAX_NAMED_AFTER 8 /* CUs of functions named after a type, tried in step 5 */
 #define ARENA_BLOCK 4096 /* names copied out of units (DW_FORM_string) */
 
@@ -1688,10 +1690,11 @@ static void describe_members(struct dwarf_types *dt, FILE *f, struct vsc_dwr_die
 
 		if (vsc_dwr_tag(&m) != DW_TAG_member)
 			continue;
-		if (!(*budget)--) {
+		if (!*budget) {         /* (a post-decrement wrapped: no bound, found by fuzzing) */
 			fprintf(f, "%.*s/* ... */\n", depth, VSC_TYPES_TABS);
 			return;
 		}
+		(*budget)--;
 		mname = vsc_dwr_name(dt->r, &m);
 		err = member_bits(dt, &m, &bitpos, &bitsize);
 		if (err) {

@@ -12,9 +12,9 @@
  * fuzz_dump_target(): a whole dump from a fuzz image (below): an ELF vmcore
  * in memory, with the image's VMCOREINFO and notes in its PT_NOTE and its
  * physical memory segments as PT_LOADs, opened by the ELF dump backend
- * (notes, libkdumpfile) and translated by our page walk (paging.c); types
- * from the image's BTF (btf.c), an address-ordered symbol table from the
- * SYMBOL() lines, the CPUs by vsc_cpus_init().
+ * (target.c's notes, kdump.c's pages) and translated by our page walk
+ * (paging.c); types from the image's BTF (btf.c), an address-ordered symbol
+ * table from the SYMBOL() lines, the CPUs by vsc_cpus_init().
  */
 #ifndef VTDSCOPE_FUZZ_FAKE_TARGET_H
 #define VTDSCOPE_FUZZ_FAKE_TARGET_H
@@ -38,7 +38,7 @@
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
 {
-	return "quarantine_size_mb=64";
+	return "quarantine_size_mb=16";
 }
 
 /* The target, or NULL; *fdp is the memory file to close after vsc_target_destroy(). */
@@ -222,55 +222,27 @@ static inline size_t fuzz_vmcoreinfo_filter(const uint8_t *vi, size_t len, char 
 	return n;
 }
 
-struct fuzz_seg {
-	uint64_t paddr;
-	const uint8_t *data;
-	size_t len;
-};
-
-static inline int fuzz_seg_cmp(const void *a, const void *b)
-{
-	const struct fuzz_seg *x = a, *y = b;
-
-	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
-}
-
 /*
- * The ELF vmcore of @img as a memory file, -1 when there is no memory for it.
- * Segments start on a page (the address rounded down) and are cut at the
- * input's end; one that overlaps another is left out, adjacent ones become one
- * PT_LOAD.
- *
- * Each PT_LOAD but one at 0 starts one byte past the page below its data,
- * which it covers from there with zeroes (a page "only partly in the dump",
- * refused by kdump.c).  libkdumpfile 0.5.1 dereferences NULL reading the
- * page right below a PT_LOAD that starts on a page boundary with nothing
- * below it (elfdump.c find_closest_*_load() takes a segment one page away as
- * overlapping: "phys - paddr > dist" where it means ">=").  The engine's fix
- * belongs in kdump.c (read that page as not in the dump); until then the
- * harnesses lay their dumps out so that they explore past it.
+ * The ELF vmcore of @img as a memory file, -1 when there is no memory for it:
+ * the notes, then one PT_LOAD per segment (its address rounded down to a page,
+ * its bytes cut at the input's end), in input order; they may overlap.
  */
 static inline int fuzz_image_core(const struct fuzz_image *img)
 {
-	struct fuzz_seg *segs = calloc(FUZZ_MAX_SEGMENTS, sizeof(*segs));
 	struct {
 		uint64_t paddr;
-		size_t pad, len;       /* zero bytes below the data, then the data's bytes */
-		size_t first, n;       /* segs[first .. first + n) */
-	} *loads = calloc(FUZZ_MAX_SEGMENTS, sizeof(*loads));
-	size_t nr = 0, nl = 0, notes_len, off, data_off, total, vi_len;
+		const uint8_t *data;
+		size_t len;
+	} *segs = calloc(FUZZ_MAX_SEGMENTS, sizeof(*segs));
+	size_t nr = 0, notes_len, off, data_off, total, vi_len;
 	const uint8_t *p = img->segs, *end = img->segs + img->segs_len;
 	char *vi = malloc(img->vi_len + 1);
-	unsigned char *file;
+	unsigned char *file = NULL;
 	Elf64_Ehdr *eh;
-	int fd;
+	int fd = -1;
 
-	if (!segs || !loads || !vi) {
-		free(segs);
-		free(loads);
-		free(vi);
-		return -1;
-	}
+	if (!segs || !vi)
+		goto out;
 	vi_len = fuzz_vmcoreinfo_filter(img->vi, img->vi_len, vi);
 	while (end - p >= 12 && nr < FUZZ_MAX_SEGMENTS) {
 		uint64_t paddr = fuzz_le(p, 8) & ~0xfffULL;
@@ -279,44 +251,18 @@ static inline int fuzz_image_core(const struct fuzz_image *img)
 		p += 12;
 		if (len > (size_t)(end - p))
 			len = (size_t)(end - p);
-		if (len && paddr + len > paddr && paddr < (1ULL << 52))
-			segs[nr++] = (struct fuzz_seg){ paddr, p, len };
+		if (len)
+			segs[nr++] = (typeof(*segs)){ paddr, p, len };
 		p += len;
 	}
-	if (nr > 1)
-		qsort(segs, nr, sizeof(*segs), fuzz_seg_cmp);
-	for (size_t i = 0; i < nr; i++) {
-		uint64_t top = nl ? loads[nl - 1].paddr + loads[nl - 1].len : 0;
-
-		if (nl && segs[i].paddr == top && !(top & 0xfff)) {
-			loads[nl - 1].len += segs[i].len;       /* adjacent: one PT_LOAD */
-			loads[nl - 1].n++;
-			continue;
-		}
-		/* the one-byte-in zero page must not overlap the segment below */
-		if (nl && segs[i].paddr < ((top + 0xfff) & ~0xfffULL) + (segs[i].paddr ? 4096 : 0)) {
-			segs[i].data = NULL;    /* left out */
-			continue;
-		}
-		loads[nl].paddr = segs[i].paddr;
-		loads[nl].pad = segs[i].paddr ? 4095 : 0;
-		loads[nl].len = segs[i].len;
-		loads[nl].first = i;
-		loads[nl].n = 1;
-		nl++;
-	}
 	notes_len = sizeof(Elf64_Nhdr) + 12 + ((vi_len + 3) & ~(size_t)3) + img->notes_len;
-	data_off = sizeof(Elf64_Ehdr) + (nl + 1) * sizeof(Elf64_Phdr) + notes_len;
+	data_off = sizeof(Elf64_Ehdr) + (nr + 1) * sizeof(Elf64_Phdr) + notes_len;
 	total = data_off;
-	for (size_t i = 0; i < nl; i++)
-		total += loads[i].pad + loads[i].len;
+	for (size_t i = 0; i < nr; i++)
+		total += segs[i].len;
 	file = calloc(1, total);
-	if (!file) {
-		free(segs);
-		free(loads);
-		free(vi);
-		return -1;
-	}
+	if (!file)
+		goto out;
 	eh = (Elf64_Ehdr *)file;
 	memcpy(eh->e_ident, ELFMAG, SELFMAG);
 	eh->e_ident[EI_CLASS] = ELFCLASS64;
@@ -328,8 +274,8 @@ static inline int fuzz_image_core(const struct fuzz_image *img)
 	eh->e_phoff = sizeof(*eh);
 	eh->e_ehsize = sizeof(*eh);
 	eh->e_phentsize = sizeof(Elf64_Phdr);
-	eh->e_phnum = (Elf64_Half)(nl + 1);
-	off = sizeof(*eh) + (nl + 1) * sizeof(Elf64_Phdr);
+	eh->e_phnum = (Elf64_Half)(nr + 1);
+	off = sizeof(*eh) + (nr + 1) * sizeof(Elf64_Phdr);
 	{
 		Elf64_Phdr *ph = (Elf64_Phdr *)(file + sizeof(*eh));
 		size_t n = fuzz_note(file + off, "VMCOREINFO", 0, vi, vi_len);
@@ -338,27 +284,19 @@ static inline int fuzz_image_core(const struct fuzz_image *img)
 		ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = off,
 				      .p_filesz = n + img->notes_len };
 		off = data_off;
-		for (size_t i = 0; i < nl; i++) {
-			size_t sz = loads[i].pad + loads[i].len;
-
+		for (size_t i = 0; i < nr; i++) {
 			ph[i + 1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
-						  .p_offset = off,
-						  .p_paddr = loads[i].paddr - loads[i].pad,
-						  .p_filesz = sz, .p_memsz = sz, .p_align = 4096 };
-			off += loads[i].pad;
-			for (size_t k = loads[i].first, done = 0; done < loads[i].n; k++) {
-				if (!segs[k].data)
-					continue;
-				memcpy(file + off, segs[k].data, segs[k].len);
-				off += segs[k].len;
-				done++;
-			}
+						  .p_offset = off, .p_paddr = segs[i].paddr,
+						  .p_filesz = segs[i].len, .p_memsz = segs[i].len,
+						  .p_align = 4096 };
+			memcpy(file + off, segs[i].data, segs[i].len);
+			off += segs[i].len;
 		}
 	}
 	fd = fuzz_memfd("fuzz-core", file, total);
+out:
 	free(file);
 	free(segs);
-	free(loads);
 	free(vi);
 	return fd;
 }
@@ -389,8 +327,8 @@ static inline int fuzz_symtab_from_vmcoreinfo(struct vsc_target *t)
 
 /*
  * The target of @img, or NULL when it cannot be opened (no VMCOREINFO, no
- * page tables that map _stext, ...): then nothing is there to read.  @path
- * is what errors name.  Destroy with vsc_target_destroy() (it closes the file).
+ * page tables that map _stext, ...): then nothing is there to read.  Errors
+ * name it "fuzz".  Destroy with vsc_target_destroy() (it closes the file).
  */
 static inline struct vsc_target *fuzz_dump_target(const struct fuzz_image *img)
 {
