@@ -197,8 +197,74 @@ static void vmcoreinfo_text_value(const char *text, size_t len, const char *key,
  * PAGESIZE=4096.  Checked on each VMCOREINFO before the file goes to the
  * library.
  */
+struct vi_key {
+	const char *s;
+	size_t len;
+};
+
+static int cmp_vi_key(const void *a, const void *b)
+{
+	const struct vi_key *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/*
+ * libkdumpfile 0.5.1 turns VMCOREINFO keys into an attribute tree split at
+ * '.', and leaks when one key is a leaf and a directory at once ("A=1" and
+ * "A.B=2"; found by fuzzing).  No kernel writes such keys: refuse them.
+ */
+static struct vsc_error *vmcoreinfo_check_keys(const char *text, size_t len)
+{
+	struct vi_key *keys = calloc(len / 2 + 1, sizeof(*keys));
+	size_t n = 0;
+	struct vsc_error *err = NULL;
+
+	if (!keys)
+		return &vsc_error_nomem;
+	for (size_t i = 0; i < len; ) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		const char *eq = memchr(text + i, '=', end - i);
+
+		if (eq && eq > text + i)
+			keys[n++] = (struct vi_key){ text + i, (size_t)(eq - (text + i)) };
+		i = end + 1;
+	}
+	if (n > 1)
+		qsort(keys, n, sizeof(*keys), cmp_vi_key);
+	for (size_t k = 0; k < n && !err; k++) {
+		/* the keys that start with "KEY." sort after KEY, before any "KEY/" */
+		for (size_t j = k + 1; j < n && keys[j].len > keys[k].len &&
+		     !memcmp(keys[j].s, keys[k].s, keys[k].len); j++) {
+			if (keys[j].s[keys[k].len] == '.') {
+				err = vsc_error_create(VSC_ERR_FORMAT, "corrupt VMCOREINFO: key "
+						       "'%.*s' is also the start of another key",
+						       (int)(keys[k].len > 64 ? 64 : keys[k].len),
+						       keys[k].s);
+				break;
+			}
+			if (keys[j].s[keys[k].len] > '.')
+				break;
+		}
+	}
+	free(keys);
+	return err;
+}
+
 static struct vsc_error *vmcoreinfo_check(const char *text, size_t len)
 {
+	const char *nul = memchr(text, '\0', len);
+
+	/* Text after the first NUL (padding excepted): libkdumpfile leaks parsing it. */
+	for (size_t i = nul ? (size_t)(nul - text) : len; i < len; i++)
+		if (text[i])
+			return vsc_error_create(VSC_ERR_FORMAT,
+						"corrupt VMCOREINFO: text after a NUL byte");
+	if (nul)
+		len = (size_t)(nul - text);
+	VSC_TRY(vmcoreinfo_check_keys(text, len));
 	for (size_t i = 0; i < len; ) {
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t end = nl ? (size_t)(nl - text) : len;
