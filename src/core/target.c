@@ -740,6 +740,30 @@ const struct vsc_target_ops vsc_kdump_ops = {
 	.close = dump_close,
 };
 
+struct vsc_error *vsc_target_info_from_vmcoreinfo(struct vsc_target *t)
+{
+	uint64_t v;
+
+	t->info.release = vsc_vmcoreinfo(t, "OSRELEASE");
+	if (!t->info.release)
+		return vsc_error_create(VSC_ERR_FORMAT, "VMCOREINFO has no OSRELEASE");
+	t->info.build_id = vsc_vmcoreinfo(t, "BUILD-ID");
+	t->info.page_size = 4096;
+	if (vsc_vmcoreinfo_number(t, "PAGESIZE", &v) && v == 4096)
+		t->info.page_size = (unsigned int)v;
+	if (vsc_vmcoreinfo_number(t, "KERNELOFFSET", &v))
+		t->info.kaslr_offset = v;
+	if (vsc_vmcoreinfo_number(t, "NUMBER(phys_base)", &v))
+		t->phys_base = v;
+	t->info.phys_base = t->phys_base;
+	if (vsc_vmcoreinfo_number(t, "CRASHTIME", &v)) {
+		t->info.crashtime = true;
+		t->info.crash_time = v;
+	}
+	t->info.nr_prstatus = t->nr_notes;
+	return NULL;
+}
+
 /* ---- memory ---- */
 
 struct vsc_error *vsc_read_blob(struct vsc_target *t, uint64_t addr, size_t len,
@@ -938,7 +962,6 @@ struct vsc_error *vsc_target_open(const char *path, const struct vsc_open_option
 	const struct vsc_target_ops *ops = NULL;
 	struct vsc_target *t;
 	struct vsc_error *err = NULL;
-	uint64_t v;
 
 	if (!opts)
 		opts = &defaults;
@@ -967,25 +990,11 @@ struct vsc_error *vsc_target_open(const char *path, const struct vsc_open_option
 	if (err)
 		goto fail;
 
-	t->info.release = vsc_vmcoreinfo(t, "OSRELEASE");
-	if (!t->info.release) {
-		err = vsc_error_create(VSC_ERR_FORMAT, "%s: VMCOREINFO has no OSRELEASE", path);
+	err = vsc_target_info_from_vmcoreinfo(t);
+	if (err) {
+		err = vsc_error_wrap(err, "%s", path);
 		goto fail;
 	}
-	t->info.build_id = vsc_vmcoreinfo(t, "BUILD-ID");
-	t->info.page_size = 4096;
-	if (vsc_vmcoreinfo_number(t, "PAGESIZE", &v) && v == 4096)
-		t->info.page_size = (unsigned int)v;
-	if (vsc_vmcoreinfo_number(t, "KERNELOFFSET", &v))
-		t->info.kaslr_offset = v;
-	if (vsc_vmcoreinfo_number(t, "NUMBER(phys_base)", &v))
-		t->phys_base = v;
-	t->info.phys_base = t->phys_base;
-	if (vsc_vmcoreinfo_number(t, "CRASHTIME", &v)) {
-		t->info.crashtime = true;
-		t->info.crash_time = v;
-	}
-	t->info.nr_prstatus = t->nr_notes;
 
 	err = t->ops->translation_init(t);
 	if (err) {

@@ -188,6 +188,8 @@ void vsc_orc_state_refresh(struct vsc_orc_state *st);
 /* Length of a kallsyms_names entry at @p (1- or 2-byte encoding); bytes used, 0 if short. */
 size_t vsc_kallsyms_name_len(const unsigned char *p, size_t avail, unsigned int *len);
 struct vsc_error *vsc_kallsyms_load(struct vsc_target *t) VSC_MUST_CHECK;
+/* The target facts VMCOREINFO gives (release, build id, KASLR offset, ...), after the backend's open. */
+struct vsc_error *vsc_target_info_from_vmcoreinfo(struct vsc_target *t) VSC_MUST_CHECK;
 
 /* symtab.c: the symbol table container */
 struct vsc_symtab *vsc_symtab_create(void);

@@ -334,7 +334,7 @@ static inline struct vsc_target *fuzz_dump_target(const struct fuzz_image *img)
 {
 	struct vsc_target *t = calloc(1, sizeof(*t));
 	struct vsc_error *err;
-	uint64_t v, sym;
+	uint64_t sym;
 	int fd;
 
 	if (!t)
@@ -351,22 +351,10 @@ static inline struct vsc_target *fuzz_dump_target(const struct fuzz_image *img)
 	t->ops = &vsc_elf_ops;
 	/* as vsc_target_open(): the backend's open, VMCOREINFO's facts, translation */
 	err = t->ops->open(t, "fuzz");
-	if (!err && !(t->info.release = vsc_vmcoreinfo(t, "OSRELEASE")))
-		err = vsc_error_create(VSC_ERR_FORMAT, "no OSRELEASE");
+	if (!err)
+		err = vsc_target_info_from_vmcoreinfo(t);
 	if (err)
 		goto fail;
-	t->info.build_id = vsc_vmcoreinfo(t, "BUILD-ID");
-	t->info.page_size = 4096;
-	if (vsc_vmcoreinfo_number(t, "KERNELOFFSET", &v))
-		t->info.kaslr_offset = v;
-	if (vsc_vmcoreinfo_number(t, "NUMBER(phys_base)", &v))
-		t->phys_base = v;
-	t->info.phys_base = t->phys_base;
-	if (vsc_vmcoreinfo_number(t, "CRASHTIME", &v)) {
-		t->info.crashtime = true;
-		t->info.crash_time = v;
-	}
-	t->info.nr_prstatus = t->nr_notes;
 	err = t->ops->translation_init(t);
 	if (err)
 		goto fail;
