@@ -1476,10 +1476,12 @@ static void report_incomplete(struct vsc_report *rep, const struct vtd_model *m,
 		tadd(why, sizeof(why), &n, "%snot every q_lock word could be read", n ? "; " : "");
 	vsc_report_set_verdict(rep, "No VT-d invalidation-queue lockup seen, but not a verdict of health: %s",
 			       why);
-	/* A report with no finding must still not pass for complete. */
+	/* A report with no finding must still not pass for complete (exit 5, never 0). */
 	if (!j->have_stacks)
 		vsc_report_error(rep, VSC_ERR_NODATA, "VT-d diagnosis: no CPU stack could be read, so a "
 				 "CPU waiting in qi_submit_sync would not be seen");
+	else
+		vsc_report_error(rep, VSC_ERR_NODATA, "VT-d diagnosis incomplete: %s", why);
 }
 
 /* No DMAR unit was read: "not active" only when no other source shows one. */
